@@ -1,0 +1,64 @@
+"""
+### Collect sources
+
+Fetches every source declared in `sources.yml` (one mapped task per source,
+so one failing source never stops the others), lands each payload
+content-addressed under `var/landing/` with a fetch log, then loads what was
+landed into the warehouse's `raw` schema: parse new pages, extract facts from
+new articles, load statistical tables.
+
+- **Trigger / backfill**: `airflow dags test collect_sources 2026-11-21`, or
+  `airflow dags backfill collect_sources --start-date ... --end-date ...`.
+  Re-running a day is idempotent: unchanged payloads are not parsed again.
+- **Produces** the asset `duckdb://assistance-warehouse/raw`, which schedules
+  `build_audit_publish`.
+- **Failures**: a source's fetch errors are in `raw.fetch_log.error`; pages
+  that could not be parsed or extracted are in `raw.quarantine` with the reason.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import dag, task
+from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
+
+
+@dag(
+    dag_id="collect_sources",
+    schedule="@daily",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["assistance-warehouse", "collection"],
+)
+def collect_sources():
+    @task
+    def list_sources() -> list[str]:
+        from ingestion import pipeline
+        from ingestion.config import load_settings
+
+        return pipeline.source_ids(load_settings())
+
+    # Collection writes files only, so sources run in parallel (up to 4 at once).
+    @task(max_active_tis_per_dag=4, map_index_template="{{ task.op_kwargs['source_id'] }}")
+    def collect(source_id: str) -> dict:
+        from ingestion import pipeline
+        from ingestion.config import load_settings
+
+        return pipeline.collect(load_settings(), source_id).as_dict()
+
+    # all_done: what did land is loaded even when a source failed outright.
+    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done")
+    def load_raw(summaries: list[dict]) -> dict:
+        from ingestion import pipeline
+        from ingestion.config import load_settings
+
+        result = pipeline.load(load_settings()).as_dict()
+        result["collected"] = list(summaries)
+        return result
+
+    load_raw(collect.expand(source_id=list_sources()))
+
+
+collect_sources()

@@ -1,0 +1,46 @@
+"""What the DAGs share: the assets that link them, the writer pool and default task args.
+
+Kept in the dags folder (Airflow puts it on sys.path) so the ingestion package
+stays free of Airflow and can be tested without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset
+
+# Raw tables refreshed by collection: the build DAG runs when this changes.
+RAW_ASSET = Asset("duckdb://assistance-warehouse/raw", group="warehouse")
+# The BI-facing published marts: downstream consumers (exports, dashboards) can wait on it.
+PUBLISHED_MARTS_ASSET = Asset("duckdb://assistance-warehouse/published-marts", group="warehouse")
+
+# DuckDB allows one writing process per file: every task that opens the working
+# warehouse runs in this one-slot pool (created by `make airflow-init`).
+WAREHOUSE_POOL = "warehouse_writer"
+
+START_DATE = datetime(2026, 1, 1)
+
+log = logging.getLogger("assistance_warehouse.alerts")
+
+
+def alert_on_failure(context: dict) -> None:
+    """Failure callback: always a log line naming the task and the error."""
+    ti = context.get("task_instance") or context.get("ti")
+    log.error(
+        "ALERT task failed: dag=%s task=%s run=%s error=%s",
+        getattr(ti, "dag_id", "?"),
+        getattr(ti, "task_id", "?"),
+        context.get("run_id"),
+        context.get("exception"),
+    )
+
+
+DEFAULT_ARGS = {
+    "owner": "data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "on_failure_callback": alert_on_failure,
+}

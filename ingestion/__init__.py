@@ -1,0 +1,3 @@
+"""The assistance warehouse: collect, land, parse, extract, build, audit, publish."""
+
+__version__ = "0.1.0"

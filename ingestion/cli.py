@@ -1,0 +1,93 @@
+"""``python -m ingestion``: the pipeline from a command line, no scheduler needed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+
+from ingestion import pipeline
+from ingestion.config import load_settings
+from ingestion.summary import describe_published
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _command(step: Callable[..., object]) -> Callable[[argparse.Namespace], int]:
+    def run(_: argparse.Namespace) -> int:
+        result = step(load_settings())
+        if result is not None and hasattr(result, "as_dict"):
+            _print_json(result.as_dict())
+        return 0
+
+    return run
+
+
+def _run(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    pipeline.run_all(settings)
+    print(describe_published(settings))
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    ids = args.source or pipeline.source_ids(settings)
+    _print_json([pipeline.collect(settings, source_id).as_dict() for source_id in ids])
+    return 0
+
+
+def _summary(_: argparse.Namespace) -> int:
+    print(describe_published(load_settings()))
+    return 0
+
+
+def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
+    subparsers.add_parser("run", help="the whole pipeline: collect, load, build, audit, publish")
+    subparsers.choices["run"].set_defaults(func=_run)
+    collect = subparsers.add_parser("collect", help="fetch and land sources")
+    collect.add_argument("--source", action="append", help="a source id (default: all)")
+    collect.set_defaults(func=_collect)
+    steps = {
+        "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
+        "build": (pipeline.build, "dbt build: staging, intermediate, candidate marts"),
+        "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
+        "publish": (pipeline.publish, "publish the candidate marts atomically"),
+        "docs": (pipeline.generate_docs, "generate dbt docs"),
+    }
+    for name, (step, help_text) in steps.items():
+        subparsers.add_parser(name, help=help_text).set_defaults(func=_command(step))
+    subparsers.add_parser("summary", help="where the published marts are, a few rows of each")
+    subparsers.choices["summary"].set_defaults(func=_summary)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ingestion.evaluation.cli import register as register_evaluate
+    from ingestion.extract.bench import register as register_bench
+    from ingestion.extract.cli import register as register_extract
+
+    parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _register_pipeline_commands(subparsers)
+    register_extract(subparsers)
+    register_evaluate(subparsers)
+    register_bench(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

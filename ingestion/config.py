@@ -1,0 +1,67 @@
+"""Every path and setting of the pipeline, in one place.
+
+Values come from the environment (prefix ``ASSIST_``) with defaults that make
+the embedded demo work from a fresh checkout: everything the pipeline writes
+goes under ``var/`` in the project folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline reads its inputs and writes its outputs."""
+
+    project_root: Path
+    var_dir: Path
+    sources_file: Path
+
+    @property
+    def landing_dir(self) -> Path:
+        """Raw payloads, content-addressed, never deleted, plus the fetch log."""
+        return self.var_dir / "landing"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The pipeline's working DuckDB file: raw tables, dbt models, candidate marts."""
+        return self.var_dir / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        """What BI tools read: replaced atomically, never written in place."""
+        return self.var_dir / "published"
+
+    @property
+    def published_db_path(self) -> Path:
+        return self.published_dir / "marts.duckdb"
+
+    @property
+    def docs_dir(self) -> Path:
+        """Generated documentation: dbt docs and Great Expectations Data Docs."""
+        return self.var_dir / "docs"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_root / "dbt_project"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.project_root / "expectations"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment, defaulting to the project's ``var/``."""
+    var_dir = _path_from_env("ASSIST_VAR_DIR", PROJECT_ROOT / "var")
+    sources_file = _path_from_env("ASSIST_SOURCES_FILE", PROJECT_ROOT / "sources.yml")
+    return Settings(project_root=PROJECT_ROOT, var_dir=var_dir, sources_file=sources_file)

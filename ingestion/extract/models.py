@@ -1,0 +1,145 @@
+"""The facts an extractor produces: the shape of ``extraction-contract.md``.
+
+Each fact carries the contract's fields plus where it came from: the evidence
+sentence, its character offsets in the document text, the extractor version and
+a confidence. ``to_contract()`` gives the JSON object the scorer reads;
+``to_row()`` gives the flat record the warehouse stores in ``raw.facts_<type>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal
+
+Mechanism = Literal[
+    "east_west_cooperation",
+    "counterpart_support",
+    "paired_assistance",
+    "targeted_assistance",
+    "enterprise_assistance",
+    "basic_assistance",
+    "other",
+]
+Qualifier = Literal["exact", "at_least", "about", "at_most"]
+FundMeasure = Literal["assistance_funds", "investment", "fiscal_funds", "donation"]
+OutputMeasure = Literal["output_value", "output_volume", "planting_area", "sales"]
+ExitLevel = Literal["county", "village", "household", "person"]
+
+FACT_TYPES = ("pairing", "fund", "output", "exit")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence a fact was read from, with offsets into the document text."""
+
+    sentence: str
+    start_char: int
+    end_char: int
+
+
+@dataclass(frozen=True)
+class FactBase:
+    """Fields every fact has, whatever its type."""
+
+    type: ClassVar[str]
+    # Fields that are provenance, not part of the contract the scorer reads.
+    provenance_fields: ClassVar[tuple[str, ...]] = (
+        "evidence",
+        "extractor_version",
+        "confidence",
+    )
+
+    doc: str
+    evidence: Evidence
+    extractor_version: str
+    confidence: float
+
+    def to_contract(self) -> dict[str, Any]:
+        """The fact as one JSON object of the extraction contract (nulls left out)."""
+        record: dict[str, Any] = {"doc": self.doc, "type": self.type}
+        for name, value in asdict(self).items():
+            if name in ("doc", *self.provenance_fields) or value is None:
+                continue
+            record[name] = value
+        record["evidence"] = self.evidence.sentence
+        record["start_char"] = self.evidence.start_char
+        record["end_char"] = self.evidence.end_char
+        record["extractor_version"] = self.extractor_version
+        record["confidence"] = self.confidence
+        return record
+
+    def to_row(self) -> dict[str, Any]:
+        """The fact as a flat row for ``raw.facts_<type>`` (all columns, nulls kept)."""
+        row = {k: v for k, v in asdict(self).items() if k != "evidence"}
+        row["evidence"] = self.evidence.sentence
+        row["start_char"] = self.evidence.start_char
+        row["end_char"] = self.evidence.end_char
+        return row
+
+
+@dataclass(frozen=True)
+class PairingFact(FactBase):
+    type: ClassVar[str] = "pairing"
+
+    helper: str = ""
+    helped: str = ""
+    mechanism: Mechanism | None = None
+    year: int | None = None
+    helper_code: str | None = None  # 12-digit division code when the helper is a region
+    helped_code: str | None = None
+
+
+@dataclass(frozen=True)
+class FundFact(FactBase):
+    type: ClassVar[str] = "fund"
+
+    amount_cny: float = 0.0
+    qualifier: Qualifier | None = None
+    measure: FundMeasure | None = None
+    payer: str | None = None
+    region: str | None = None
+    year: int | None = None
+    region_code: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputFact(FactBase):
+    type: ClassVar[str] = "output"
+
+    measure: OutputMeasure = "output_value"
+    value: float = 0.0
+    qualifier: Qualifier | None = None
+    product: str | None = None
+    region: str | None = None
+    year: int | None = None
+    region_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ExitFact(FactBase):
+    type: ClassVar[str] = "exit"
+
+    level: ExitLevel = "county"
+    exited: int | None = None
+    total: int | None = None
+    remaining: int | None = None
+    rate_pct: float | None = None
+    region: str | None = None
+    year: int | None = None
+    region_code: str | None = None
+
+
+Fact = PairingFact | FundFact | OutputFact | ExitFact
+
+FACT_CLASSES: dict[str, type[FactBase]] = {
+    cls.type: cls for cls in (PairingFact, FundFact, OutputFact, ExitFact)
+}
+
+
+@dataclass
+class ExtractionResult:
+    """What extracting one document gives: its facts, or the reason it failed."""
+
+    doc: str
+    facts: list[Fact] = field(default_factory=list)
+    error: str | None = None

@@ -1,0 +1,146 @@
+"""Collect one source: fetch everything it lists and land it, logging every attempt.
+
+Collection writes only to the landing folder (payload files and one fetch-log
+file), never to the warehouse, so sources can be collected in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import feedparser
+
+from ingestion.fetch.client import FetchOutcome, fetch_file, fetch_http
+from ingestion.fetch.urls import FetchRefused, allowed_hosts, file_path_for, join_url, to_url
+from ingestion.landing import FetchAttempt, LandingStore, PayloadKind, new_attempt
+from ingestion.sources import (
+    CsvTableSource,
+    FeedSource,
+    LocalFolderSource,
+    PageSource,
+    Source,
+)
+
+
+@dataclass(frozen=True)
+class CollectSummary:
+    """What collecting one source did; returned to Airflow as the task's XCom."""
+
+    source_id: str
+    urls: int
+    landed: int
+    failed: int
+    fetch_log: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source_id": self.source_id,
+            "urls": self.urls,
+            "landed": self.landed,
+            "failed": self.failed,
+            "fetch_log": self.fetch_log,
+        }
+
+
+class _Collector:
+    """Fetches URLs of one source, file or HTTP, under the source's policy."""
+
+    def __init__(self, source: Source, project_root: Path, landing: LandingStore) -> None:
+        self.source = source
+        self.project_root = project_root
+        self.landing = landing
+        self.outcomes: list[FetchOutcome] = []
+
+    def fetch(self, url: str, kind: PayloadKind, hosts: set[str]) -> FetchOutcome:
+        if urlsplit(url).scheme == "file":
+            outcome = fetch_file(
+                url,
+                source_id=self.source.id,
+                kind=kind,
+                policy=self.source.fetch,
+                project_root=self.project_root,
+                landing=self.landing,
+            )
+        else:
+            outcome = fetch_http(
+                url,
+                source_id=self.source.id,
+                kind=kind,
+                policy=self.source.fetch,
+                hosts=hosts,
+                landing=self.landing,
+            )
+        self.outcomes.append(outcome)
+        return outcome
+
+    def refuse(self, url: str, kind: PayloadKind, reason: str) -> None:
+        attempt = new_attempt(self.source.id, url, kind, error=reason)
+        self.outcomes.append(FetchOutcome(url=url, attempts=[attempt]))
+
+    def attempts(self) -> list[FetchAttempt]:
+        return [attempt for outcome in self.outcomes for attempt in outcome.attempts]
+
+
+def _collect_folder(collector: _Collector, source: LocalFolderSource) -> None:
+    folder_url = to_url(source.path, collector.project_root)
+    try:
+        folder = file_path_for(folder_url, source.fetch, collector.project_root)
+    except FetchRefused as error:
+        collector.refuse(folder_url, "article", str(error))
+        return
+    if not folder.is_dir():
+        collector.refuse(folder_url, "article", f"{folder} is not a folder")
+        return
+    paths = sorted({p for pattern in source.patterns for p in folder.glob(pattern) if p.is_file()})
+    for path in paths:
+        collector.fetch(path.as_uri(), "article", set())
+
+
+def _feed_links(payload: bytes, feed_url: str, max_items: int) -> list[str]:
+    parsed = feedparser.parse(payload)
+    if parsed.bozo and not parsed.entries:
+        raise ValueError(f"malformed feed: {parsed.get('bozo_exception')}")
+    links = [join_url(feed_url, entry.link) for entry in parsed.entries if entry.get("link")]
+    return list(dict.fromkeys(links))[:max_items]
+
+
+def _collect_feed(collector: _Collector, source: FeedSource) -> None:
+    feed_url = to_url(source.url, collector.project_root)
+    hosts = allowed_hosts(source.fetch, feed_url)
+    outcome = collector.fetch(feed_url, "feed", hosts)
+    if not outcome.ok:
+        return
+    try:
+        links = _feed_links(collector.landing.read_payload(outcome.content_hash), feed_url, source.max_items)
+    except ValueError as error:
+        collector.refuse(feed_url, "feed", str(error))
+        return
+    for link in links:
+        collector.fetch(link, "article", hosts)
+
+
+def collect_source(source: Source, project_root: Path, landing: LandingStore) -> CollectSummary:
+    """Fetch and land everything one source lists; write its fetch log."""
+    collector = _Collector(source, project_root, landing)
+    match source:
+        case LocalFolderSource():
+            _collect_folder(collector, source)
+        case FeedSource():
+            _collect_feed(collector, source)
+        case PageSource():
+            url = to_url(source.url, project_root)
+            collector.fetch(url, "article", allowed_hosts(source.fetch, url))
+        case CsvTableSource():
+            url = to_url(source.url, project_root)
+            collector.fetch(url, "table", allowed_hosts(source.fetch, url))
+    log_path = landing.write_fetch_log(source.id, collector.attempts())
+    landed = sum(1 for outcome in collector.outcomes if outcome.ok)
+    return CollectSummary(
+        source_id=source.id,
+        urls=len(collector.outcomes),
+        landed=landed,
+        failed=len(collector.outcomes) - landed,
+        fetch_log=str(log_path),
+    )

@@ -1,0 +1,71 @@
+"""Which URLs a source may fetch: allowed hosts, no private addresses, files in its folders."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ingestion.sources import FetchPolicy
+
+
+class FetchRefused(ValueError):
+    """A URL the source's policy does not allow: not retried, logged with the reason."""
+
+
+def to_url(location: str, project_root: Path) -> str:
+    """A source location as a URL: a bare relative path is a file of the project."""
+    if urlsplit(location).scheme in ("http", "https", "file"):
+        return location
+    return (project_root / location).resolve().as_uri()
+
+
+def join_url(base: str, link: str) -> str:
+    """A feed item's link, which may be relative to the feed."""
+    return urljoin(base, link.strip())
+
+
+def allowed_hosts(policy: FetchPolicy, source_url: str) -> set[str]:
+    """The policy's hosts plus the source's own host."""
+    hosts = {h.lower() for h in policy.allowed_hosts}
+    host = urlsplit(source_url).hostname
+    if host:
+        hosts.add(host.lower())
+    return hosts
+
+
+def check_http_url(url: str, policy: FetchPolicy, hosts: set[str]) -> None:
+    """Refuse a URL outside the allowed hosts or one that resolves to a private address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused(f"scheme {parts.scheme!r} is not allowed for {url}")
+    host = (parts.hostname or "").lower()
+    if host not in hosts:
+        raise FetchRefused(f"host {host!r} is not among the source's allowed hosts {sorted(hosts)}")
+    if policy.allow_private_addresses:
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise FetchRefused(f"cannot resolve host {host!r}: {error}") from error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if address.is_private or address.is_loopback or address.is_link_local:
+            raise FetchRefused(
+                f"host {host!r} resolves to the non-public address {address}; "
+                "set fetch.allow_private_addresses on the source to allow it"
+            )
+
+
+def file_path_for(url: str, policy: FetchPolicy, project_root: Path) -> Path:
+    """The local path of a ``file://`` URL, refused outside the source's allowed folders."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        raise FetchRefused(f"not a file URL: {url}")
+    path = Path(unquote(parts.path)).resolve()
+    for folder in policy.allowed_folders:
+        root = (project_root / folder).resolve()
+        if path == root or root in path.parents:
+            return path
+    raise FetchRefused(f"{path} is outside the source's allowed folders {list(policy.allowed_folders)}")

@@ -1,0 +1,124 @@
+"""Landing: every fetched payload kept, content-addressed, with a log of every attempt.
+
+Payloads live at ``landing/payloads/<hash[:2]>/<sha256>`` and are never deleted or
+rewritten, so parsing and extraction can be re-run from here when the code
+improves. The fetch log is a folder of JSON-lines files, one per collection of
+one source, each written atomically: collection tasks touch only files (they
+can run in parallel) and one writer task loads the log into ``raw.fetch_log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+PayloadKind = Literal["article", "feed", "table"]
+
+
+@dataclass(frozen=True)
+class FetchAttempt:
+    """One attempt to fetch one URL, successful or not (a row of ``raw.fetch_log``)."""
+
+    attempt_id: str
+    source_id: str
+    url: str
+    fetched_at: str  # ISO 8601, UTC
+    payload_kind: PayloadKind
+    status: int | None
+    content_hash: str | None
+    size_bytes: int | None
+    content_type: str | None
+    error: str | None
+
+
+def sha256_hex(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that a reader (or a crash) sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+class LandingStore:
+    """The landing zone under one root folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.payloads_dir = root / "payloads"
+        self.fetch_log_dir = root / "fetch_log"
+
+    def payload_path(self, content_hash: str) -> Path:
+        return self.payloads_dir / content_hash[:2] / content_hash
+
+    def put_payload(self, payload: bytes) -> str:
+        """Keep a payload; return its hash. Storing the same bytes twice is a no-op."""
+        content_hash = sha256_hex(payload)
+        path = self.payload_path(content_hash)
+        if not path.exists():
+            write_atomically(path, payload)
+        return content_hash
+
+    def read_payload(self, content_hash: str) -> bytes:
+        return self.payload_path(content_hash).read_bytes()
+
+    def write_fetch_log(self, source_id: str, attempts: list[FetchAttempt]) -> Path:
+        """Write one collection's attempts as a new log file (never appended to)."""
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        path = self.fetch_log_dir / day / f"{source_id}-{uuid.uuid4().hex}.jsonl"
+        lines = "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in attempts)
+        write_atomically(path, lines.encode("utf-8"))
+        return path
+
+    def iter_fetch_log(self) -> Iterator[FetchAttempt]:
+        """Every attempt ever logged, oldest log file first."""
+        if not self.fetch_log_dir.exists():
+            return
+        for path in sorted(self.fetch_log_dir.glob("*/*.jsonl")):
+            with path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    if line.strip():
+                        yield FetchAttempt(**json.loads(line))
+
+
+def new_attempt(
+    source_id: str,
+    url: str,
+    payload_kind: PayloadKind,
+    *,
+    status: int | None = None,
+    content_hash: str | None = None,
+    size_bytes: int | None = None,
+    content_type: str | None = None,
+    error: str | None = None,
+) -> FetchAttempt:
+    return FetchAttempt(
+        attempt_id=uuid.uuid4().hex,
+        source_id=source_id,
+        url=url,
+        fetched_at=datetime.now(UTC).isoformat(),
+        payload_kind=payload_kind,
+        status=status,
+        content_hash=content_hash,
+        size_bytes=size_bytes,
+        content_type=content_type,
+        error=error,
+    )

@@ -1,0 +1,1 @@
+"""Parse: landed payloads (HTML or text) into clean article text and metadata."""

@@ -1,0 +1,136 @@
+"""The pipeline's stages, callable from Airflow tasks and from the command line alike.
+
+collect (per source, files only) → load (the one raw writer) → build (dbt) →
+audit (Great Expectations on the candidate marts) → publish (atomic swap).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ingestion.config import Settings
+from ingestion.fetch.collect import CollectSummary, collect_source
+from ingestion.landing import LandingStore
+from ingestion.load.articles import parse_new_payloads
+from ingestion.load.facts import extract_new_articles
+from ingestion.load.fetch_log import load_fetch_log
+from ingestion.load.reference import load_gazetteer
+from ingestion.load.statistics import TableLayoutChanged, load_table
+from ingestion.sources import CsvTableSource, load_sources
+from ingestion.warehouse import connect, ensure_raw_schema
+
+log = logging.getLogger(__name__)
+
+MART_TABLES = (
+    "dim_region",
+    "mart_pairings",
+    "mart_funds",
+    "mart_output_value",
+    "mart_poverty_exits",
+)
+
+
+@dataclass
+class LoadSummary:
+    fetch_attempts: int = 0
+    gazetteer_regions: int = 0
+    articles: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, dict[str, int] | None] = field(default_factory=dict)
+    table_errors: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fetch_attempts": self.fetch_attempts,
+            "gazetteer_regions": self.gazetteer_regions,
+            "articles": self.articles,
+            "facts": self.facts,
+            "tables": self.tables,
+            "table_errors": self.table_errors,
+        }
+
+
+class TableLoadFailed(RuntimeError):
+    """One or more statistical tables could not be loaded; the others were."""
+
+
+def source_ids(settings: Settings) -> list[str]:
+    return [source.id for source in load_sources(settings.sources_file)]
+
+
+def collect(settings: Settings, source_id: str) -> CollectSummary:
+    """Fetch and land one source (writes files only; safe to run in parallel)."""
+    source = next(s for s in load_sources(settings.sources_file) if s.id == source_id)
+    summary = collect_source(source, settings.project_root, LandingStore(settings.landing_dir))
+    log.info("collected %s: %s", source_id, summary.as_dict())
+    return summary
+
+
+def load(settings: Settings) -> LoadSummary:
+    """Bring everything landed into the raw schema: the one warehouse writer."""
+    landing = LandingStore(settings.landing_dir)
+    summary = LoadSummary()
+    with connect(settings.warehouse_path) as connection:
+        ensure_raw_schema(connection)
+        summary.fetch_attempts = load_fetch_log(connection, landing)
+        summary.gazetteer_regions = load_gazetteer(connection)
+        summary.articles = parse_new_payloads(connection, landing)
+        summary.facts = extract_new_articles(connection)
+        for source in load_sources(settings.sources_file):
+            if isinstance(source, CsvTableSource):
+                try:
+                    summary.tables[source.id] = load_table(connection, source, landing)
+                except TableLayoutChanged as error:
+                    # Raised before anything is written: the other tables still load.
+                    summary.table_errors[source.id] = str(error)
+    log.info("loaded: %s", summary.as_dict())
+    if summary.table_errors:
+        raise TableLoadFailed("; ".join(summary.table_errors.values()))
+    return summary
+
+
+def collect_all(settings: Settings) -> list[CollectSummary]:
+    return [collect(settings, source_id) for source_id in source_ids(settings)]
+
+
+def build(settings: Settings) -> None:
+    """Build staging, intermediate and candidate marts with dbt (raises on a failed node)."""
+    from ingestion.transform.dbt_runner import build_models
+
+    build_models(settings)
+
+
+def audit(settings: Settings) -> None:
+    """Validate the candidate marts; raises QualityGateFailed naming each failed expectation."""
+    from ingestion.quality.gate import run_quality_gate
+
+    report = run_quality_gate(
+        settings.warehouse_path,
+        settings.expectations_dir,
+        settings.docs_dir / "great_expectations",
+    )
+    report.raise_if_failed()
+
+
+def publish(settings: Settings) -> object:
+    """Swap the BI-facing marts atomically for the audited candidate."""
+    from ingestion.publish.publisher import publish_marts
+
+    return publish_marts(settings.warehouse_path, settings.published_dir, list(MART_TABLES))
+
+
+def generate_docs(settings: Settings) -> None:
+    from ingestion.transform.dbt_runner import generate_docs as dbt_docs
+
+    dbt_docs(settings, settings.docs_dir / "dbt")
+
+
+def run_all(settings: Settings) -> None:
+    """The whole pipeline without a scheduler: the same steps the DAGs run."""
+    collect_all(settings)
+    load(settings)
+    build(settings)
+    audit(settings)
+    publish(settings)
+    generate_docs(settings)

@@ -1,0 +1,1 @@
+"""Statistical tables: CSV files checked against the schema their source declares."""

@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingestion.config import PROJECT_ROOT, Settings
+
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+DEV_SET_DIR = SHARED_DIR / "eval" / "dev"
+
+# Quiet, offline, deterministic: no telemetry from dbt or Great Expectations.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings writing under a temporary var/ and reading the project's sources.yml."""
+    return Settings(
+        project_root=PROJECT_ROOT,
+        var_dir=tmp_path / "var",
+        sources_file=PROJECT_ROOT / "sources.yml",
+    )
+
+
+@pytest.fixture
+def dev_set() -> Path:
+    """The shared development set; tests using it skip where ../shared is absent."""
+    if not (DEV_SET_DIR / "gold.jsonl").exists():
+        pytest.skip("../shared/eval/dev is not present beside the checkout")
+    return DEV_SET_DIR

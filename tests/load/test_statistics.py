@@ -1,0 +1,74 @@
+"""Statistical tables: schema checked row by row; a changed layout fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingestion.landing import LandingStore, new_attempt
+from ingestion.load.fetch_log import load_fetch_log
+from ingestion.load.statistics import load_table
+from ingestion.sources import ColumnSpec, CsvTableSource
+from ingestion.statistics.validate import TableLayoutChanged, validate_table
+from ingestion.warehouse import connect, ensure_raw_schema
+
+SOURCE = CsvTableSource(
+    id="exits",
+    kind="csv_table",
+    url="data/x.csv",
+    table="stat_exits",
+    key=("county_code",),
+    columns=(
+        ColumnSpec(name="county_code", type="varchar", pattern=r"\d{6}"),
+        ColumnSpec(name="exit_year", type="integer"),
+        ColumnSpec(name="population_10k", type="double", required=False),
+    ),
+)
+
+GOOD_AND_BAD = (
+    "county_code,exit_year,population_10k\n"
+    "513431,2020,33.5\n"
+    "51343X,2019,\n"  # bad code
+    "513429,twenty,\n"  # bad year
+    "513436,2020,\n"
+    "513431,2020,1\n"  # duplicate key
+    "653221,,2\n"  # missing required
+).encode()
+
+
+def test_rows_that_break_the_schema_are_rejected_with_their_reason():
+    result = validate_table(GOOD_AND_BAD, SOURCE)
+    assert [row["county_code"] for row in result.rows] == ["513431", "513436"]
+    assert result.rows[0] == {"county_code": "513431", "exit_year": 2020, "population_10k": 33.5}
+    reasons = {r.line_number: r.reason for r in result.rejected}
+    assert "does not match" in reasons[3]
+    assert "twenty" in reasons[4]
+    assert "duplicate key" in reasons[6]
+    assert "required" in reasons[7]
+
+
+def test_a_renamed_column_fails_with_both_layouts_in_the_message():
+    payload = b"code,exit_year,population_10k\n513431,2020,1\n"
+    with pytest.raises(TableLayoutChanged) as caught:
+        validate_table(payload, SOURCE)
+    message = str(caught.value)
+    assert "county_code" in message and "'code'" in message
+
+
+def test_loading_quarantines_bad_rows_and_is_idempotent(tmp_path):
+    landing = LandingStore(tmp_path / "landing")
+    content_hash = landing.put_payload(GOOD_AND_BAD)
+    landing.write_fetch_log(
+        "exits", [new_attempt("exits", "file:///x.csv", "table", content_hash=content_hash)]
+    )
+    with connect(tmp_path / "w.duckdb") as connection:
+        ensure_raw_schema(connection)
+        load_fetch_log(connection, landing)
+        assert load_table(connection, SOURCE, landing) == {"rows": 2, "rejected": 4}
+        # The same file again: nothing to do, nothing duplicated.
+        assert load_table(connection, SOURCE, landing) is None
+        assert connection.execute("select count(*) from raw.stat_exits").fetchone()[0] == 2
+        quarantined = connection.execute(
+            "select reference, reason from raw.quarantine where stage = 'statistics' order by 1"
+        ).fetchall()
+    assert len(quarantined) == 4
+    assert quarantined[0][0].endswith(":3")
