@@ -98,7 +98,9 @@ class CsvTableSource(_SourceBase):
     @classmethod
     def _table_is_identifier(cls, value: str) -> str:
         if not IDENTIFIER.match(value) or not value.startswith("stat_"):
-            raise ValueError(f"table {value!r} must start with stat_ and match {IDENTIFIER.pattern}")
+            raise ValueError(
+                f"table {value!r} must start with stat_ and match {IDENTIFIER.pattern}"
+            )
         return value
 
 

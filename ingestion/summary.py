@@ -15,9 +15,11 @@ def _preview(connection: duckdb.DuckDBPyConnection, table: str) -> str:
     relation = connection.sql(f'select * from "{table}" limit {PREVIEW_ROWS}')
     columns = relation.columns
     rows = relation.fetchall()
+
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         return text if len(text) <= PREVIEW_COLUMN_WIDTH else text[: PREVIEW_COLUMN_WIDTH - 1] + "…"
+
     lines = [" | ".join(columns)]
     lines += [" | ".join(cell(v) for v in row) for row in rows]
     return "\n".join("    " + line for line in lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ DEV_SET_DIR = SHARED_DIR / "eval" / "dev"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+# Airflow imported in-process (DAG integrity tests) gets a home of its own, never ~/airflow,
+# and finds the project's DAGs (and their shared module) the way a deployment does.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="assist-airflow-home-")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 
 @pytest.fixture

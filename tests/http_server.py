@@ -8,16 +8,17 @@ from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 # A route handler writes the whole response itself (status, headers, body).
 Route = Callable[[SimpleHTTPRequestHandler], None]
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    routes: dict[str, Route] = {}
-    hits: dict[str, int] = {}
+    routes: ClassVar[dict[str, Route]] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         self.hits[path] = self.hits.get(path, 0) + 1
         route = self.routes.get(path)
@@ -26,7 +27,7 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -100,9 +100,10 @@ def _collect_folder(collector: _Collector, source: LocalFolderSource) -> None:
 
 def _feed_links(payload: bytes, feed_url: str, max_items: int) -> list[str]:
     parsed = feedparser.parse(payload)
-    if parsed.bozo and not parsed.entries:
-        raise ValueError(f"malformed feed: {parsed.get('bozo_exception')}")
     links = [join_url(feed_url, entry.link) for entry in parsed.entries if entry.get("link")]
+    # A feed with a small defect (an undeclared encoding) still lists usable items.
+    if parsed.bozo and not links:
+        raise ValueError(f"malformed feed: {parsed.get('bozo_exception')}")
     return list(dict.fromkeys(links))[:max_items]
 
 
@@ -113,7 +114,9 @@ def _collect_feed(collector: _Collector, source: FeedSource) -> None:
     if not outcome.ok:
         return
     try:
-        links = _feed_links(collector.landing.read_payload(outcome.content_hash), feed_url, source.max_items)
+        links = _feed_links(
+            collector.landing.read_payload(outcome.content_hash), feed_url, source.max_items
+        )
     except ValueError as error:
         collector.refuse(feed_url, "feed", str(error))
         return

@@ -68,4 +68,6 @@ def file_path_for(url: str, policy: FetchPolicy, project_root: Path) -> Path:
         root = (project_root / folder).resolve()
         if path == root or root in path.parents:
             return path
-    raise FetchRefused(f"{path} is outside the source's allowed folders {list(policy.allowed_folders)}")
+    raise FetchRefused(
+        f"{path} is outside the source's allowed folders {list(policy.allowed_folders)}"
+    )

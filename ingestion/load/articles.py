@@ -34,7 +34,9 @@ def article_id_for(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
 
 
-def parse_new_payloads(connection: duckdb.DuckDBPyConnection, landing: LandingStore) -> dict[str, int]:
+def parse_new_payloads(
+    connection: duckdb.DuckDBPyConnection, landing: LandingStore
+) -> dict[str, int]:
     """Parse every article payload not parsed before; return counts by outcome."""
     counts = {"parsed": 0, "duplicates": 0, "quarantined": 0}
     pending = connection.execute(_NEW_PAYLOADS_SQL).fetchall()

@@ -83,7 +83,7 @@ def extract_new_articles(connection: duckdb.DuckDBPyConnection) -> dict[str, int
     for article_id, source_id, text in pending:
         try:
             facts = extract_facts(article_id, text)
-        except Exception as error:  # noqa: BLE001 - one bad article must not stop the batch
+        except Exception as error:
             quarantine(
                 connection,
                 stage="extract",

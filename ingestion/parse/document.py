@@ -17,6 +17,9 @@ import trafilatura
 
 PARSER_VERSION = "parse-1"
 
+# Shorter than this, what trafilatura found is chrome (a menu, a caption), not a story.
+MIN_ARTICLE_CHARS = 80
+
 # Pages above this size are not news articles; parsing them costs time for nothing.
 MAX_HTML_BYTES = 5_000_000
 
@@ -82,13 +85,16 @@ def parse_html(html: str) -> ParsedDocument:
         include_tables=True,
         favor_recall=True,
         with_metadata=True,
+        # Without this, trafilatura guesses "2023-01-01" from any "in 2023" in the text.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    if extracted is None or not (extracted.text or "").strip():
-        raise ParseError("no article text found in the page")
+    text = repair_text(extracted.text or "") if extracted is not None else ""
+    if len(text) < MIN_ARTICLE_CHARS:
+        raise ParseError(f"no article text found in the page ({len(text)} characters of text)")
     return ParsedDocument(
         title=repair_text(extracted.title) if extracted.title else None,
         published_date=_parse_date(extracted.date),
-        text=repair_text(extracted.text),
+        text=text,
     )
 
 

@@ -17,7 +17,9 @@ HOSTS = {"127.0.0.1"}
 
 
 def _fetch(url: str, landing: LandingStore, policy: FetchPolicy = LOCAL):
-    return fetch_http(url, source_id="s", kind="article", policy=policy, hosts=HOSTS, landing=landing)
+    return fetch_http(
+        url, source_id="s", kind="article", policy=policy, hosts=HOSTS, landing=landing
+    )
 
 
 @pytest.fixture

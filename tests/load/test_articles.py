@@ -42,7 +42,9 @@ def test_same_story_under_two_urls_is_one_article_and_binary_is_quarantined(tmp_
             "duplicates": 0,
             "quarantined": 0,
         }
-        [(article_id, text)] = connection.execute("select article_id, text from raw.articles").fetchall()
+        [(article_id, text)] = connection.execute(
+            "select article_id, text from raw.articles"
+        ).fetchall()
         [(reason,)] = connection.execute("select reason from raw.quarantine").fetchall()
     assert "Shiqu County" in text and "print" not in text
     assert article_id == article_id_for(text)

@@ -25,14 +25,14 @@ SOURCE = CsvTableSource(
 )
 
 GOOD_AND_BAD = (
-    "county_code,exit_year,population_10k\n"
-    "513431,2020,33.5\n"
-    "51343X,2019,\n"  # bad code
-    "513429,twenty,\n"  # bad year
-    "513436,2020,\n"
-    "513431,2020,1\n"  # duplicate key
-    "653221,,2\n"  # missing required
-).encode()
+    b"county_code,exit_year,population_10k\n"
+    b"513431,2020,33.5\n"
+    b"51343X,2019,\n"  # bad code
+    b"513429,twenty,\n"  # bad year
+    b"513436,2020,\n"
+    b"513431,2020,1\n"  # duplicate key
+    b"653221,,2\n"  # missing required
+)
 
 
 def test_rows_that_break_the_schema_are_rejected_with_their_reason():

@@ -1,0 +1,141 @@
+"""End to end: the real DAGs on the sample sources, from landing to published marts.
+
+The tests in this module share one sandbox and run in order: a first run, a
+re-run of the same day, then a bad candidate that must not be published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.config import PROJECT_ROOT
+from tests.e2e.airflow_runner import AirflowSandbox
+
+pytestmark = pytest.mark.slow
+
+DAY = "2026-11-21"
+
+
+def _published(sandbox: AirflowSandbox) -> Path:
+    return sandbox.var_dir / "published" / "marts.duckdb"
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def _mart_contents(path: Path) -> dict[str, list[tuple]]:
+    tables = [row[0] for row in _query(path, "select table_name from information_schema.tables")]
+    return {t: sorted(_query(path, f'select * from "{t}"'), key=repr) for t in tables}
+
+
+def _run_both(sandbox: AirflowSandbox) -> None:
+    for dag_id in ("collect_sources", "build_audit_publish"):
+        result = sandbox.dags_test(dag_id, DAY)
+        assert result.returncode == 0, (
+            f"{dag_id} failed:\n{result.stdout[-6000:]}{result.stderr[-6000:]}"
+        )
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AirflowSandbox:
+    sandbox = AirflowSandbox(tmp_path_factory.mktemp("airflow-e2e"))
+    sandbox.init()
+    _run_both(sandbox)
+    return sandbox
+
+
+def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
+    path = _published(sandbox)
+    pairings = _query(
+        path,
+        "select helper_name, helped_name, helped_code, mechanism from mart_pairings "
+        "where helper_name ilike '%Jinniu%' and helped_name ilike '%Shiqu%'",
+    )
+    assert pairings, "Jinniu District → Shiqu County is in a sample page"
+    [(_, _, helped_code, mechanism)] = pairings
+    assert helped_code == "513337000000"  # Shiqu County, Garze
+    assert mechanism == "basic_assistance"
+
+    hotan = _query(
+        path,
+        "select mechanism from mart_pairings "
+        "where helper_name ilike 'Beijing%' and helped_name ilike '%Hotan%'",
+    )
+    assert hotan and hotan[0][0] == "counterpart_support"
+
+    assert _query(path, "select count(*) from mart_funds where amount_cny > 0")[0][0] > 0
+    assert (
+        _query(path, "select count(*) from mart_poverty_exits where exited is not null")[0][0] > 0
+    )
+    areas = "select count(*) from mart_output_value where measure = 'planting_area'"
+    assert _query(path, f"{areas} and unit = 'mu'")[0][0] > 0
+    assert _query(path, "select count(*) from dim_region where level = 'county'")[0][0] > 2500
+    assert (sandbox.var_dir / "published" / "parquet" / "mart_funds.parquet").exists()
+
+
+def test_every_sample_page_is_landed_once_and_the_reprint_is_one_article(sandbox):
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    files = sorted((PROJECT_ROOT / "data" / "articles").glob("*.*"))
+    landed = _query(
+        warehouse,
+        "select count(distinct url) from raw.fetch_log "
+        "where source_id = 'sample_articles' and content_hash is not null",
+    )[0][0]
+    assert landed == len(files)
+    articles = _query(warehouse, "select count(*) from raw.articles")[0][0]
+    parsed = _query(
+        warehouse, "select count(*) from raw.parsed_payloads where article_id is not null"
+    )
+    # Distinct payloads parsed minus the reprint (same text, other chrome) = articles.
+    assert articles == parsed[0][0] - 1
+
+
+def test_rerunning_the_same_day_gives_the_same_marts(sandbox):
+    before = _mart_contents(_published(sandbox))
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    raw_counts = _query(
+        warehouse,
+        "select (select count(*) from raw.articles), (select count(*) from raw.facts_fund)",
+    )
+    _run_both(sandbox)
+    assert _mart_contents(_published(sandbox)) == before
+    assert (
+        _query(
+            warehouse,
+            "select (select count(*) from raw.articles), (select count(*) from raw.facts_fund)",
+        )
+        == raw_counts
+    )
+
+
+def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched(sandbox):
+    published = _published(sandbox)
+    digest_before = hashlib.sha256(published.read_bytes()).hexdigest()
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    connection = duckdb.connect(str(warehouse))
+    try:
+        # An exit count above its total: only a cross-column check can catch it.
+        connection.execute(
+            """
+            insert into raw.facts_exit values (
+                'bad-exit', (select min(article_id) from raw.articles), 'county', 60, 50, null,
+                null, 'Liangshan Prefecture', null, 2019, 'Sixty of the fifty counties exited.',
+                0, 10, 'injected', 1.0, now())
+            """
+        )
+    finally:
+        connection.close()
+    result = sandbox.dags_test("build_audit_publish", DAY)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, "the DAG must fail on a bad candidate"
+    assert "exited" in log and "total" in log, "the failure names the broken rule"
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
