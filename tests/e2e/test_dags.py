@@ -62,7 +62,7 @@ def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
     )
     assert pairings, "Jinniu District → Shiqu County is in a sample page"
     [(_, _, helped_code, mechanism)] = pairings
-    assert helped_code == "513337000000"  # Shiqu County, Garze
+    assert helped_code == "513332000000"  # Shiqu County, Garze
     assert mechanism == "basic_assistance"
 
     hotan = _query(
