@@ -61,8 +61,7 @@ def build_audit_publish():
         from ingestion import pipeline
         from ingestion.config import load_settings
 
-        result = pipeline.publish(load_settings())
-        return result.as_dict() if hasattr(result, "as_dict") else {"published": str(result)}
+        return pipeline.publish(load_settings()).as_dict()
 
     @task(pool=WAREHOUSE_POOL)
     def dbt_docs() -> None:

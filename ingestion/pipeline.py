@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ingestion.config import Settings
 from ingestion.fetch.collect import CollectSummary, collect_source
@@ -20,16 +21,10 @@ from ingestion.load.statistics import TableLayoutChanged, load_table
 from ingestion.sources import CsvTableSource, load_sources
 from ingestion.warehouse import connect, ensure_raw_schema
 
+if TYPE_CHECKING:
+    from ingestion.publish.publisher import PublishResult
+
 log = logging.getLogger(__name__)
-
-MART_TABLES = (
-    "dim_region",
-    "mart_pairings",
-    "mart_funds",
-    "mart_output_value",
-    "mart_poverty_exits",
-)
-
 
 @dataclass
 class LoadSummary:
@@ -94,6 +89,10 @@ def collect_all(settings: Settings) -> list[CollectSummary]:
     return [collect(settings, source_id) for source_id in source_ids(settings)]
 
 
+# dbt, Great Expectations and the publisher are imported inside the steps that use
+# them: Airflow imports this module in every task, and GX alone takes seconds to load.
+
+
 def build(settings: Settings) -> None:
     """Build staging, intermediate and candidate marts with dbt (raises on a failed node)."""
     from ingestion.transform.dbt_runner import build_models
@@ -113,11 +112,11 @@ def audit(settings: Settings) -> None:
     report.raise_if_failed()
 
 
-def publish(settings: Settings) -> object:
+def publish(settings: Settings) -> PublishResult:
     """Swap the BI-facing marts atomically for the audited candidate."""
     from ingestion.publish.publisher import publish_marts
 
-    return publish_marts(settings.warehouse_path, settings.published_dir, list(MART_TABLES))
+    return publish_marts(settings.warehouse_path, settings.published_dir)
 
 
 def generate_docs(settings: Settings) -> None:

@@ -1,0 +1,1 @@
+"""Atomic publication of the audited marts for BI tools; see ``publisher``."""

@@ -1,0 +1,1 @@
+"""The quality gate on the candidate marts (Great Expectations); see ``gate``."""

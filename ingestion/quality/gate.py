@@ -1,0 +1,424 @@
+"""The quality gate: validate the candidate marts with Great Expectations before publishing.
+
+GX 1.24 has no DuckDB datasource, so each mart is read from the working
+warehouse into a pandas DataFrame (through ``ingestion.warehouse.connect``,
+closed before GX runs) and validated on an ephemeral GX context with the
+suites stored as JSON under ``expectations/suites/``. The gate never writes
+the warehouse; it writes only the Data Docs site.
+
+Usage::
+
+    report = run_quality_gate(
+        s.warehouse_path, s.expectations_dir, s.docs_dir / "great_expectations"
+    )
+    report.raise_if_failed()  # QualityGateFailed names every failed check
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ingestion.warehouse import connect
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.datasource.fluent import PandasDatasource
+
+# GX logs hundreds of INFO/DEBUG lines (type registration, store setup) through the
+# standard logging tree; under Airflow's INFO root logger they would bury the task log.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+# The documented opt-out; a scheduled job must never wait on an analytics endpoint.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+SUITES_SUBDIR = "suites"
+RUN_NAME = "quality_gate"
+SAMPLE_SIZE = 5
+DATA_DOCS_SITE = "local_site"
+# SUMMARY keeps a few offending values and their row indexes without dumping whole
+# columns into the results (COMPLETE would list every unexpected value).
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": SAMPLE_SIZE,
+}
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
+
+
+class QualityGateFailed(Exception):
+    """The candidate marts broke at least one expectation; nothing may be published."""
+
+    def __init__(self, report: GateReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    """One expectation that did not hold, with enough detail to find the bad rows."""
+
+    suite: str
+    expectation_type: str
+    kwargs: dict[str, Any]
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    sample_values: tuple[Any, ...] = ()
+    sample_keys: tuple[Any, ...] = ()
+    key_column: str | None = None
+    observed_value: Any = None
+    error: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        found: list[str] = []
+        for name in _COLUMN_KWARGS:
+            value = self.kwargs.get(name)
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(str(v) for v in value)
+        return tuple(found)
+
+    def describe(self) -> str:
+        """One line for a log or an alert: suite, check, column(s), what was wrong."""
+        params = {k: v for k, v in self.kwargs.items() if k not in _COLUMN_KWARGS}
+        head = f"{self.suite}: {self.expectation_type}"
+        if self.columns:
+            head += f" on {', '.join(self.columns)}"
+        if params:
+            head += " (" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
+        details: list[str] = []
+        if self.error:
+            details.append(f"error: {self.error}")
+        if self.unexpected_count is not None:
+            details.append(f"{self.unexpected_count} of {self.element_count} rows unexpected")
+        if self.sample_values:
+            details.append(f"sample values: {list(self.sample_values)!r}")
+        if self.sample_keys and self.key_column:
+            details.append(f"rows {self.key_column}: {list(self.sample_keys)!r}")
+        if self.observed_value is not None and not self.sample_values:
+            details.append(f"observed: {self.observed_value!r}")
+        return head + (": " + "; ".join(details) if details else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "expectation_type": self.expectation_type,
+            "columns": list(self.columns),
+            "kwargs": self.kwargs,
+            "unexpected_count": self.unexpected_count,
+            "element_count": self.element_count,
+            "sample_values": list(self.sample_values),
+            "key_column": self.key_column,
+            "sample_keys": list(self.sample_keys),
+            "observed_value": self.observed_value,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    """The outcome of one suite on one mart."""
+
+    suite: str
+    table: str
+    success: bool
+    row_count: int | None
+    evaluated_expectations: int
+    failures: tuple[FailedExpectation, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """The outcome of the whole gate: one report per suite and where the Data Docs are."""
+
+    suites: tuple[SuiteReport, ...]
+    data_docs_index: Path | None = None
+    run_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def success(self) -> bool:
+        return all(s.success for s in self.suites)
+
+    @property
+    def failures(self) -> tuple[FailedExpectation, ...]:
+        return tuple(f for s in self.suites for f in s.failures)
+
+    def summary(self) -> str:
+        failed = [s for s in self.suites if not s.success]
+        if not failed:
+            head = f"Quality gate passed: {len(self.suites)} suites"
+        else:
+            head = (
+                f"Quality gate FAILED: {len(failed)} of {len(self.suites)} suites, "
+                f"{len(self.failures)} failed expectations"
+            )
+        lines = [head, *(f"- {f.describe()}" for f in self.failures)]
+        if self.data_docs_index is not None:
+            lines.append(f"Data Docs: {self.data_docs_index.as_uri()}")
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> None:
+        if not self.success:
+            raise QualityGateFailed(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (for an Airflow XCom, an alert payload or a manifest)."""
+        return {
+            "success": self.success,
+            "run_time": self.run_time.isoformat(),
+            "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
+            "suites": [
+                {
+                    "suite": s.suite,
+                    "table": s.table,
+                    "success": s.success,
+                    "row_count": s.row_count,
+                    "evaluated_expectations": s.evaluated_expectations,
+                    "failures": [f.as_dict() for f in s.failures],
+                }
+                for s in self.suites
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class SuiteFile:
+    """A suite as stored in ``expectations/suites/<name>.json`` and the mart it checks."""
+
+    name: str
+    table: str
+    key_column: str | None
+    config: dict[str, Any]
+
+
+def run_quality_gate(
+    warehouse_path: Path,
+    expectations_dir: Path,
+    data_docs_dir: Path,
+    schema: str = "marts",
+) -> GateReport:
+    """Validate every mart that has a suite; build Data Docs; report (never raises on data)."""
+    suites = load_suites(expectations_dir / SUITES_SUBDIR)
+    frames = read_marts(warehouse_path, schema, [s.table for s in suites])
+    run_time = dt.datetime.now(dt.UTC)
+    context = _new_context(data_docs_dir)
+    datasource = context.data_sources.add_pandas(name=schema)
+    reports = tuple(
+        _validate(context, datasource, suite, frames.get(suite.table), schema, run_time)
+        for suite in suites
+    )
+    context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    index = data_docs_dir / "index.html"
+    return GateReport(
+        suites=reports,
+        data_docs_index=index if index.exists() else None,
+        run_time=run_time,
+    )
+
+
+def load_suites(suites_dir: Path) -> list[SuiteFile]:
+    """Read the suite JSON files; a suite's file name, name and table must agree."""
+    paths = sorted(suites_dir.glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no expectation suites in {suites_dir}")
+    suites = []
+    for path in paths:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        name = config.get("name")
+        if name != path.stem:
+            # A mismatch would validate one mart and report it under another's name.
+            raise ValueError(f"{path}: suite name {name!r} differs from the file name")
+        meta = config.get("meta") or {}
+        table = _identifier(meta.get("table", name))
+        key_column = meta.get("key_column")
+        suites.append(SuiteFile(name=name, table=table, key_column=key_column, config=config))
+    return suites
+
+
+def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """Read each existing mart into memory; a missing mart is simply absent from the result."""
+    if not warehouse_path.exists():
+        # connect() would create an empty warehouse; a missing file is a pipeline error.
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}")
+    schema = _identifier(schema)
+    frames: dict[str, pd.DataFrame] = {}
+    with connect(warehouse_path) as connection:
+        existing = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = ? and table_catalog = current_database()",
+                [schema],
+            ).fetchall()
+        }
+        for table in tables:
+            if _identifier(table) in existing:
+                frames[table] = connection.execute(f'select * from "{schema}"."{table}"').df()
+    return frames
+
+
+@cache
+def _gx() -> ModuleType:
+    """Import GX once, on first use: it takes seconds, too slow for Airflow's DAG parsing."""
+    import great_expectations
+
+    # Some GX modules pin their own logger to INFO at import, overriding the parent's level.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations."):
+            logger = logging.getLogger(name)
+            if logger.level and logger.level < logging.WARNING:
+                logger.setLevel(logging.WARNING)
+    return great_expectations
+
+
+def _new_context(data_docs_dir: Path) -> AbstractDataContext:
+    """An in-memory context whose only Data Docs site is a static folder we choose."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # tqdm bars from metric calculation would fill the task log.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    # The ephemeral context comes with a site in a throwaway temp dir; replace it.
+    for site_name in list(context.list_data_docs_sites()):
+        context.delete_data_docs_site(site_name)
+    data_docs_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        site_name=DATA_DOCS_SITE,
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def _validate(
+    context: AbstractDataContext,
+    datasource: PandasDatasource,
+    suite_file: SuiteFile,
+    frame: pd.DataFrame | None,
+    schema: str,
+    run_time: dt.datetime,
+) -> SuiteReport:
+    if frame is None:
+        missing = FailedExpectation(
+            suite=suite_file.name,
+            expectation_type="table_exists",
+            kwargs={"table": f"{schema}.{suite_file.table}"},
+            error=f"table {schema}.{suite_file.table} does not exist in the warehouse",
+        )
+        return SuiteReport(suite_file.name, suite_file.table, False, None, 0, (missing,))
+
+    gx = _gx()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    suite = context.suites.add(gx.ExpectationSuite(**suite_file.config))
+    asset = datasource.add_dataframe_asset(name=suite_file.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_file.name, data=batch_definition, suite=suite)
+    )
+    # run_name matters: the Data Docs validations section skips results without one.
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        result_format=RESULT_FORMAT,
+        run_id=RunIdentifier(run_name=RUN_NAME, run_time=run_time),
+    )
+    failures = tuple(_failures(suite_file, result, frame))
+    return SuiteReport(
+        suite=suite_file.name,
+        table=suite_file.table,
+        success=bool(result.success),
+        row_count=len(frame),
+        evaluated_expectations=int(result.statistics.get("evaluated_expectations", 0)),
+        failures=failures,
+    )
+
+
+def _failures(
+    suite_file: SuiteFile, result: ExpectationSuiteValidationResult, frame: pd.DataFrame
+) -> Iterable[FailedExpectation]:
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        details: Mapping[str, Any] = item.result or {}
+        yield FailedExpectation(
+            suite=suite_file.name,
+            expectation_type=config.type,
+            kwargs={k: _plain(v) for k, v in config.kwargs.items() if k != "batch_id"},
+            unexpected_count=details.get("unexpected_count"),
+            element_count=details.get("element_count"),
+            sample_values=tuple(_plain(v) for v in details.get("partial_unexpected_list") or ()),
+            sample_keys=_sample_keys(
+                frame, suite_file.key_column, details.get("partial_unexpected_index_list")
+            ),
+            key_column=suite_file.key_column,
+            observed_value=_plain(details.get("observed_value", details.get("details"))),
+            error=_exception_message(item.exception_info),
+        )
+
+
+def _sample_keys(
+    frame: pd.DataFrame, key_column: str | None, indexes: Sequence[Any] | None
+) -> tuple[Any, ...]:
+    """The key of each sampled offending row, so an engineer can look the row up."""
+    if not key_column or key_column not in frame.columns or not indexes:
+        return ()
+    keys = frame[key_column]
+    return tuple(_plain(keys.loc[i]) for i in indexes[:SAMPLE_SIZE] if i in keys.index)
+
+
+def _exception_message(info: Mapping[str, Any] | None) -> str | None:
+    """GX reports errors either flat or keyed by metric; take the first message either way."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, Mapping) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas scalars to Python ones, so reports print cleanly and serialise to JSON."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _identifier(name: str) -> str:
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name

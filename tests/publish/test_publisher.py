@@ -1,0 +1,229 @@
+"""Publishing builds new files and swaps them in atomically; readers never see half."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.config import Settings
+from ingestion.publish.publisher import (
+    MART_TABLES,
+    PublishError,
+    audit_and_publish,
+    publish_marts,
+)
+from ingestion.quality.gate import QualityGateFailed
+from ingestion.warehouse import connect
+from tests.sample_marts import create_sample_marts
+
+SAMPLE_ROWS = {
+    "dim_region": 4,
+    "mart_pairings": 2,
+    "mart_funds": 2,
+    "mart_output_value": 2,
+    "mart_poverty_exits": 3,
+}
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "work" / "warehouse.duckdb"
+    with connect(path) as connection:
+        create_sample_marts(connection)
+    return path
+
+
+@pytest.fixture
+def published_dir(tmp_path: Path) -> Path:
+    return tmp_path / "published"
+
+
+def execute(warehouse: Path, *statements: str) -> None:
+    with connect(warehouse) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def published_counts(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {
+            table: connection.execute(f"select count(*) from main.{table}").fetchone()[0]
+            for table in MART_TABLES
+        }
+
+
+def leftovers(published_dir: Path) -> list[Path]:
+    return [p for p in published_dir.rglob("*") if p.name.startswith(".") or p.suffix == ".wal"]
+
+
+def sha256_tree(published_dir: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(published_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(published_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_publish_writes_database_parquet_and_manifest(warehouse: Path, published_dir: Path) -> None:
+    result = publish_marts(warehouse, published_dir, list(MART_TABLES))
+
+    assert result.database_path == published_dir / "marts.duckdb"
+    assert result.row_counts == SAMPLE_ROWS
+    assert published_counts(result.database_path) == SAMPLE_ROWS
+    with duckdb.connect() as memory:
+        for table in result.tables:
+            assert table.parquet_path == published_dir / "parquet" / f"{table.name}.parquet"
+            rows = memory.execute("select count(*) from read_parquet(?)", [str(table.parquet_path)])
+            assert rows.fetchone()[0] == SAMPLE_ROWS[table.name]
+    manifest = json.loads((published_dir / "manifest.json").read_text())
+    assert manifest["published_at"] == result.published_at.isoformat()
+    assert {name: t["row_count"] for name, t in manifest["tables"].items()} == SAMPLE_ROWS
+    assert all(len(t["content_hash"]) == 64 for t in manifest["tables"].values())
+    assert leftovers(published_dir) == []
+    json.dumps(result.as_dict())  # the publish task returns it as an XCom
+    # Publishing only reads the working warehouse: its marts are still there.
+    assert published_counts_in_warehouse(warehouse) == SAMPLE_ROWS
+
+
+def published_counts_in_warehouse(warehouse: Path) -> dict[str, int]:
+    with connect(warehouse) as connection:
+        return {
+            t: connection.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in MART_TABLES
+        }
+
+
+def test_republish_replaces_the_files(warehouse: Path, published_dir: Path) -> None:
+    first = publish_marts(warehouse, published_dir, list(MART_TABLES))
+    first_inode = first.database_path.stat().st_ino
+    execute(
+        warehouse,
+        "insert into marts.mart_funds select 'f3', payer_name, region_name, region_code, year,"
+        " measure, qualifier, 7.0, article_count, article_ids, evidence"
+        " from marts.mart_funds where fund_key = 'f1'",
+        # Same rows in another physical order: the content hash must not change.
+        "create or replace table marts.mart_pairings as"
+        " select * from marts.mart_pairings order by pairing_key desc",
+    )
+    second = publish_marts(warehouse, published_dir, list(MART_TABLES))
+
+    assert second.database_path.stat().st_ino != first_inode  # a new file, not edited in place
+    assert published_counts(second.database_path)["mart_funds"] == 3
+    hashes = {t.name: t.content_hash for t in first.tables}
+    new_hashes = {t.name: t.content_hash for t in second.tables}
+    assert new_hashes["mart_funds"] != hashes["mart_funds"]
+    assert new_hashes["mart_pairings"] == hashes["mart_pairings"]
+    manifest = json.loads((published_dir / "manifest.json").read_text())
+    assert manifest["tables"]["mart_funds"]["row_count"] == 3
+    assert leftovers(published_dir) == []
+
+
+READER = textwrap.dedent(
+    """
+    import sys, duckdb
+    connection = duckdb.connect(sys.argv[1], read_only=True)
+    print(connection.execute("select count(*) from dim_region").fetchone()[0], flush=True)
+    sys.stdin.readline()  # the parent publishes a new file meanwhile
+    # Tables not read before the swap, so nothing comes from an earlier cached page.
+    funds = connection.execute("select count(*), sum(amount_cny) from mart_funds").fetchone()
+    exits = connection.execute("select count(*) from mart_poverty_exits").fetchone()[0]
+    print(funds[0], funds[1], exits, flush=True)
+    """
+)
+
+
+def test_reader_holding_the_old_file_keeps_reading_old_rows(
+    warehouse: Path, published_dir: Path
+) -> None:
+    database = publish_marts(warehouse, published_dir, list(MART_TABLES)).database_path
+    with subprocess.Popen(
+        [sys.executable, "-c", READER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as reader:
+        assert reader.stdin is not None and reader.stdout is not None
+        try:
+            assert reader.stdout.readline().strip() == "4"  # the reader holds the old file open
+            execute(
+                warehouse,
+                "delete from marts.mart_funds where fund_key = 'f2'",
+                "delete from marts.mart_poverty_exits where exit_key = 'e3'",
+            )
+            publish_marts(warehouse, published_dir, list(MART_TABLES))
+            reader.stdin.write("go\n")
+            reader.stdin.flush()
+            old_view = reader.stdout.readline().split()
+            _, errors = reader.communicate(timeout=30)
+            assert reader.returncode == 0, errors
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+    assert old_view == ["2", "125000000.0", "3"]  # the old marts, whole
+    new_counts = published_counts(database)
+    assert (new_counts["mart_funds"], new_counts["mart_poverty_exits"]) == (1, 2)
+
+
+@pytest.mark.slow
+def test_failed_gate_leaves_published_files_byte_for_byte(settings: Settings) -> None:
+    with connect(settings.warehouse_path) as connection:
+        create_sample_marts(connection)
+    paths = (
+        settings.warehouse_path,
+        settings.expectations_dir,
+        settings.docs_dir / "great_expectations",
+        settings.published_dir,
+    )
+    report, result = audit_and_publish(*paths)
+    assert report.success
+    assert result.database_path == settings.published_db_path
+    manifest = json.loads(result.manifest_path.read_text())
+    assert manifest["quality_gate"]["success"] is True
+    before = sha256_tree(settings.published_dir)
+
+    execute(
+        settings.warehouse_path,
+        "update marts.mart_funds set amount_cny = -1 where fund_key = 'f1'",
+    )
+    with pytest.raises(QualityGateFailed, match="amount_cny"):
+        audit_and_publish(*paths)
+
+    assert sha256_tree(settings.published_dir) == before
+    assert before.keys() >= {"marts.duckdb", "manifest.json", "parquet/mart_funds.parquet"}
+
+
+def test_a_missing_table_publishes_nothing(warehouse: Path, published_dir: Path) -> None:
+    publish_marts(warehouse, published_dir, list(MART_TABLES))
+    before = sha256_tree(published_dir)
+    execute(warehouse, "drop table marts.mart_output_value")
+
+    with pytest.raises(PublishError, match="mart_output_value"):
+        publish_marts(warehouse, published_dir, list(MART_TABLES))
+
+    assert sha256_tree(published_dir) == before
+    assert leftovers(published_dir) == []
+
+
+@pytest.mark.parametrize(
+    ("tables", "schema"),
+    [
+        (["mart_funds; drop table marts.dim_region"], "marts"),
+        (['mart_funds"'], "marts"),
+        (["Mart_Funds"], "marts"),
+        (["mart_funds"], "marts; select 1"),
+    ],
+)
+def test_identifiers_are_validated_before_any_sql(
+    warehouse: Path, published_dir: Path, tables: list[str], schema: str
+) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        publish_marts(warehouse, published_dir, tables, schema=schema)
+    assert not published_dir.exists()

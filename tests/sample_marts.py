@@ -1,0 +1,88 @@
+"""A small, known-good candidate of the five marts, for tests and the demo.
+
+The DDL mirrors the contract of the dbt marts (schema ``marts``): the quality
+gate and the publisher are tested against it without running dbt, and a test
+can break one row at a time to prove that a check catches it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+_DDL = """
+create table {schema}.dim_region (
+    region_code varchar, name_en varchar, name_zh varchar, level varchar,
+    parent_code varchar, province_code varchar, prefecture_code varchar,
+    longitude double, latitude double, is_sichuan_underdeveloped boolean,
+    poverty_exit_year integer
+);
+create table {schema}.mart_pairings (
+    pairing_key varchar, helper_name varchar, helper_kind varchar, helper_code varchar,
+    helped_name varchar, helped_code varchar, mechanism varchar,
+    first_year integer, last_year integer, article_count integer,
+    article_ids varchar, evidence varchar
+);
+create table {schema}.mart_funds (
+    fund_key varchar, payer_name varchar, region_name varchar, region_code varchar,
+    year integer, measure varchar, qualifier varchar, amount_cny double,
+    article_count integer, article_ids varchar, evidence varchar
+);
+create table {schema}.mart_output_value (
+    output_key varchar, region_name varchar, region_code varchar, product varchar,
+    year integer, measure varchar, value double, unit varchar, qualifier varchar,
+    article_count integer, article_ids varchar, evidence varchar
+);
+create table {schema}.mart_poverty_exits (
+    exit_key varchar, region_name varchar, region_code varchar, level varchar,
+    year integer, exited integer, total integer, remaining integer, rate_pct double,
+    article_count integer, article_ids varchar, evidence varchar
+);
+"""
+
+_ROWS = """
+insert into {schema}.dim_region values
+    ('510000000000', 'Sichuan', '四川省', 'province', null, '510000000000', null,
+     104.07, 30.67, false, null),
+    ('513300000000', 'Garze', '甘孜藏族自治州', 'prefecture', '510000000000',
+     '510000000000', '513300000000', 101.96, 30.05, false, null),
+    ('513322000000', 'Luding', '泸定县', 'county', '513300000000', '510000000000',
+     '513300000000', 102.23, 29.91, true, 2019),
+    ('330000000000', 'Zhejiang', '浙江省', 'province', null, '330000000000', null,
+     120.15, 30.27, false, null);
+insert into {schema}.mart_pairings values
+    ('p1', 'Zhejiang', 'region', '330000000000', 'Luding', '513322000000',
+     'east_west_cooperation', 2018, 2020, 2, 'a1,a2',
+     'Zhejiang paired with Luding County under east-west cooperation.'),
+    ('p2', 'China Three Gorges Corporation', 'organisation', null, 'Luding', '513322000000',
+     null, 2019, null, 1, 'a3', 'China Three Gorges Corporation assisted Luding.');
+insert into {schema}.mart_funds values
+    ('f1', 'Zhejiang', 'Luding', '513322000000', 2019, 'assistance_funds', 'exact',
+     120000000.0, 1, 'a1', 'Zhejiang provided 120 million yuan of assistance funds.'),
+    ('f2', null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
+     'More than 5 million yuan was donated.');
+insert into {schema}.mart_output_value values
+    ('o1', 'Luding', '513322000000', 'tea', 2020, 'output_value', 35000000.0, 'yuan',
+     'about', 1, 'a2', 'Tea output reached about 35 million yuan.'),
+    ('o2', 'Luding', '513322000000', 'red pepper', 2020, 'planting_area', 12000.0, 'mu',
+     null, 1, 'a2', '12,000 mu of red pepper were planted.');
+insert into {schema}.mart_poverty_exits values
+    ('e1', 'Luding', '513322000000', 'village', 2019, 45, 45, 0, 100.0, 1, 'a1',
+     'All 45 poor villages exited poverty.'),
+    ('e2', 'Garze', '513300000000', 'person', 2020, 9400, 10000, 600, 94.0, 1, 'a3',
+     '9,400 of 10,000 poor people exited poverty.'),
+    ('e3', 'Luding', null, 'county', 2019, null, null, null, null, 1, 'a1',
+     'Luding County exited poverty.');
+"""
+
+
+def create_sample_marts(connection: duckdb.DuckDBPyConnection, schema: str = "marts") -> None:
+    """Create the five marts in ``schema`` with a few rows that pass every expectation."""
+    if not _IDENTIFIER.match(schema):
+        raise ValueError(f"not a plain SQL identifier: {schema!r}")
+    connection.execute(f"create schema if not exists {schema}")
+    connection.execute(_DDL.format(schema=schema))
+    connection.execute(_ROWS.format(schema=schema))
