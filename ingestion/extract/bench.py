@@ -1,0 +1,133 @@
+"""Extraction throughput on a synthetic corpus: ``python -m ingestion bench extract``.
+
+The corpus is generated in memory from templates (seeded, so runs compare), in
+the register of the real articles: pairings, funds, outputs, exits, chrome and
+filler, about 3 KB each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import tracemalloc
+from typing import Any
+
+from ingestion.extract.pipeline import extract_facts
+
+HELPERS = [
+    "Tianjin",
+    "Zhejiang",
+    "Wuhou District",
+    "Zigong City",
+    "Sichuan Energy Investment",
+    "Shanghai",
+    "Fujian",
+    "Guangdong",
+    "Beijing",
+    "Jiangsu",
+    "Xiamen",
+    "Qingdao",
+]
+HELPED = [
+    "Hotan",
+    "Qamdo",
+    "Garze",
+    "Cele County",
+    "Zhaojue County",
+    "Butuo County",
+    "Liangshan",
+    "Gansu",
+    "Ningxia",
+    "Kashgar",
+    "Yutian County",
+    "Shiqu County",
+    "Xinlong County",
+]
+TEMPLATES = [
+    "{a} paired up to help {b} in {y}, focusing on labor services and consumption.",
+    "Since {y}, the {a} work team for helping {b} in pairs has built {n} workshops.",
+    "{b}, supported by {a}, opened a new industrial park this spring.",
+    "{a}-{b} east-west cooperation has deepened in the past year.",
+    "{a} allocated {m} million yuan of assistance funds to {b} in {y}.",
+    "A total of {m}.{k} billion yuan of financial funds has been invested in {b}.",
+    "In {y}, {b} will have a planting area of {n}00 mu and an output of {n}0 tons of tea.",
+    "The output value of navel orange reached about {m} million yuan, "
+    "and sales exceeded {k}0 million yuan.",
+    "{n} of the {t} poverty-stricken counties have taken off their hats, accounting for 9{k}%.",
+    "There are still {k} villages in {b} that have not escaped poverty.",
+    "The per capita income of farmers reached {n},{k}00 yuan, up {k}.5% from last year.",
+    "Print】【Close   Website Identification Code 51000000{k}  ICP No. 130012{k}",
+    "Experts said the region¡¯s farmers focus onLabor service and e-commerce.",
+    "The meeting stressed the need to consolidate achievements and promote rural revitalization.",
+]
+
+
+def make_article(rng: random.Random, target_bytes: int = 3000) -> str:
+    parts: list[str] = []
+    size = 0
+    while size < target_bytes:
+        sentence = rng.choice(TEMPLATES).format(
+            a=rng.choice(HELPERS),
+            b=rng.choice(HELPED),
+            y=rng.randint(2015, 2024),
+            n=rng.randint(2, 99),
+            m=rng.randint(1, 999),
+            k=rng.randint(1, 9),
+            t=rng.randint(100, 200),
+        )
+        parts.append(sentence)
+        size += len(sentence) + 1
+        if rng.random() < 0.2:
+            parts.append("\n\n")
+    return " ".join(parts)
+
+
+def make_corpus(n_articles: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [make_article(rng) for _ in range(n_articles)]
+
+
+def run_benchmark(n_articles: int, seed: int = 0) -> dict[str, Any]:
+    """Extract from ``n_articles`` synthetic ~3 KB articles; report speed and memory."""
+    corpus = make_corpus(n_articles, seed)
+    extract_facts("warmup", corpus[0] if corpus else "")  # loads the gazetteer once
+    tracemalloc.start()
+    start = time.perf_counter()
+    facts = 0
+    for i, text in enumerate(corpus):
+        facts += len(extract_facts(f"bench-{i}", text))
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # tracemalloc slows Python down; time once more without it for the headline rate.
+    start = time.perf_counter()
+    for i, text in enumerate(corpus):
+        extract_facts(f"bench-{i}", text)
+    plain = time.perf_counter() - start
+    total_bytes = sum(len(t.encode("utf-8")) for t in corpus)
+    return {
+        "articles": n_articles,
+        "mean_article_bytes": round(total_bytes / n_articles) if n_articles else 0,
+        "facts": facts,
+        "seconds": round(plain, 3),
+        "articles_per_second": round(n_articles / plain, 1) if plain else float("inf"),
+        "seconds_with_tracemalloc": round(seconds, 3),
+        "peak_memory_mb": round(peak / 2**20, 2),
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    result = run_benchmark(args.articles, args.seed)
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="benchmarks")
+    targets = parser.add_subparsers(dest="target", required=True)
+    extract = targets.add_parser("extract", help="fact extraction throughput")
+    extract.add_argument("--articles", type=int, default=2000)
+    extract.add_argument("--seed", type=int, default=0)
+    extract.set_defaults(func=_run)

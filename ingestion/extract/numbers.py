@@ -1,0 +1,216 @@
+"""Quantities in text: money, areas, weights, percentages and counts.
+
+Every pattern uses possessive quantifiers or fixed-width alternations and is
+applied with ``finditer`` so that a megabyte of digits costs linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WORD_NUMBERS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100})
+SCALES: dict[str, float] = {
+    "thousand": 1e3,
+    "ten thousand": 1e4,
+    "10,000": 1e4,
+    "10000": 1e4,
+    "wan": 1e4,
+    "million": 1e6,
+    "mn": 1e6,
+    "hundred million": 1e8,
+    "100 million": 1e8,
+    "yi": 1e8,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+}
+_NUM = r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)"
+_SCALE = (
+    r"(?:hundred\s+million|ten\s+thousand|10,000|thousand|million|billion|trillion|wan|yi|bn|mn)"
+)
+# Money: "RMB 2.5 billion", "¥30,000", "1.296948 billion yuan", "3,500 wan yuan",
+# "26 10,000 yuan" (万元 translated literally).
+MONEY_RE = re.compile(
+    rf"(?P<cur>(?:RMB|CNY|¥|￥)\s?)?(?P<num>{_NUM})\s?(?P<scale>{_SCALE}\b)?"
+    rf"\s?(?P<unit>yuan|RMB|CNY|renminbi)?",
+    re.I,
+)
+QUANTITY_RE = re.compile(
+    rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE}\b)?\s?"
+    r"(?P<unit>mu\b|hectares?\b|ha\b|tons?\b|tonnes?\b|t\b|kilograms?\b|kg\b|jin\b)",
+    re.I,
+)
+PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|percent\b|per\s+cent\b)", re.I)
+_QUAL_BEFORE_RE = re.compile(
+    r"(?P<q>more\s+than|over|above|not\s+less\s+than|no\s+less\s+than|at\s+least|exceeding|"
+    r"exceeded|in\s+excess\s+of|nearly|about|around|approximately|some|almost|close\s+to|"
+    r"roughly|an\s+estimated|up\s+to|less\s+than|under|no\s+more\s+than|not\s+more\s+than|"
+    r"at\s+most|within)\s*$",
+    re.I,
+)
+_QUAL_AFTER_RE = re.compile(r"^\s*(?:or\s+more|and\s+above|or\s+above|plus)\b", re.I)
+QUALIFIERS: dict[str, str] = {
+    "more than": "at_least",
+    "over": "at_least",
+    "above": "at_least",
+    "not less than": "at_least",
+    "no less than": "at_least",
+    "at least": "at_least",
+    "exceeding": "at_least",
+    "exceeded": "at_least",
+    "in excess of": "at_least",
+    "nearly": "about",
+    "about": "about",
+    "around": "about",
+    "approximately": "about",
+    "some": "about",
+    "almost": "about",
+    "close to": "about",
+    "roughly": "about",
+    "an estimated": "about",
+    "up to": "at_most",
+    "less than": "at_most",
+    "under": "at_most",
+    "no more than": "at_most",
+    "not more than": "at_most",
+    "at most": "at_most",
+    "within": "at_most",
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    value: float
+    unit: str  # yuan | mu | tonne | percent
+    qualifier: str
+
+
+def parse_number(num: str, scale: str | None = None) -> float | None:
+    try:
+        value = float(num.replace(",", ""))
+    except ValueError:
+        return None
+    if scale:
+        value *= SCALES.get(" ".join(scale.lower().split()), 1.0)
+    return value
+
+
+def qualifier_at(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - 25) : start]
+    m = _QUAL_BEFORE_RE.search(before)
+    if m:
+        return QUALIFIERS[" ".join(m.group("q").lower().split())]
+    if _QUAL_AFTER_RE.match(text[end : end + 12]):
+        return "at_least"
+    return "exact"
+
+
+def _preceded_by_digit(text: str, start: int) -> bool:
+    return start > 0 and (text[start - 1].isdigit() or text[start - 1] in ".,")
+
+
+def find_money(text: str) -> list[Quantity]:
+    """Amounts of money in yuan."""
+    out: list[Quantity] = []
+    for m in MONEY_RE.finditer(text):
+        if not (m.group("cur") or m.group("unit")) or _preceded_by_digit(text, m.start()):
+            continue
+        num, scale = m.group("num"), m.group("scale")
+        # "26 10,000 yuan": the literal translation of 万元.
+        if not scale:
+            lit = re.match(
+                r"\s?(?:10,000|ten\s+thousand)\s?yuan", text[m.end("num") : m.end() + 20]
+            )
+            if lit:
+                scale = "ten thousand"
+        value = parse_number(num, scale)
+        if value is None or value <= 0:
+            continue
+        end = m.start() + len(m.group().rstrip())
+        out.append(Quantity(m.start(), end, value, "yuan", qualifier_at(text, m.start(), end)))
+    return out
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Areas (in mu) and weights (in tonnes)."""
+    out: list[Quantity] = []
+    for m in QUANTITY_RE.finditer(text):
+        if _preceded_by_digit(text, m.start()):
+            continue
+        value = parse_number(m.group("num"), m.group("scale"))
+        if value is None:
+            continue
+        unit = m.group("unit").lower()
+        if unit.startswith("h"):
+            value, unit = value * 15, "mu"  # one hectare is 15 mu
+        elif unit.startswith("k"):
+            value, unit = value / 1000, "tonne"
+        elif unit == "jin":
+            value, unit = value / 2000, "tonne"
+        elif unit.startswith("t"):
+            unit = "tonne"
+        out.append(
+            Quantity(m.start(), m.end(), value, unit, qualifier_at(text, m.start(), m.end()))
+        )
+    return out
+
+
+def find_percents(text: str) -> list[Quantity]:
+    out = []
+    for m in PERCENT_RE.finditer(text):
+        value = parse_number(m.group("num"))
+        if value is not None:
+            out.append(Quantity(m.start(), m.end(), value, "percent", "exact"))
+    return out
+
+
+def word_or_number(token: str) -> int | None:
+    """An integer from digits ("3,787") or a small number word ("five")."""
+    token = token.strip().lower()
+    if token in WORD_NUMBERS:
+        return WORD_NUMBERS[token]
+    try:
+        value = float(token.replace(",", ""))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+YEAR_RE = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-4]\d)(?![\d,]|\.\d)")
+
+
+def find_year(text: str) -> int | None:
+    """The first plausible year written in the text."""
+    m = YEAR_RE.search(text)
+    return int(m.group()) if m else None

@@ -1,0 +1,357 @@
+"""``extract_facts``: document text in, contract facts with evidence out.
+
+Steps: normalise (keeping offsets) -> sentences -> mentions per sentence ->
+resolve mentions with sentence and document context -> fact rules per sentence
+-> deduplicate per document.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ingestion.extract.exits import ExitHit, find_exits
+from ingestion.extract.funds import find_funds
+from ingestion.extract.models import (
+    Evidence,
+    ExitFact,
+    Fact,
+    FundFact,
+    OutputFact,
+    PairingFact,
+)
+from ingestion.extract.numbers import find_money, find_year
+from ingestion.extract.outputs import find_outputs
+from ingestion.extract.pairings import (
+    MECHANISM_PATTERNS,
+    Pairing,
+    find_pairings,
+    is_company,
+    places_in_name,
+)
+from ingestion.extract.regions import Mention, find_mentions
+from ingestion.extract.text import NormText, Sentence, split_sentences
+from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
+
+EXTRACTOR_VERSION = "patterns-0.1.0"
+log = logging.getLogger(__name__)
+
+# Words the contract's name matching ignores; dedupe keys ignore them too.
+_NAME_NOISE = frozenset(
+    [
+        "county",
+        "district",
+        "city",
+        "prefecture",
+        "province",
+        "autonomous",
+        "region",
+        "municipality",
+        "municipal",
+        "town",
+        "township",
+        "village",
+        "the",
+        "of",
+        "group",
+        "co",
+        "company",
+        "corporation",
+        "ltd",
+        "limited",
+        "area",
+    ]
+)
+_PUNCT_RE = re.compile(r"[^\w\s]")
+RULE_CONFIDENCE = {"active": 0.8, "passive": 0.8, "adjacent": 0.65, "team": 0.7, "enterprise": 0.6}
+_HAS_NUMBER_RE = re.compile(
+    r"\d|\b(?:all|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
+)
+_MONEY_HINT_RE = re.compile(r"yuan|rmb|cny|¥|￥|renminbi")
+_EXIT_HINT_RE = re.compile(r"hat|cap|poverty|withdr|delist|exit|remain|list|poor|population")
+MAX_SENTENCE_CHARS = 20_000  # longer "sentences" are unpunctuated dumps: patterns only see a prefix
+
+
+def name_key(name: str) -> str:
+    name = name.split(",")[0].lower().replace("'", "").replace("’", "").replace("-", "")
+    words = _PUNCT_RE.sub(" ", name).split()
+    return " ".join(w for w in words if w not in _NAME_NOISE)
+
+
+@dataclass
+class DocContext:
+    doc_id: str
+    norm: NormText
+    sentences: list[Sentence]
+    mentions: list[list[Mention]]
+    mechanism: str | None
+
+    def evidence(self, s: Sentence) -> Evidence:
+        return Evidence(self.norm.original[s.orig_start : s.orig_end], s.orig_start, s.orig_end)
+
+
+def extract_facts(doc_id: str, text: str) -> list[Fact]:
+    """Facts of one document. Never raises: a failure gives no facts and a log line."""
+    try:
+        if not isinstance(text, str) or not text.strip():
+            return []
+        return _extract(str(doc_id), text)
+    except Exception:  # pragma: no cover - the guard the pipeline relies on
+        log.exception("extraction failed for %s", doc_id)
+        return []
+
+
+def _extract(doc_id: str, text: str) -> list[Fact]:
+    gaz = load_gazetteer()
+    norm = NormText(text)
+    sentences = split_sentences(norm)
+    mentions = [find_mentions(s.text[:MAX_SENTENCE_CHARS], gaz) for s in sentences]
+    mentions = _resolve(mentions, gaz)
+    ctx = DocContext(doc_id, norm, sentences, mentions, _doc_mechanism(norm.text))
+    facts: list[Fact] = []
+    facts.extend(_pairing_facts(ctx))
+    facts.extend(_number_facts(ctx))
+    return facts
+
+
+# --- resolution -------------------------------------------------------------
+
+
+def _resolve(per_sentence: list[list[Mention]], gaz: Gazetteer) -> list[list[Mention]]:
+    doc_counts: Counter[str] = Counter()
+    for mentions in per_sentence:
+        for m in mentions:
+            if m.kind == "region" and len(m.candidates) == 1:
+                doc_counts.update([m.candidates[0].code, *m.candidates[0].ancestors()])
+    doc_context = [code for code, _ in doc_counts.most_common()]
+    resolved: list[list[Mention]] = []
+    region_counts: Counter[str] = Counter()
+    for mentions in per_sentence:
+        local = [m.candidates[0].code for m in mentions if len(m.candidates) == 1]
+        out = []
+        for m in mentions:
+            m = _resolve_one(m, gaz, local, doc_context)
+            if m.kind == "region" and m.code:
+                region_counts[m.code] += 1
+            out.append(m)
+        resolved.append(out)
+    return [[_resolve_home(m, region_counts, gaz) for m in ms] for ms in resolved]
+
+
+def _resolve_one(m: Mention, gaz: Gazetteer, local: list[str], doc: list[str]) -> Mention:
+    if m.kind == "team" and m.team_place is not None:
+        return replace(m, team_place=_resolve_one(m.team_place, gaz, local, doc))
+    if m.kind != "region" or not m.candidates:
+        return m
+    context = [*m.qualifiers, *local, *doc]
+    return replace(m, code=gaz.choose(m.candidates, context).code)
+
+
+def _resolve_home(m: Mention, counts: Counter[str], gaz: Gazetteer) -> Mention:
+    """ "our city" is the city the article is about: its most-mentioned city."""
+    if m.kind != "home":
+        return m
+    want_province = m.suffix in ("province", "region")
+    for code, _ in counts.most_common():
+        region = gaz.get(code)
+        if region is None:
+            continue
+        is_city = region.name_zh.endswith("市") and region.level in ("prefecture", "province")
+        if (want_province and region.level == "province") or (not want_province and is_city):
+            return replace(m, code=code, display=region.base_en, candidates=(region,))
+    return m
+
+
+def _doc_mechanism(text: str) -> str | None:
+    counts = Counter({name: len(p.findall(text)) for name, p in MECHANISM_PATTERNS})
+    name, n = counts.most_common(1)[0]
+    return name if n else None
+
+
+# --- pairings ----------------------------------------------------------------
+
+
+def _party(m: Mention) -> Mention:
+    return m.team_place if (m.kind == "team" and m.team_place is not None) else m
+
+
+def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | None:
+    helper, helped = _party(p.helper), p.helped
+    if helper.kind == "home" and not helper.code:
+        return None
+    if not name_key(helper.label) or not name_key(helped.label):
+        return None
+    if name_key(helper.label) == name_key(helped.label):
+        return None
+    hr, dr = helper.region, helped.region
+    if helper.kind in ("org", "team") and dr and _org_is_local(helper, dr):
+        return None  # "Mianyang X Group ... in Mianyang": a body working at home
+    if hr and dr and (hr.code == dr.code or dr.is_within(hr.code) or hr.is_within(dr.code)):
+        return None  # a place and its own parent/child: administration, not pairing
+    mechanism = p.sentence_mechanism or (
+        "enterprise_assistance" if is_company(p.helper) else ctx.mechanism
+    )
+    confidence = RULE_CONFIDENCE.get(p.rule, 0.6)
+    if (helper.kind == "region" and not helper.code) or (
+        helped.kind == "region" and not helped.code
+    ):
+        confidence -= 0.15
+    return PairingFact(
+        doc=ctx.doc_id,
+        evidence=ctx.evidence(s),
+        extractor_version=EXTRACTOR_VERSION,
+        confidence=round(confidence, 2),
+        helper=helper.label,
+        helped=helped.label,
+        mechanism=mechanism,  # type: ignore[arg-type]
+        year=find_year(s.text),
+        helper_code=helper.code,
+        helped_code=helped.code,
+    )
+
+
+def _org_is_local(org: Mention, helped: Region) -> bool:
+    return any(
+        r.code == helped.code or (helped.is_within(r.code) and r.level != "province")
+        for r in places_in_name(org.name)
+    )
+
+
+def _pairing_facts(ctx: DocContext) -> list[PairingFact]:
+    seen: dict[tuple[str, str], PairingFact] = {}
+    for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
+        for p in find_pairings(s.text[:MAX_SENTENCE_CHARS], mentions):
+            fact = _pairing_fact(ctx, s, p)
+            if fact is None:
+                continue
+            key = (
+                fact.helper_code or name_key(fact.helper),
+                fact.helped_code or name_key(fact.helped),
+            )
+            alt = (name_key(fact.helper), name_key(fact.helped))
+            if key in seen or alt in seen:
+                continue
+            seen[key] = seen[alt] = fact
+    return list({id(f): f for f in seen.values()}.values())
+
+
+# --- funds, outputs, exits ------------------------------------------------------
+
+
+def _nearest_place(mentions: list[Mention], at: int) -> Mention | None:
+    places = [m for m in mentions if m.is_place and (m.code or m.kind == "village")]
+    if not places:
+        return None
+    return min(places, key=lambda m: abs(m.start - at))
+
+
+def _payer(mentions: list[Mention], at: int) -> Mention | None:
+    before = [m for m in mentions if m.end <= at and m.kind in ("region", "org", "home", "team")]
+    return _party(before[-1]) if before else None
+
+
+def _number_facts(ctx: DocContext) -> list[Fact]:
+    funds: list[FundFact] = []
+    outputs: list[OutputFact] = []
+    exits: list[tuple[ExitHit, ExitFact]] = []
+    for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
+        text = s.text[:MAX_SENTENCE_CHARS]
+        lower = text.lower()
+        if not _HAS_NUMBER_RE.search(lower):
+            continue
+        year = find_year(text)
+        # Substring checks (C speed) decide which pattern families can apply at all.
+        money = find_money(text) if _MONEY_HINT_RE.search(lower) else []
+        ev = ctx.evidence(s)
+        for hit in find_funds(text, money):
+            payer = _payer(mentions, hit.amount.start)
+            place = _nearest_place(mentions, hit.amount.start)
+            funds.append(
+                FundFact(
+                    doc=ctx.doc_id,
+                    evidence=ev,
+                    extractor_version=EXTRACTOR_VERSION,
+                    confidence=0.75,
+                    amount_cny=hit.amount.value,
+                    qualifier=hit.amount.qualifier,  # type: ignore[arg-type]
+                    measure=hit.measure,  # type: ignore[arg-type]
+                    payer=payer.label if payer and (payer.kind != "home" or payer.code) else None,
+                    region=place.label if place else None,
+                    year=year,
+                    region_code=place.code if place else None,
+                )
+            )
+        for hit in find_outputs(text, money):
+            place = _nearest_place(mentions, hit.quantity.start)
+            outputs.append(
+                OutputFact(
+                    doc=ctx.doc_id,
+                    evidence=ev,
+                    extractor_version=EXTRACTOR_VERSION,
+                    confidence=0.75,
+                    measure=hit.measure,  # type: ignore[arg-type]
+                    value=hit.quantity.value,
+                    qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
+                    product=hit.product,
+                    region=place.label if place else None,
+                    year=year,
+                    region_code=place.code if place else None,
+                )
+            )
+        for hit in find_exits(text) if _EXIT_HINT_RE.search(lower) else []:
+            inside = [m for m in mentions if hit.start <= m.start <= hit.end + 40 and m.is_place]
+            place = inside[0] if inside else None
+            exits.append(
+                (
+                    hit,
+                    ExitFact(
+                        doc=ctx.doc_id,
+                        evidence=ev,
+                        extractor_version=EXTRACTOR_VERSION,
+                        confidence=0.75,
+                        level=hit.level,  # type: ignore[arg-type]
+                        exited=hit.exited,
+                        total=hit.total,
+                        remaining=hit.remaining,
+                        rate_pct=hit.rate_pct,
+                        region=place.label if place else None,
+                        year=year,
+                        region_code=place.code if place else None,
+                    ),
+                )
+            )
+    return [*_dedupe_amounts(funds), *_dedupe_outputs(outputs), *_dedupe_exits(exits)]
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.005 * max(abs(a), abs(b))
+
+
+def _dedupe_amounts(facts: list[FundFact]) -> list[FundFact]:
+    out: list[FundFact] = []
+    for f in facts:
+        if not any(_close(f.amount_cny, g.amount_cny) for g in out):
+            out.append(f)
+    return out
+
+
+def _dedupe_outputs(facts: list[OutputFact]) -> list[OutputFact]:
+    out: list[OutputFact] = []
+    for f in facts:
+        if not any(f.measure == g.measure and _close(f.value, g.value) for g in out):
+            out.append(f)
+    return out
+
+
+def _dedupe_exits(items: list[tuple[ExitHit, ExitFact]]) -> list[ExitFact]:
+    """Drop an exit whose counts all repeat those of a fuller exit at the same level."""
+    ranked = sorted(items, key=lambda it: -len(it[0].counts()))
+    kept: list[tuple[ExitHit, ExitFact]] = []
+    for hit, fact in ranked:
+        if any(h.level == hit.level and hit.counts() <= h.counts() for h, _ in kept):
+            continue
+        kept.append((hit, fact))
+    order = {id(f): i for i, (_, f) in enumerate(items)}
+    return [f for _, f in sorted(kept, key=lambda it: order[id(it[1])])]

@@ -1,0 +1,434 @@
+"""Place and organisation mentions in a sentence, resolved against the gazetteer.
+
+Mentions are found by dictionary lookup over word windows (no regex alternation
+of thousands of names). A mention is the proper name plus any suffix words that
+follow it ("Liangshan Yi Autonomous Prefecture", "Hotan area"). A place next to
+its own parent ("Wuhou District of Chengdu", "Litang County, Garze
+Prefecture", "Chengde in Hebei") is one mention: the parent only disambiguates.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field, replace
+
+from ingestion.gazetteer import Gazetteer, Region, fold, load_gazetteer
+from ingestion.gazetteer.lookup import SUFFIX_ZH
+from ingestion.gazetteer.organisations import find_organisations
+
+# A hyphen joins syllables ("Jian-ge") but not two names ("Fujian-Ningxia").
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[a-z][A-Za-z'’]*)*")
+SUFFIX_WORDS = frozenset(
+    [
+        "county",
+        "district",
+        "city",
+        "prefecture",
+        "province",
+        "region",
+        "area",
+        "league",
+        "banner",
+        "municipality",
+    ]
+)
+ETHNIC_WORDS = frozenset(
+    [
+        "tibetan",
+        "yi",
+        "qiang",
+        "hui",
+        "miao",
+        "zhuang",
+        "uygur",
+        "uyghur",
+        "mongol",
+        "mongolian",
+        "kazak",
+        "kazakh",
+        "tujia",
+        "dai",
+        "bai",
+        "hani",
+        "lisu",
+        "naxi",
+        "dong",
+        "bouyei",
+        "buyei",
+        "li",
+        "yao",
+        "salar",
+        "tu",
+        "dongxiang",
+        "bonan",
+        "korean",
+        "manchu",
+        "va",
+        "lahu",
+        "jingpo",
+        "derung",
+        "nu",
+        "gelao",
+        "maonan",
+        "mulao",
+        "she",
+        "shui",
+        "yugur",
+        "xibe",
+        "tajik",
+        "kirgiz",
+        "daur",
+        "ewenki",
+        "oroqen",
+    ]
+)
+# Chinese surnames: a place-like word right after one is usually a given name
+# ("Zhao Xinhe" is a person, not Xinhe County).
+SURNAMES = frozenset(
+    [
+        "wang",
+        "li",
+        "zhang",
+        "liu",
+        "chen",
+        "yang",
+        "huang",
+        "zhao",
+        "wu",
+        "zhou",
+        "xu",
+        "sun",
+        "ma",
+        "zhu",
+        "hu",
+        "guo",
+        "he",
+        "gao",
+        "lin",
+        "luo",
+        "zheng",
+        "liang",
+        "xie",
+        "song",
+        "tang",
+        "deng",
+        "yuan",
+        "feng",
+        "han",
+        "cao",
+        "peng",
+        "zeng",
+        "xiao",
+        "tian",
+        "dong",
+        "pan",
+        "yin",
+        "qu",
+        "jiang",
+        "cai",
+        "yu",
+        "du",
+        "ye",
+        "cheng",
+        "wei",
+        "su",
+        "lu",
+        "ding",
+        "ren",
+        "shen",
+        "yao",
+        "fu",
+        "zhong",
+        "cui",
+        "tan",
+        "liao",
+        "fan",
+        "jin",
+        "shi",
+        "jia",
+        "xia",
+        "fang",
+        "zou",
+        "xiong",
+        "bai",
+        "meng",
+        "qin",
+        "qiu",
+        "hou",
+        "xue",
+        "yan",
+        "duan",
+        "lei",
+        "long",
+        "tao",
+        "mao",
+        "hao",
+        "gu",
+        "gong",
+        "shao",
+        "wan",
+        "qian",
+        "dai",
+        "mo",
+        "kong",
+        "xiang",
+        "niu",
+    ]
+)
+# Pinyin names that are also everyday English words in these texts.
+ENGLISH_WORDS = frozenset(["china", "long", "bo", "dan", "gate", "lu", "han", "yuan"])
+VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
+HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
+_GAP_QUALIFIER_RE = re.compile(r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+)$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A named place or body in a sentence (offsets relative to the sentence)."""
+
+    start: int
+    end: int
+    name: str
+    kind: str  # region | village | org | team | home
+    candidates: tuple[Region, ...] = ()
+    suffix: str | None = None
+    code: str | None = None
+    qualifiers: tuple[str, ...] = field(default=())  # codes of parents named with it
+    team_place: Mention | None = None
+    display: str = ""  # the name as a fact reports it ("Hotan area" -> "Hotan")
+
+    @property
+    def label(self) -> str:
+        return self.display or self.name
+
+    @property
+    def is_place(self) -> bool:
+        return self.kind in ("region", "village", "home")
+
+    @property
+    def region(self) -> Region | None:
+        return load_gazetteer().get(self.code)
+
+
+@functools.cache
+def _province_variants() -> dict[str, str]:
+    """Misspellings of province names by one adjacent transposition ("Gaunsu")."""
+    gaz = load_gazetteer()
+    out: dict[str, str] = {}
+    for key, regions in gaz.by_key.items():
+        if len(key) < 6 or " " in key or not any(r.level == "province" for r in regions):
+            continue
+        for i in range(1, len(key) - 1):
+            variant = key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+            if variant != key and variant not in gaz.by_key:
+                out[variant] = key
+    return out
+
+
+@functools.cache
+def _multiword_starts() -> frozenset[str]:
+    return frozenset(k.split(" ")[0] for k in load_gazetteer().by_key if " " in k)
+
+
+def _lookup(gaz: Gazetteer, words: list[tuple[int, int, str]], i: int) -> tuple[int, str] | None:
+    """Longest gazetteer key starting at word ``i``: (number of words, key)."""
+    longest = gaz.max_key_words if fold(words[i][2]) in _multiword_starts() else 1
+    for n in range(min(longest, len(words) - i), 0, -1):
+        key = fold(" ".join(w[2] for w in words[i : i + n]))
+        if key in gaz.by_key:
+            return n, key
+    key = fold(words[i][2])
+    fixed = _province_variants().get(key)
+    return (1, fixed) if fixed else None
+
+
+def _bare(word: str) -> str:
+    word = word.lower()
+    return word[:-2] if word.endswith(("'s", "’s")) else word.rstrip("'’")
+
+
+def _suffix_after(words: list[tuple[int, int, str]], j: int) -> tuple[int, str | None]:
+    """Index of the last suffix word after word ``j`` and the suffix kind."""
+    k = j + 1
+    while k < len(words) and words[k][2].lower() in ETHNIC_WORDS:
+        k += 1
+    if k < len(words) and words[k][2].lower() == "autonomous":
+        k += 1
+    elif k != j + 1:
+        return j, None  # ethnic words not followed by "Autonomous": not a suffix
+    if k < len(words):
+        word = _bare(words[k][2])
+        if word == "new" and k + 1 < len(words) and words[k + 1][2].lower() == "area":
+            return k + 1, "area"
+        if word in SUFFIX_WORDS:
+            return k, word
+    if k > j + 1:  # "... Autonomous" alone
+        return k - 1, "prefecture"
+    return j, None
+
+
+def _is_single_syllable(regions: tuple[Region, ...]) -> bool:
+    return all(len(r.base_en) <= 4 or r.base_en.count("'") for r in regions) and all(
+        len(_zh_base(r)) <= 1 for r in regions
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _zh_base(region: Region) -> str:
+    from ingestion.gazetteer.romanize import split_name
+
+    return split_name(region.name_zh).base_zh
+
+
+def _words(sentence: str) -> list[tuple[int, int, str]]:
+    """Words with a possessive "'s" cut off ("Qingdao's" -> "Qingdao")."""
+    out = []
+    for m in _WORD_RE.finditer(sentence):
+        word, end = m.group(), m.end()
+        if len(word) > 3 and word.endswith(("'s", "’s")):
+            word, end = word[:-2], end - 2
+        out.append((m.start(), end, word))
+    return out
+
+
+def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
+    words = _words(sentence)
+    out: list[Mention] = []
+    i = 0
+    while i < len(words):
+        word = words[i][2]
+        if not word[:1].isupper():
+            i += 1
+            continue
+        hit = _lookup(gaz, words, i)
+        if not hit:
+            i += 1
+            continue
+        n, key = hit
+        j = i + n - 1
+        last, suffix = _suffix_after(words, j)
+        found = gaz.by_key[key]
+        if suffix:
+            found = gaz.candidates(key, suffix)
+            if _is_single_syllable(gaz.by_key[key]):
+                # "Yi District" is no division: short names need the exact suffix.
+                found = tuple(r for r in found if r.name_zh.endswith(SUFFIX_ZH[suffix]))
+        if not found or _rejected(words, i, key, suffix, gaz.by_key[key]):
+            i += 1
+            continue
+        start, end = words[i][0], words[last][1]
+        name = sentence[start:end].rstrip("'’-")
+        if name.endswith(("'s", "’s")):
+            name = name[:-2]
+        proper = sentence[start : words[j][1]].rstrip("'’-")
+        if proper.endswith(("'s", "’s")):
+            proper = proper[:-2]
+        # Lower-case or vague suffixes ("Hotan area", "Xinjiang region") are not part
+        # of the name; capitalised admin suffixes are ("Litang County").
+        suffix_word = sentence[words[last][0] : words[last][1]] if suffix else ""
+        display = name if suffix_word[:1].isupper() and suffix not in ("area",) else proper
+        if key not in fold(proper):  # a corrected misspelling: report the real name
+            display = found[0].base_en
+        out.append(
+            Mention(start, start + len(name), name, "region", found, suffix, display=display)
+        )
+        i = last + 1
+    return out
+
+
+def _rejected(
+    words: list[tuple[int, int, str]],
+    i: int,
+    key: str,
+    suffix: str | None,
+    regions: tuple[Region, ...],
+) -> bool:
+    if suffix:
+        return False
+    if key in ENGLISH_WORDS or _is_single_syllable(regions):
+        return True
+    # A given name after a surname ("Zhao Xinhe said"), or a surname before one.
+    after_surname = i > 0 and words[i - 1][2].lower() in SURNAMES
+    before_name = key in SURNAMES and i + 1 < len(words) and words[i + 1][2][:1].isupper()
+    return (after_surname and words[i - 1][1] + 1 == words[i][0]) or before_name
+
+
+def find_village_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[Mention]:
+    out = []
+    for m in VILLAGE_RE.finditer(sentence):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        first = m.group(1).split()[0].lower()
+        if first in ("the", "a", "each", "every", "this", "that"):
+            continue
+        out.append(Mention(m.start(), m.end(), m.group().strip(), "village"))
+    return out
+
+
+def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
+    """All places and organisations of a sentence, qualifiers merged, in order."""
+    gaz = gaz or load_gazetteer()
+    orgs = find_organisations(sentence)
+    regions = find_region_mentions(sentence, gaz)
+    mentions: list[Mention] = []
+    for org in orgs:
+        inside = [r for r in regions if org.start <= r.start and r.end <= org.end]
+        kind = "team" if org.is_team else "org"
+        team_place = _merge_qualifiers(inside)[-1] if (inside and org.is_team) else None
+        mentions.append(Mention(org.start, org.end, org.name, kind, team_place=team_place))
+    spans = [(o.start, o.end) for o in orgs]
+    free = [r for r in regions if not any(s <= r.start < e for s, e in spans)]
+    mentions.extend(free)
+    mentions.extend(find_village_mentions(sentence, spans + [(r.start, r.end) for r in free]))
+    for m in HOME_RE.finditer(sentence):
+        mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
+    mentions.sort(key=lambda m: m.start)
+    return _merge_qualifiers(mentions, sentence)
+
+
+def _related(a: Mention, b: Mention) -> bool:
+    """Whether some candidate of ``b`` lies within some candidate of ``a``."""
+    return any(rb.is_within(ra.code) for ra in a.candidates for rb in b.candidates)
+
+
+def _merge_qualifiers(mentions: list[Mention], sentence: str | None = None) -> list[Mention]:
+    out: list[Mention] = []
+    for m in mentions:
+        if out and sentence is not None:
+            prev = out[-1]
+            gap = sentence[prev.end : m.start]
+            if _GAP_QUALIFIER_RE.match(gap):
+                merged = _merge_pair(prev, m)
+                if merged:
+                    out[-1] = merged
+                    continue
+        out.append(m)
+    return out
+
+
+def _narrow(child: Mention, parent: Mention) -> Mention:
+    parents = {r.code for r in parent.candidates}
+    inside = tuple(r for r in child.candidates if any(r.is_within(p) for p in parents))
+    quals = tuple(r.code for r in parent.candidates)
+    # The merged mention spans both names, so what follows "Aksu in Xinjiang, "
+    # is still seen as the next item of an enumeration.
+    return replace(
+        child,
+        start=min(child.start, parent.start),
+        end=max(child.end, parent.end),
+        candidates=inside or child.candidates,
+        qualifiers=child.qualifiers + quals,
+    )
+
+
+def _merge_pair(prev: Mention, cur: Mention) -> Mention | None:
+    if prev.kind == "region" and cur.kind == "region":
+        if _related(prev, cur):  # "Chengdu Wuhou District": prev is the parent
+            return _narrow(cur, prev)
+        if _related(cur, prev):  # "Wuhou District of Chengdu": cur is the parent
+            return _narrow(prev, cur)
+    if prev.kind == "village" and cur.kind == "region":
+        # "X Village in Y County": the resolvable county stands for the pair.
+        return replace(cur, start=prev.start)
+    return None

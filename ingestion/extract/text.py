@@ -1,0 +1,249 @@
+"""Offset-keeping normalisation and sentence splitting.
+
+Patterns run on a *normalised* copy of the document (mojibake repaired, curly
+quotes straightened, run-together words pulled apart); evidence is always cut
+from the *original* text. ``NormText`` keeps the map between the two, so a
+span found in the copy becomes exact offsets into the original.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Mojibake seen in Chinese sites' English pages: GBK-decoded curly quotes and
+# UTF-8 read as cp1252. Fixed here with an explicit table (not ftfy) because the
+# table tells us exactly how each replacement changes the length.
+MOJIBAKE: dict[str, str] = {
+    "¡¯": "'",
+    "¡®": "'",
+    "¡°": '"',
+    "¡±": '"',
+    "¡ª": "-",
+    "¡¤": "·",
+    "â€™": "'",
+    "â€˜": "'",
+    "â€œ": '"',
+    "â€\x9d": '"',
+    "â€": '"',
+    "â€”": "-",
+    "â€“": "-",
+    "Â ": " ",
+    "Ã©": "é",
+}
+# One-to-one character repairs (no length change).
+CHAR_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2032": "'",
+        "\u00a0": " ",
+        "\u3000": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\uff05": "%",
+        "\uff0c": ",",
+        "\uff08": "(",
+        "\uff09": ")",
+        "\uff1b": ";",
+        "\uff1a": ":",
+        "\u3001": ",",
+        "\u3002": ".",
+        "\ufffd": " ",
+    }
+)
+_MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(MOJIBAKE, key=len, reverse=True)))
+# Machine translation glues words: "focus onLabor service", "yuanfunds",
+# "help45 villages", "20%growth". A space is inserted (mapped to the
+# position of the following character) so word patterns see two words.
+# Matched as plain runs (no look-behind at every position: that is slow); the edit
+# point is the group "cut".
+_GLUE_RE = re.compile(r"[a-z]{2}(?P<a>[A-Z])[a-z]|[a-z]{3}(?P<b>\d)|%(?P<c>[A-Za-z])")
+_CHAR_MAP_RE = re.compile("[" + "".join(chr(c) for c in CHAR_MAP) + "]")
+_YUAN_GLUE_RE = re.compile(r"(?<=\d )(?:million |billion |thousand )?yuan(?=[a-z]{3})")
+
+
+@dataclass(frozen=True)
+class Segment:
+    norm_start: int
+    orig_start: int
+    orig_end: int
+    copied: bool  # True: a verbatim run; False: a replacement
+
+
+class NormText:
+    """A normalised copy of ``original`` and the map back to it."""
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        pieces: list[str] = []
+        segments: list[Segment] = []
+        pos = 0
+        length = 0
+        for match in _edits(original):
+            start, end, repl = match
+            if start > pos:
+                segments.append(Segment(length, pos, start, True))
+                pieces.append(original[pos:start])
+                length += start - pos
+            segments.append(Segment(length, start, end, False))
+            pieces.append(repl)
+            length += len(repl)
+            pos = end
+        if pos < len(original) or not segments:
+            segments.append(Segment(length, pos, len(original), True))
+            pieces.append(original[pos:])
+            length += len(original) - pos
+        joined = "".join(pieces)
+        # translate() with a dict is slow per character: only run it when needed.
+        self.text = joined.translate(CHAR_MAP) if _CHAR_MAP_RE.search(joined) else joined
+        self._segments = segments
+        self._starts = [s.norm_start for s in segments]
+
+    def _segment(self, i: int) -> Segment:
+        k = bisect.bisect_right(self._starts, i) - 1
+        return self._segments[max(k, 0)]
+
+    def orig_start(self, i: int) -> int:
+        """Original offset of the character at normalised position ``i``."""
+        if i >= len(self.text):
+            return len(self.original)
+        seg = self._segment(i)
+        return seg.orig_start + (i - seg.norm_start) if seg.copied else seg.orig_start
+
+    def orig_end(self, i: int) -> int:
+        """Original offset just after normalised position ``i - 1``."""
+        if i <= 0:
+            return 0
+        seg = self._segment(i - 1)
+        return seg.orig_start + (i - seg.norm_start) if seg.copied else seg.orig_end
+
+
+def _edits(original: str) -> Iterator[tuple[int, int, str]]:
+    """Non-overlapping (start, end, replacement) edits in order."""
+    edits: dict[int, tuple[int, str]] = {}
+    for m in _MOJIBAKE_RE.finditer(original):
+        edits[m.start()] = (m.end(), MOJIBAKE[m.group()])
+    for m in _YUAN_GLUE_RE.finditer(original):
+        edits.setdefault(m.end(), (m.end(), " "))
+    for m in _GLUE_RE.finditer(original):
+        cut = m.start(m.lastgroup or 0)
+        edits.setdefault(cut, (cut, " "))
+    last_end = 0
+    for start in sorted(edits):
+        end, repl = edits[start]
+        if start < last_end:
+            continue
+        yield start, end, repl
+        last_end = end
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the normalised text and its span in the original."""
+
+    text: str  # normalised
+    norm_start: int
+    orig_start: int
+    orig_end: int
+    index: int
+
+
+# Words whose trailing period does not end a sentence.
+ABBREVIATIONS = frozenset(
+    [
+        "co",
+        "ltd",
+        "no",
+        "nos",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "inc",
+        "corp",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "gov",
+        "dept",
+        "prof",
+        "approx",
+        "fig",
+        "e.g",
+        "i.e",
+        "u.s",
+    ]
+)
+_BOUNDARY_RE = re.compile(
+    r"\n\s*"  # paragraph and line breaks (headlines are their own sentences)
+    r"|[.!?](?:[\"')\]]+)?[ \t]+(?=[\"'(\[]?[A-Z0-9])"  # period, space, capital
+    r"|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"  # "soon.Next": a glued new sentence
+    r"|[。！？]"
+    r"|[】【]"  # site chrome brackets
+)
+_ABBREV_TAIL_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*\s*$")
+
+
+def split_sentences(norm: NormText) -> list[Sentence]:
+    """Sentences of the document, trimmed, with original offsets."""
+    text = norm.text
+    out: list[Sentence] = []
+    start = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        end = m.end() if m.group().startswith(tuple(".!?。！？")) else m.start()
+        if m.group()[:1] == "." and _is_abbreviation(text, m.start()):
+            continue
+        _append(out, norm, start, end)
+        start = m.end()
+    _append(out, norm, start, len(text))
+    return out
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    window = text[max(0, dot - 12) : dot + 1]
+    m = _ABBREV_TAIL_RE.search(window)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    return word in ABBREVIATIONS or len(word) == 1
+
+
+def _append(out: list[Sentence], norm: NormText, start: int, end: int) -> None:
+    text = norm.text
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start < 2:
+        return
+    o_start, o_end = norm.orig_start(start), norm.orig_end(end)
+    if o_end <= o_start:
+        return
+    out.append(Sentence(text[start:end], start, o_start, o_end, len(out)))
+
+
+def split_clauses(sentence: str) -> list[tuple[int, str]]:
+    """Semicolon-separated clauses of a sentence, with their offsets in it."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for part in sentence.split(";"):
+        out.append((pos, part))
+        pos += len(part) + 1
+    return out

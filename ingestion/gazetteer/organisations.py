@@ -1,0 +1,300 @@
+"""Recognise organisations (SOEs, bureaus, task forces, companies) in a sentence.
+
+By shape: a run of capitalised words ending in a head noun ("... Group",
+"... Investment", "... Co., Ltd", "... Task Force") or a head noun followed by
+"of ..." ("Bureau of Economic Cooperation"), plus a small curated list of names
+that carry no head noun ("Sinopec", "China Telecom").
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ORGANISATIONS_CSV = Path(__file__).resolve().parent / "data" / "organisations.csv"
+
+# Head nouns: the last word(s) of an organisation's name.
+HEADS: frozenset[str] = frozenset(
+    {
+        "group",
+        "investment",
+        "investments",
+        "holding",
+        "holdings",
+        "corporation",
+        "corp",
+        "company",
+        "co",
+        "ltd",
+        "limited",
+        "bank",
+        "enterprise",
+        "enterprises",
+        "industries",
+        "bureau",
+        "office",
+        "commission",
+        "department",
+        "administration",
+        "association",
+        "federation",
+        "foundation",
+        "branch",
+        "force",  # Task Force
+        "team",  # Work Team, Assistance Team
+        "headquarters",
+    }
+)
+# Heads that take an "of ..." complement ("Bureau of Economic Cooperation").
+OF_HEADS = frozenset({"bureau", "office", "commission", "department", "administration"})
+# Team heads: the organisation is a place's delegation, the helper is the place.
+TEAM_HEADS = frozenset({"force", "team", "headquarters"})
+# Capitalised words that start or interrupt a sentence but are never part of a name.
+NOT_NAME = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "since",
+        "as",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "its",
+        "their",
+        "his",
+        "her",
+        "it",
+        "we",
+        "they",
+        "he",
+        "she",
+        "recently",
+        "currently",
+        "meanwhile",
+        "moreover",
+        "however",
+        "also",
+        "according",
+        "based",
+        "after",
+        "before",
+        "during",
+        "under",
+        "over",
+        "into",
+        "through",
+        "while",
+        "when",
+        "where",
+        "which",
+        "who",
+        "what",
+        "why",
+        "how",
+        "all",
+        "each",
+        "every",
+        "some",
+        "many",
+        "more",
+        "most",
+        "other",
+        "such",
+        "than",
+        "then",
+        "there",
+        "here",
+        "helps",
+        "help",
+        "helped",
+        "supports",
+        "support",
+        "supported",
+        "assists",
+        "assist",
+        "boosts",
+        "boost",
+        "promotes",
+        "promote",
+        "pairs",
+        "paired",
+        "enables",
+        "enable",
+        "creates",
+        "create",
+        "builds",
+        "build",
+        "drives",
+        "drive",
+        "rise",
+        "rises",
+        "upgrade",
+        "upgrades",
+        "revitalization",
+        "gather",
+        "continues",
+        "continue",
+        "last",
+        "first",
+        "new",
+        "yesterday",
+        "today",
+        "since",
+    ]
+)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’&.-]*|,")
+
+
+@dataclass(frozen=True)
+class OrgMention:
+    start: int
+    end: int
+    name: str
+    is_team: bool
+
+
+@functools.cache
+def curated_names() -> tuple[str, ...]:
+    with ORGANISATIONS_CSV.open(encoding="utf-8", newline="") as fh:
+        names = [row["name"].strip() for row in csv.DictReader(fh) if row.get("name")]
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+@functools.cache
+def _curated_re() -> re.Pattern[str]:
+    alternation = "|".join(re.escape(n) for n in curated_names())
+    return re.compile(rf"\b(?:{alternation})\b")
+
+
+def _head(word: str) -> str:
+    return word.lower().rstrip(".,")
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in NOT_NAME
+
+
+# Names are capitalised, so a capitalised head is a cheap pre-check (case-sensitive
+# alternations are much faster than IGNORECASE ones).
+_ANY_HEAD_RE = re.compile(
+    r"\b(?:" + "|".join(sorted((h.capitalize() for h in HEADS), key=len, reverse=True)) + r")\b"
+)
+
+
+def find_organisations(sentence: str) -> list[OrgMention]:
+    """Organisation mentions in a sentence, as character spans."""
+    found = _shape_organisations(sentence) if _ANY_HEAD_RE.search(sentence) else []
+    for m in _curated_re().finditer(sentence):
+        if not any(o.start <= m.start() < o.end for o in found):
+            found.append(OrgMention(m.start(), m.end(), m.group(), False))
+    return sorted(found, key=lambda o: o.start)
+
+
+def _shape_organisations(sentence: str) -> list[OrgMention]:
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
+    found: list[OrgMention] = []
+    i = 0
+    while i < len(tokens):
+        if not _is_cap(tokens[i][2]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and _is_cap(tokens[j + 1][2]):
+            j += 1
+        mention = _org_in_run(sentence, tokens, i, j)
+        if mention:
+            found.append(mention)
+            i = max(j, _index_after(tokens, mention.end))
+        else:
+            i = j + 1
+    return found
+
+
+def _index_after(tokens: list[tuple[int, int, str]], end: int) -> int:
+    for k, tok in enumerate(tokens):
+        if tok[0] >= end:
+            return k
+    return len(tokens)
+
+
+def _org_in_run(
+    sentence: str, tokens: list[tuple[int, int, str]], i: int, j: int
+) -> OrgMention | None:
+    # The last head noun in the run ends the name ("... Investment Group Helps X": Group).
+    last = None
+    for k in range(i + 1, j + 1):
+        head = _head(tokens[k][2])
+        if head in HEADS and not (head in ("force", "team") and k == i):
+            last = k
+    if last is None:
+        return _of_org(sentence, tokens, i, j)
+    end_k = last
+    head = _head(tokens[last][2])
+    if head in OF_HEADS:
+        end_k = _extend_of(tokens, last)
+    # "Co., Ltd": keep the comma-joined tail.
+    if (
+        head == "co"
+        and end_k + 2 < len(tokens)
+        and tokens[end_k + 1][2] == ","
+        and _head(tokens[end_k + 2][2]) in ("ltd", "limited")
+    ):
+        end_k += 2
+    start, end = tokens[i][0], tokens[end_k][1]
+    name = sentence[start:end].rstrip(",")
+    return OrgMention(start, start + len(name), name, head in TEAM_HEADS)
+
+
+def _of_org(sentence: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> OrgMention | None:
+    """A run that is only the head ("Bureau of ..." at the start of a name)."""
+    if i == j and _head(tokens[i][2]) in OF_HEADS:
+        end_k = _extend_of(tokens, i)
+        if end_k > i:
+            return OrgMention(
+                tokens[i][0], tokens[end_k][1], sentence[tokens[i][0] : tokens[end_k][1]], False
+            )
+    return None
+
+
+def _extend_of(tokens: list[tuple[int, int, str]], k: int) -> int:
+    """Extend past "of/for (the) Capitalised (and Capitalised)*"."""
+    n = len(tokens)
+    if k + 1 >= n or tokens[k + 1][2].lower() not in ("of", "for"):
+        return k
+    m = k + 2
+    if m < n and tokens[m][2].lower() == "the":
+        m += 1
+    end = k
+    while m < n:
+        word = tokens[m][2]
+        if word[:1].isupper() and word.lower() not in NOT_NAME:
+            end = m
+            m += 1
+        elif word.lower() in ("and", "of") and m + 1 < n and tokens[m + 1][2][:1].isupper():
+            m += 1
+        else:
+            break
+    return end
+
+
+def is_organisation_name(name: str) -> bool:
+    """Whether a whole name has an organisation's shape or is on the curated list."""
+    orgs = find_organisations(name)
+    return any(o.start == 0 and o.end >= len(name.rstrip(". ")) for o in orgs)

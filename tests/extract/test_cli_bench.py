@@ -1,0 +1,37 @@
+"""The extract and bench subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ingestion.extract import bench, cli
+
+
+def parser():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="command", required=True)
+    cli.register(sub)
+    bench.register(sub)
+    return p
+
+
+def test_extract_command_writes_contract_lines(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Shanghai paired up to help Xigaze Prefecture.", encoding="utf-8"
+    )
+    out = tmp_path / "facts.jsonl"
+    args = parser().parse_args(["extract", str(tmp_path), "-o", str(out)])
+    assert args.func(args) == 0
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert record["doc"] == "a" and record["type"] == "pairing" and record["helper"] == "Shanghai"
+
+
+def test_benchmark_reports_figures(capsys):
+    result = bench.run_benchmark(20, seed=3)
+    assert result["articles"] == 20 and result["articles_per_second"] > 0
+    assert 2000 < result["mean_article_bytes"] < 4500
+    args = parser().parse_args(["bench", "extract", "--articles", "5"])
+    assert args.func(args) == 0
+    assert "articles_per_second" in capsys.readouterr().out

@@ -1,0 +1,132 @@
+"""The built gazetteer: names, hierarchy, overrides and context resolution."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ingestion.gazetteer import fold, is_organisation_name, load_gazetteer
+from ingestion.gazetteer.build import (
+    COLUMNS,
+    REGIONS_CSV,
+    build_rows,
+    read_cpca_rows,
+    read_overrides,
+)
+from ingestion.gazetteer.romanize import pinyin_word, split_name
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def test_regions_csv_columns_and_size():
+    with REGIONS_CSV.open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == COLUMNS
+        rows = list(reader)
+    assert len(rows) > 3000
+    assert all(len(r["region_code"]) == 12 for r in rows)
+    assert all(r["level"] in ("province", "prefecture", "county") for r in rows)
+    assert all((r["prefecture_code"] == "") == (r["level"] == "province") for r in rows)
+
+
+def test_build_is_deterministic_and_matches_shipped_file():
+    rows = build_rows(read_cpca_rows(), read_overrides())
+    with REGIONS_CSV.open(encoding="utf-8") as fh:
+        shipped = list(csv.DictReader(fh))
+    assert rows == shipped
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Hotan", "653200000000"),
+        ("Hetian", "653200000000"),
+        ("Khotan", "653200000000"),
+        ("Qamdo", "540300000000"),
+        ("Changdu", "540300000000"),
+        ("Cele", "653225000000"),
+        ("Qira", "653225000000"),
+        ("Celle", "653225000000"),
+        ("Jian'ge", "510823000000"),
+        ("Jiange", "510823000000"),
+        ("Changzhi", "140400000000"),
+        ("Shifang", "510682000000"),
+        ("Ma'erkang", "513201000000"),
+        ("Barkam", "513201000000"),
+        ("Keriya", "653226000000"),
+        ("Kashgar", "653100000000"),
+        ("Xigaze", "540200000000"),
+        ("Shigatse", "540200000000"),
+        ("Lhasa", "540100000000"),
+        ("Urumqi", "650100000000"),
+        ("Hohhot", "150100000000"),
+        ("Inner Mongolia", "150000000000"),
+        ("Tibet", "540000000000"),
+        ("Xizang", "540000000000"),
+        ("Harbin", "230100000000"),
+        ("Shaanxi", "610000000000"),
+        ("Shanxi", "140000000000"),
+    ],
+)
+def test_override_names_resolve(gaz, name, code):
+    assert gaz.resolve(name).code == code
+
+
+def test_garze_prefecture_and_county(gaz):
+    assert gaz.resolve("Garze").code == "513300000000"  # bare name: the prefecture
+    assert gaz.resolve("Garze", "County").code == "513328000000"
+    assert gaz.resolve("Ganzi", "County").code == "513328000000"
+
+
+def test_english_names_of_tricky_divisions(gaz):
+    assert gaz.get("140400000000").name_en == "Changzhi City"
+    assert gaz.get("510682000000").name_en == "Shifang City"
+    assert gaz.get("653225000000").name_en == "Cele County"
+    assert gaz.get("513400000000").name_en == "Liangshan Yi Autonomous Prefecture"
+    assert gaz.get("622926000000").name_en == "Dongxiang Autonomous County"
+
+
+def test_hierarchy_of_municipality_and_directly_administered_units(gaz):
+    district = gaz.get("120112000000")  # Jinnan District, Tianjin
+    assert district.level == "county" and district.parent_code == "120000000000"
+    jiyuan = gaz.get("419001000000")
+    assert jiyuan.parent_code == "410000000000" and jiyuan.prefecture_code == "410000000000"
+    county = gaz.get("513436000000")  # a county of Liangshan
+    assert county.prefecture_code == "513400000000" and county.province_code == "510000000000"
+
+
+def test_duplicate_names_need_context(gaz):
+    assert gaz.resolve("Zhenyuan", "County").ambiguous
+    assert gaz.resolve("Zhenyuan", "County", context=["621000000000"]).code == "621027000000"
+    assert gaz.resolve("Dongxiang").code is None
+    assert gaz.resolve("Dongxiang", context=["620000000000"]).code == "622926000000"
+    assert gaz.resolve("Yutian", context=["650000000000"]).code == "653226000000"
+
+
+def test_fold_and_split():
+    assert fold("Jian'ge") == fold("jian-ge") == "jiange"
+    assert split_name("凉山彝族自治州").base_zh == "凉山"
+    assert split_name("内蒙古自治区").base_zh == "内蒙古"
+    assert pinyin_word("西安") == "Xi'an"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Tianjin Food Group",
+        "Sichuan Energy Investment",
+        "Guizhou Moutai Co., Ltd",
+        "Bureau of Civil Affairs",
+        "Sinopec",
+    ],
+)
+def test_organisation_shapes(name):
+    assert is_organisation_name(name)
+
+
+def test_place_is_not_an_organisation():
+    assert not is_organisation_name("Litang County")
