@@ -1,0 +1,13 @@
+{#
+    md5 over the fields joined with a separator; nulls become a marker so that
+    (null, 'a') and ('', 'a') give different keys. md5() exists on DuckDB and
+    PostgreSQL alike, so keys are identical on both targets.
+#}
+{% macro surrogate_key(fields) -%}
+    md5(
+        {%- for field in fields %}
+        coalesce(cast({{ field }} as varchar), '_null_')
+        {%- if not loop.last %} || '|' ||{% endif %}
+        {%- endfor %}
+    )
+{%- endmacro %}

@@ -1,0 +1,27 @@
+with
+
+funds as (
+
+    select * from {{ ref('int_funds_deduplicated') }}
+
+),
+
+final as (
+
+    select
+        cast(fund_key as varchar) as fund_key,
+        cast(payer_name as varchar) as payer_name,
+        cast(region_name as varchar) as region_name,
+        cast(region_code as varchar) as region_code,
+        cast(year as integer) as year,
+        cast(measure as varchar) as measure,
+        cast(qualifier as varchar) as qualifier,
+        cast(amount_cny as double precision) as amount_cny,
+        cast(article_count as integer) as article_count,
+        cast(article_ids as varchar) as article_ids,
+        cast(evidence as varchar) as evidence
+    from funds
+
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'articles') }}
+
+),
+
+renamed as (
+
+    select
+        article_id,
+        source_id,
+        url,
+        content_hash,
+        nullif(trim(title), '') as title,
+        cast(published_date as date) as published_date,
+        text as article_text,
+        cast(fetched_at as timestamp with time zone) as fetched_at,
+        cast(parsed_at as timestamp with time zone) as parsed_at,
+        parser_version
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

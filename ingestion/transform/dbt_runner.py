@@ -1,0 +1,207 @@
+"""Run the dbt project against the warehouse, as a subprocess.
+
+dbt runs in its own process rather than through ``dbtRunner``: DuckDB refuses
+a second connection to the same file with a different configuration inside
+one process, and an Airflow task (or ``airflow dags test``) may already hold
+one. A subprocess opens the file, builds and closes it before we go on.
+
+dbt's own summary says "ERROR=1"; the pipeline needs to know which node failed
+and why, so a failed run raises ``DbtError`` naming them, read from
+``run_results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingestion.config import Settings
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+# Statuses in run_results.json / sources.json that mean the node did not do
+# its job. "warn" (a warn-severity test, a source past warn_after) is reported,
+# not a failure.
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+class DbtError(RuntimeError):
+    """A dbt invocation failed; the message names the failed nodes and why."""
+
+    def __init__(self, message: str, result: DbtResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    status: str
+    message: str | None
+    execution_time: float
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """What one dbt invocation did."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    elapsed_seconds: float
+    target_dir: Path
+    nodes: list[NodeResult] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def failed_nodes(self) -> list[NodeResult]:
+        return [node for node in self.nodes if node.status in FAILED_STATUSES]
+
+    def count(self, status: str) -> int:
+        return sum(1 for node in self.nodes if node.status == status)
+
+
+def dbt_executable() -> Path:
+    """The dbt of the running virtual environment (not whatever is on PATH)."""
+    # Not resolved: the venv's python is a symlink to the base interpreter,
+    # whose bin/ has no dbt.
+    return Path(sys.executable).parent / "dbt"
+
+
+def _dbt_env(warehouse_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "ASSIST_WAREHOUSE_PATH": str(warehouse_path.resolve()),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "DBT_USE_COLORS": "false",
+        }
+    )
+    return env
+
+
+def _node_message(item: dict[str, Any]) -> str | None:
+    message = (item.get("message") or item.get("error") or "").strip() or None
+    if message is None and "max_loaded_at" in item:
+        # Source freshness results carry the timestamps, not a message.
+        age_hours = float(item.get("max_loaded_at_time_ago_in_s") or 0.0) / 3600
+        message = f"newest row loaded at {item['max_loaded_at']} ({age_hours:.0f} h ago)"
+    return message
+
+
+def _read_results(target_dir: Path) -> list[NodeResult]:
+    """Node results of the last invocation: run_results.json, or sources.json for freshness."""
+    nodes: list[NodeResult] = []
+    for name in ("run_results.json", "sources.json"):
+        path = target_dir / name
+        if not path.exists():
+            continue
+        payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        nodes += [
+            NodeResult(
+                unique_id=item.get("unique_id", "?"),
+                status=str(item.get("status", "")),
+                message=_node_message(item),
+                execution_time=float(item.get("execution_time") or 0.0),
+            )
+            for item in payload.get("results", [])
+        ]
+    return nodes
+
+
+def _failure_message(result: DbtResult) -> str:
+    command = " ".join(result.args)
+    failed = result.failed_nodes
+    if failed:
+        lines = [f"dbt {command} failed: {len(failed)} node(s)"]
+        for node in failed:
+            lines.append(f"  {node.unique_id} [{node.status}]: {node.message}")
+        skipped = result.count("skipped")
+        if skipped:
+            lines.append(f"  ({skipped} downstream node(s) skipped)")
+        return "\n".join(lines)
+    # No node failed: dbt stopped before running any (bad YAML, missing
+    # profile, compilation error). Its own output says why.
+    tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
+    return f"dbt {command} failed (exit code {result.returncode}):\n{tail}"
+
+
+def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = None) -> DbtResult:
+    """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
+
+    ``target_dir`` holds dbt's artifacts (manifest, run_results.json); it
+    defaults to ``dbt_project/target``. Tests pass their own so concurrent
+    runs do not share artifacts.
+    """
+    executable = dbt_executable()
+    if not executable.exists():
+        raise FileNotFoundError(f"dbt is not installed next to {sys.executable}: {executable}")
+    target = (target_dir or DBT_PROJECT_DIR / "target").resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    # A run that dies before writing results must not be judged by the last run's.
+    for stale in ("run_results.json", "sources.json"):
+        (target / stale).unlink(missing_ok=True)
+
+    command = [
+        str(executable),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+    ]
+    started = time.monotonic()
+    completed = subprocess.run(
+        command,
+        cwd=DBT_PROJECT_DIR,
+        env=_dbt_env(warehouse_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    result = DbtResult(
+        args=list(args),
+        returncode=completed.returncode,
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+        elapsed_seconds=time.monotonic() - started,
+        target_dir=target,
+        nodes=_read_results(target),
+    )
+    if not result.success:
+        raise DbtError(_failure_message(result), result)
+    return result
+
+
+def build_models(settings: Settings, target_dir: Path | None = None) -> DbtResult:
+    """Seed, run and test every model in dependency order (``dbt build``).
+
+    ``dbt build`` loads the seeds itself, before the models that use them,
+    so no separate ``dbt seed`` is needed.
+    """
+    return run_dbt(["build"], settings.warehouse_path, target_dir)
+
+
+def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = None) -> Path:
+    """Generate dbt docs and copy the static site into ``out_dir``."""
+    result = run_dbt(["docs", "generate"], settings.warehouse_path, target_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copy2(result.target_dir / name, out_dir / name)
+    return out_dir
