@@ -1,8 +1,10 @@
 """Extraction throughput on a synthetic corpus: ``python -m ingestion bench extract``.
 
 The corpus is generated in memory from templates (seeded, so runs compare), in
-the register of the real articles: pairings, funds, outputs, exits, chrome and
-filler, about 3 KB each.
+the register of the real articles. The headline "realistic" corpus is what news
+looks like: ~3 KB of mostly prose with a handful of fact sentences per article.
+A "dense" corpus of nothing but fact-shaped sentences is timed as well, as a
+worst case.
 """
 
 from __future__ import annotations
@@ -44,6 +46,24 @@ HELPED = [
     "Shiqu County",
     "Xinlong County",
 ]
+# Prose without facts: the bulk of a real article (quotes, background, colour).
+FILLER = [
+    "The meeting stressed the need to consolidate achievements and promote rural revitalization.",
+    "Officials said the work would continue to focus on employment, education and health care.",
+    '"We used to worry about the harvest every year," said a villager who asked not to be named.',
+    "The county sits at an altitude of more than three kilometres, where winters are long.",
+    "Young people who once left for factories on the coast are now returning to start businesses.",
+    "Local cadres visited households one by one to check on housing, schooling and medical care.",
+    "The new road has cut the journey to the county seat from four hours to forty minutes.",
+    "Teachers and doctors sent by {a} have trained hundreds of local staff over the years.",
+    "Experts said the region's farmers focus on labor service and e-commerce.",
+    "The cooperative now runs its own packing line and sells through online platforms.",
+    "Visitors can tour the tea gardens and stay in guesthouses run by the villagers themselves.",
+    "He said the next step is to build a brand and improve quality rather than expand output.",
+    "Print】【Close   Website Identification Code 51000000{k}  ICP No. 130012{k}",
+    "Source: Xinhua   Editor: Wang Lei   Updated: {y}-0{k}-1{k}",
+    "Related news: Spring ploughing begins across the province as temperatures rise.",
+]
 TEMPLATES = [
     "{a} paired up to help {b} in {y}, focusing on labor services and consumption.",
     "Since {y}, the {a} work team for helping {b} in pairs has built {n} workshops.",
@@ -63,19 +83,25 @@ TEMPLATES = [
 ]
 
 
-def make_article(rng: random.Random, target_bytes: int = 3000) -> str:
+def _fill(template: str, rng: random.Random) -> str:
+    return template.format(
+        a=rng.choice(HELPERS),
+        b=rng.choice(HELPED),
+        y=rng.randint(2015, 2024),
+        n=rng.randint(2, 99),
+        m=rng.randint(1, 999),
+        k=rng.randint(1, 9),
+        t=rng.randint(100, 200),
+    )
+
+
+def make_article(rng: random.Random, target_bytes: int = 3000, fact_share: float = 1.0) -> str:
+    """One article; ``fact_share`` is the chance that a sentence is fact-shaped."""
     parts: list[str] = []
     size = 0
     while size < target_bytes:
-        sentence = rng.choice(TEMPLATES).format(
-            a=rng.choice(HELPERS),
-            b=rng.choice(HELPED),
-            y=rng.randint(2015, 2024),
-            n=rng.randint(2, 99),
-            m=rng.randint(1, 999),
-            k=rng.randint(1, 9),
-            t=rng.randint(100, 200),
-        )
+        pool = TEMPLATES if rng.random() < fact_share else FILLER
+        sentence = _fill(rng.choice(pool), rng)
         parts.append(sentence)
         size += len(sentence) + 1
         if rng.random() < 0.2:
@@ -83,14 +109,20 @@ def make_article(rng: random.Random, target_bytes: int = 3000) -> str:
     return " ".join(parts)
 
 
-def make_corpus(n_articles: int, seed: int) -> list[str]:
+# About 5 fact sentences among ~30 in a 3 KB article, like the sample articles.
+REALISTIC_FACT_SHARE = 0.15
+
+
+def make_corpus(n_articles: int, seed: int, fact_share: float = REALISTIC_FACT_SHARE) -> list[str]:
     rng = random.Random(seed)
-    return [make_article(rng) for _ in range(n_articles)]
+    return [make_article(rng, fact_share=fact_share) for _ in range(n_articles)]
 
 
-def run_benchmark(n_articles: int, seed: int = 0) -> dict[str, Any]:
+def run_benchmark(
+    n_articles: int, seed: int = 0, fact_share: float = REALISTIC_FACT_SHARE
+) -> dict[str, Any]:
     """Extract from ``n_articles`` synthetic ~3 KB articles; report speed and memory."""
-    corpus = make_corpus(n_articles, seed)
+    corpus = make_corpus(n_articles, seed, fact_share)
     extract_facts("warmup", corpus[0] if corpus else "")  # loads the gazetteer once
     tracemalloc.start()
     start = time.perf_counter()
@@ -118,9 +150,10 @@ def run_benchmark(n_articles: int, seed: int = 0) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    result = run_benchmark(args.articles, args.seed)
-    for key, value in result.items():
-        print(f"{key}: {value}")
+    for label, share in (("realistic", REALISTIC_FACT_SHARE), ("dense", 1.0)):
+        print(f"[{label} corpus: {share:.0%} fact sentences]")
+        for key, value in run_benchmark(args.articles, args.seed, share).items():
+            print(f"{key}: {value}")
     return 0
 
 

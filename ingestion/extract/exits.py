@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ingestion.extract.numbers import WORD_NUMBERS, parse_number
 
 _NUM = (
-    r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)(?:\s(?:million|thousand|10,000|ten\sthousand))?"
+    r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?(?![\d,])|\d++(?:\.\d++|,\d{1,2}+(?![\d,]))?)"
+    r"(?:\s(?:million|thousand|10,000|ten\sthousand))?"
     r"|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 )
 LEVEL_NOUNS = {
@@ -37,13 +38,14 @@ LEVEL_NOUNS = {
 _NOUN = "|".join(sorted(LEVEL_NOUNS, key=len, reverse=True))
 COUNT_RE = re.compile(
     rf"\b(?:(?P<all>all)\s+(?:the\s+|of\s+the\s+)?)?(?:(?P<part>{_NUM})\s+(?:of|out\s+of)\s+"
-    rf"(?:the\s+|all\s+)?)?(?P<n>{_NUM})\s+(?:[A-Za-z-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b",
+    rf"(?:the\s+|all\s+)?)?(?P<n>{_NUM})\s+(?:of\s+[A-Z][A-Za-z]*'s\s+)?"
+    rf"(?:[A-Za-z-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b",
     re.I,
 )
 EXIT_RE = re.compile(
     r"\b(?:(?:take|takes|took|taken|taking)\s+(?:off\s+)?(?:their\s+|the\s+|its\s+)?"
     r"(?:poverty\s+|poor\s+)?(?:hats?|caps?)|hats?\s+off|"
-    r"removed\s+from\s+the\s+(?:list|ranks?)|delisted|withdr[ae]w\w*|withdraw\w*|exit(?:s|ed|ing)?|"
+    r"removed\s+from\s+the\s+(?:poverty\s+)?(?:list|ranks?)|on\s+the\s+(?:poverty\s+)?list|delisted|withdr[ae]w\w*|withdraw\w*|exit(?:s|ed|ing)?|"
     r"(?:lift|lifts|lifted|lifting)\s+(?:\w+\s+)?out\s+of\s+poverty|out\s+of\s+poverty|"
     r"(?:shak\w+|shook|shaken)\s+off\s+poverty|(?:got|get|gets|getting)\s+rid\s+of\s+poverty|"
     r"escap\w+\s+(?:from\s+)?poverty|emerg\w+\s+from\s+poverty|eliminat\w+\s+poverty|"
@@ -53,7 +55,18 @@ EXIT_RE = re.compile(
 PURPOSE_RE = re.compile(
     r"\b(?:to|will|would|shall|should|must|plans?\s+to|strive\s+to)\s+(?:\w+\s+)?$", re.I
 )
-ACHIEVED_RE = re.compile(r"\b(?:helped|enabled|assisted|supported)\b", re.I)
+ACHIEVED_RE = re.compile(r"\b(?:helped|enabled|assisted|supported|approved)\b", re.I)
+# Counts joined to the one an exit verb takes share its verb:
+# "1,100 poor villages and 804,000 people had been lifted out of poverty".
+COORDINATION_RE = re.compile(
+    r"^\s*(?:,|and|,\s*and|as\s+well\s+as|comprising|including|with)\s*$", re.I
+)
+# "Of the prefecture's eight county-level units, five had exited".
+OF_TOTAL_RE = re.compile(
+    rf"\bof\s+(?:the\s+)?(?:[A-Za-z'-]+\s+){{0,2}}?(?P<n>{_NUM})\s+(?:[A-Za-z'-]+\s+){{0,3}}?"
+    rf"(?P<noun>{_NOUN})(?:-[a-z]+)?(?:\s+[a-z]+)?\s*,\s*(?P<part>{_NUM})\s+(?:have\s+|had\s+|has\s+)?(?:now\s+)?$",
+    re.I,
+)
 NEGATION_RE = re.compile(r"\b(?:not|yet\s+to|never|failed\s+to|still|remain\w*)\b|n't\b", re.I)
 RATE_RE = re.compile(
     r"(?:accounting\s+for|or|representing|(?:reduction|exit|withdrawal)\s+rate\s+(?:\w+\s+){0,2}?)"
@@ -62,8 +75,9 @@ RATE_RE = re.compile(
 )
 FROM_TO_RE = re.compile(
     rf"\b(?:population|poor\s+people|people|number)\b[^.;]{{0,90}}?"
-    rf"\b(?:fell|dropped|decreased|declined|reduced|down|decline[sd]?|fallen)\s+from\s+"
-    rf"(?P<a>{_NUM})\s+(?:\w+\s+)?to\s+(?P<b>{_NUM})",
+    rf"\b(?:fell|dropped|decreased|declined|reduced|down|decline[sd]?|fallen)\s+"
+    rf"(?:from\s+(?P<a>{_NUM})\s+(?:\w+\s+){{0,4}}?)?to\s+(?:about\s+|around\s+|some\s+)?"
+    rf"(?P<b>{_NUM})",
     re.I,
 )
 REMAINING_RE = re.compile(
@@ -128,33 +142,23 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
             ACHIEVED_RE.search(clause[max(0, verb.start() - 80) : verb.start()])
         ):
             continue  # "to get rid of poverty": a purpose, not a result
+        of_total = OF_TOTAL_RE.search(clause, max(0, verb.start() - 160), verb.start())
+        if of_total:
+            hits.append(_of_total_hit(of_total, offset, verb.end()))
+            continue
         before = [c for c in counts if c.end() <= verb.start() and c.start() not in used]
         if not before:
             continue
-        c = before[-1]
-        used.add(c.start())
-        level = LEVEL_NOUNS[c.group("noun").lower()]
-        n = count_value(c.group("n"), level)
-        part = count_value(c.group("part"), level)
-        between = clause[c.end() : verb.start()] + clause[max(0, verb.start() - 12) : verb.start()]
-        hit = ExitHit(level, start=offset + c.start(), end=offset + verb.end())
-        if NEGATION_RE.search(between):
-            hit.remaining = n
-        elif part is not None:
-            hit.exited, hit.total = part, n
-        elif c.group("all"):
-            hit.exited, hit.total = n, n
-        else:
-            hit.exited = n
-        if hit.exited is not None and hit.total is not None and hit.remaining is None:
-            hit.remaining = hit.total - hit.exited if hit.total >= hit.exited else None
-        rate = RATE_RE.search(clause, verb.end())
-        if rate and rate.start() - verb.end() < 40:
-            hit.rate_pct = float(rate.group("num"))
-        hits.append(hit)
-    if "from" in clause:
+        for c in _coordinated(clause, before):
+            used.add(c.start())
+            if not _is_label_or_year(clause, c):
+                hits.append(_count_hit(clause, c, verb, offset))
+    if " to " in clause:
         hits.extend(_from_to(clause, offset))
+    taken = [(h.start - offset, h.end - offset) for h in hits]
     for m in REMAINING_RE.finditer(clause) if "remaining" in clause.lower() else ():
+        if any(a <= m.start() < b for a, b in taken):
+            continue  # "the remaining eight counties were removed": they exited
         level = LEVEL_NOUNS[m.group("noun").lower()]
         hits.append(
             ExitHit(
@@ -167,6 +171,58 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
     return [h for h in hits if h.counts()]
 
 
+_YEAR_TOKEN_RE = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
+_LABEL_BEFORE_RE = re.compile(r"\b(?:table|figure|fig|no|chart|annex)\.?\s*$", re.I)
+
+
+def _is_label_or_year(clause: str, c: re.Match[str]) -> bool:
+    """ "By the end of 2020 all four ..." and "Table 2 Village exits" are no counts."""
+    if _YEAR_TOKEN_RE.match(c.group("n")):
+        return True
+    return bool(_LABEL_BEFORE_RE.search(clause[max(0, c.start("n") - 8) : c.start("n")]))
+
+
+def _coordinated(clause: str, before: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The count nearest the verb and the counts coordinated with it."""
+    out = [before[-1]]
+    for c in reversed(before[:-1]):
+        if not COORDINATION_RE.match(clause[c.end() : out[-1].start()]):
+            break
+        out.append(c)
+    return out
+
+
+def _count_hit(clause: str, c: re.Match[str], verb: re.Match[str], offset: int) -> ExitHit:
+    level = LEVEL_NOUNS[c.group("noun").lower()]
+    n = count_value(c.group("n"), level)
+    part = count_value(c.group("part"), level)
+    between = clause[c.end() : verb.start()] + clause[max(0, verb.start() - 12) : verb.start()]
+    hit = ExitHit(level, start=offset + c.start(), end=offset + verb.end())
+    if NEGATION_RE.search(between):
+        hit.remaining = n
+    elif part is not None:
+        hit.exited, hit.total = part, n
+    elif c.group("all"):
+        hit.exited, hit.total = n, n
+    else:
+        hit.exited = n
+    if hit.exited is not None and hit.total is not None and hit.remaining is None:
+        hit.remaining = hit.total - hit.exited if hit.total >= hit.exited else None
+    rate = RATE_RE.search(clause, verb.end())
+    if rate and rate.start() - verb.end() < 40:
+        hit.rate_pct = float(rate.group("num"))
+    return hit
+
+
+def _of_total_hit(m: re.Match[str], offset: int, end: int) -> ExitHit:
+    level = LEVEL_NOUNS[m.group("noun").lower()]
+    total, part = count_value(m.group("n"), level), count_value(m.group("part"), level)
+    hit = ExitHit(level, exited=part, total=total, start=offset + m.start(), end=offset + end)
+    if part is not None and total is not None and total >= part:
+        hit.remaining = total - part
+    return hit
+
+
 def _from_to(clause: str, offset: int) -> list[ExitHit]:
     out = []
     for m in FROM_TO_RE.finditer(clause):
@@ -175,7 +231,7 @@ def _from_to(clause: str, offset: int) -> list[ExitHit]:
             continue
         hit = ExitHit(
             "person",
-            total=count_value(m.group("a"), "person"),
+            total=count_value(m.group("a"), "person") if m.group("a") else None,
             remaining=count_value(m.group("b"), "person"),
             start=offset + m.start(),
             end=offset + m.end(),

@@ -27,8 +27,8 @@ CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "not_fund",
         re.compile(
             r"\b(?:income|revenue|gdp|price[sd]?|profits?|salar\w*|wages?|earn\w*|interest|"
-            r"per\s+capita|tax(?:es)?|value|worth|cost\w*|fees?|loans?|credit|deposits?|"
-            r"insurance|economy|consumption)\b",
+            r"per\s+capita|tax(?:es)?|value|cost\w*|fees?|loans?|credit|deposits?|"
+            r"insurance|economy|consumption|retail|consumer\s+goods)\b",
             re.I,
         ),
     ),
@@ -37,7 +37,7 @@ CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:funds?|funding|funded|invest\w*|donat\w*|allocat\w*|rais(?:e|ed|ing)|aid|"
             r"assistance|subsid\w*|grants?|earmark\w*|spen[dt]\w*|budget\w*|capital|financing|"
-            r"injected|contribut\w*|put\s+in|appropriat\w*)\b",
+            r"injected|contribut\w*|put|appropriat\w*)\b",
             re.I,
         ),
     ),

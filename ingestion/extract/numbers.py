@@ -53,7 +53,12 @@ SCALES: dict[str, float] = {
     "bn": 1e9,
     "trillion": 1e12,
 }
-_NUM = r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?|\d++(?:\.\d++)?)"
+# Thousands grouped by commas or (in machine translation) spaces: "3,500", "3 500";
+# a comma before one or two digits is a decimal comma: "17,3 ten thousand".
+_NUM = (
+    r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?(?![\d,])|\d{1,3}+(?:\s\d{3})++(?![\d,.])"
+    r"|\d++(?:\.\d++|,\d{1,2}+(?![\d,]))?)"
+)
 _SCALE = (
     r"(?:hundred\s+million|ten\s+thousand|10,000|thousand|million|billion|trillion|wan|yi|bn|mn)"
 )
@@ -66,7 +71,7 @@ MONEY_RE = re.compile(
 )
 QUANTITY_RE = re.compile(
     rf"(?P<num>{_NUM})\s?(?P<scale>{_SCALE}\b)?\s?"
-    r"(?P<unit>mu\b|hectares?\b|ha\b|tons?\b|tonnes?\b|t\b|kilograms?\b|kg\b|jin\b)",
+    r"(?:metric\s+)?(?P<unit>mu\b|hectares?\b|ha\b|tons?\b|tonnes?\b|t\b|kilograms?\b|kg\b|jin\b)",
     re.I,
 )
 PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|percent\b|per\s+cent\b)", re.I)
@@ -116,9 +121,25 @@ class Quantity:
     qualifier: str
 
 
+_DECIMAL_COMMA_RE = re.compile(r"^\d+,\d{1,2}$")
+# "20 yuan a kilogram", "42,300 yuan per square metre": a unit price, never a total.
+UNIT_PRICE_RE = re.compile(
+    r"^\s*(?:per|a|an|each|for\s+(?:a|one|each)|/)\s*(?:\w+\s+)?(?:kilo(?:gram)?s?|kg|jin|"
+    r"catty|grams?|g|pounds?|lb|tons?|tonnes?|square|sq|m2|piece|box|bottle|litres?|liters?|"
+    r"head|unit|bag|dozen)\b",
+    re.I,
+)
+
+
+def is_unit_price(text: str, end: int) -> bool:
+    return bool(UNIT_PRICE_RE.match(text[end : end + 30]))
+
+
 def parse_number(num: str, scale: str | None = None) -> float | None:
+    if _DECIMAL_COMMA_RE.match(num):
+        num = num.replace(",", ".")
     try:
-        value = float(num.replace(",", ""))
+        value = float(num.replace(",", "").replace(" ", ""))
     except ValueError:
         return None
     if scale:
@@ -140,11 +161,18 @@ def _preceded_by_digit(text: str, start: int) -> bool:
     return start > 0 and (text[start - 1].isdigit() or text[start - 1] in ".,")
 
 
+def _is_unit_label(text: str, start: int, end: int) -> bool:
+    """ "Aid funds (10,000 yuan)": a column's unit, not an amount."""
+    return text[max(0, start - 1) : start] == "(" and text[end : end + 1] == ")"
+
+
 def find_money(text: str) -> list[Quantity]:
     """Amounts of money in yuan."""
     out: list[Quantity] = []
     for m in MONEY_RE.finditer(text):
         if not (m.group("cur") or m.group("unit")) or _preceded_by_digit(text, m.start()):
+            continue
+        if _is_unit_label(text, m.start(), m.end()):
             continue
         num, scale = m.group("num"), m.group("scale")
         # "26 10,000 yuan": the literal translation of 万元.

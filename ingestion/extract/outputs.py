@@ -6,10 +6,15 @@ import re
 from dataclasses import dataclass
 
 from ingestion.extract.money_context import classify_money
-from ingestion.extract.numbers import Quantity, find_quantities
+from ingestion.extract.numbers import Quantity, find_quantities, is_unit_price
+
+# Sales or output value below this are one farmer's or one item's, not a place's.
+MIN_PLACE_MONEY = 10_000
 
 PLANTING_RE = re.compile(
-    r"\b(?:plant\w*|grow\w*|cultivat\w*|sown|sow|area|acreage|orchards?|bases?)\b", re.I
+    r"\b(?:plant\w*|grow\w*|cultivat\w*|sown|sow|area|acreage|orchards?|bases?|cover\w*|"
+    r"develop\w*|gardens?|fields?)\b",
+    re.I,
 )
 VOLUME_CUE_RE = re.compile(r"\b(?:output|production|produc\w*|yields?|harvest\w*)\b", re.I)
 SALES_CUE_RE = re.compile(
@@ -94,6 +99,8 @@ def find_outputs(sentence: str, money: list[Quantity]) -> list[OutputHit]:
     out: list[OutputHit] = []
     product = None  # looked up below only when there is an output (the pattern is costly)
     for q in money:
+        if q.value < MIN_PLACE_MONEY or is_unit_price(sentence, q.end):
+            continue
         kind = classify_money(sentence, q.start, q.end)
         if kind in ("output_value", "sales"):
             out.append(OutputHit(q, kind, product))

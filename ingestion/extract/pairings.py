@@ -22,8 +22,28 @@ from ingestion.gazetteer import Region
 ACTIVE_RE = re.compile(
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
-    r"twinned\s+with|(?:assistance|aid|support)\s+(?:to|for)|"
+    r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
+    r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|"
+    r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?)\b",
+    re.I,
+)
+# A trigger word used as a modifier names a programme, not a relationship:
+# "the counterpart support program for Xinjiang", "the Shanghai aid-Tibet team".
+MODIFIED_NOUN_RE = re.compile(
+    r"^[\s-]*(?:teams?|story|stories|program(?:me)?s?|projects?|work|cadres?|offices?|forum|"
+    r"meetings?|conference|headquarters|polic(?:y|ies)|mechanism|model|brand|plans?|"
+    r"system|tasks?|personnel|staff|doctors|teachers|commands?|relations?|relationships?)\b",
+    re.I,
+)
+# A pronoun right before the trigger is the real subject ("the counties they assist in X").
+PRONOUN_BEFORE_RE = re.compile(r"\b(?:they|it|he|she|we|who|which\s+they)\s+$", re.I)
+# Words after an enumerated place that make it the subject of a new clause:
+# "Ningbo helps X, Huzhou helps Y", "Fuzhou pairs with X, Xiamen with Y".
+NEW_CLAUSE_RE = re.compile(
+    r"^\s*(?:,\s*)?(?:which\s+|that\s+)?(?:(?:is|are|was|were|has|have|had|has\s+been|"
+    r"have\s+been)\s+)?(?:also\s+)?(?:(?:with|for|to)\s+(?:the\s+)?(?-i:[A-Z])|"
+    r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct)\w*)",
     re.I,
 )
 PASSIVE_RE = re.compile(
@@ -36,8 +56,27 @@ COOPERATION_RE = re.compile(
     r"counterpart|pairing|paired)",
     re.I,
 )
+# "A and B carried out east-west cooperation", "A and B form pairing help relation":
+# a short verb phrase between the pair and the cooperation word.
+JOINT_VERB_COOPERATION_RE = re.compile(
+    r"^\s+(?:have\s+|has\s+|had\s+|to\s+)?(?:carr\w+\s+out|conduct\w*|launch\w*|"
+    r"form\w*|establish\w*|buil[dt]\w*|deepen\w*|strengthen\w*|start\w*|began|begin\w*)"
+    r"\s+(?:(?:an?|the|their|its)\s+)?(?:[\w-]+\s+){0,4}?"
+    r"(?:cooperation|collaboration|pairing|partnership|counterpart)",
+    re.I,
+)
+BETWEEN_RE = re.compile(
+    r"\b(?:cooperation|collaboration|pairing|partnership|assistance)\s+between\s+$", re.I
+)
 ASSIST_WORD_RE = re.compile(
-    r"\b(?:poverty|assist\w*|help\w*|aid|support\w*|pair\w*|counterpart)\b", re.I
+    r"\b(?:poverty|assist\w*|help\w*|aid|support\w*|pair\w*|counterpart|donat\w*)\b", re.I
+)
+# "Xiqing District is still Zhuanglang's paired partner".
+PARTNER_OF_RE = re.compile(
+    r"^\s+(?:is|was|has\s+been|became|remains)\s+(?:still\s+|also\s+|now\s+)?$", re.I
+)
+PARTNER_NOUN_RE = re.compile(
+    r"^'s\s+(?:[a-z-]+\s+){0,2}?(?:partner|helper|counterpart|supporter)\b", re.I
 )
 TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|counterpart)\b", re.I)
 _ENUM_GAP_RE = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*$")
@@ -61,27 +100,10 @@ COMPANY_HEADS = frozenset(
         "industries",
     ]
 )
-EASTERN = frozenset(
-    [
-        "beijing",
-        "tianjin",
-        "shanghai",
-        "jiangsu",
-        "zhejiang",
-        "fujian",
-        "shandong",
-        "guangdong",
-        "liaoning",
-        "shenzhen",
-        "dalian",
-        "qingdao",
-        "ningbo",
-        "xiamen",
-        "hangzhou",
-        "suzhou",
-        "guangzhou",
-    ]
-)
+# Provinces on the giving side of east-west cooperation and counterpart support
+# (Beijing, Tianjin, Liaoning, Shanghai, Jiangsu, Zhejiang, Fujian, Shandong, Guangdong):
+# of two places named side by side, the one here is the helper.
+HELPER_PROVINCES = frozenset({"11", "12", "21", "31", "32", "33", "35", "37", "44"})
 MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "east_west_cooperation",
@@ -99,10 +121,12 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paired_assistance", re.compile(r"\bpair(?:s|ed|ing)?\b|\bpartner", re.I)),
     ("targeted_assistance", re.compile(r"\btargeted\s+(?:poverty|assistance|support|help)", re.I)),
 )
-_PAIR_HINT_RE = re.compile(
-    r"help|assist|support|aid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty"
+PAIR_HINT_RE = re.compile(
+    r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
+    r"donat"
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
+LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
 # A finite verb between trigger and place means the place belongs to another clause
 # ("... Counterpart Support Forum was held in Suzhou").
 CLAUSE_VERB_RE = re.compile(
@@ -155,29 +179,44 @@ def places_in_name(name: str) -> tuple[Region, ...]:
     return tuple(r for m in find_region_mentions(name, load_gazetteer()) for r in m.candidates)
 
 
-def _enumeration(mentions: list[Mention], first: int, sentence: str) -> list[Mention]:
-    """The place at ``first`` and the places listed right after it."""
+def _enumeration(
+    mentions: list[Mention], first: int, sentence: str, places_only: bool = True
+) -> list[Mention]:
+    """The place at ``first`` and the places listed right after it.
+
+    A listed place that opens a clause of its own ("..., Huzhou helps Y") ends
+    the list: it is the next clause's subject, not another object.
+    """
     out = [mentions[first]]
     k = first + 1
-    while k < len(mentions) and mentions[k].is_place:
+    while k < len(mentions) and (mentions[k].is_place or not places_only):
         gap = sentence[mentions[k - 1].end : mentions[k].start]
-        if not _ENUM_GAP_RE.match(gap):
+        if not _ENUM_GAP_RE.match(gap) or _opens_clause(mentions, k, sentence):
             break
         out.append(mentions[k])
         k += 1
     return out
 
 
+def _opens_clause(mentions: list[Mention], k: int, sentence: str) -> bool:
+    nxt = mentions[k + 1].start if k + 1 < len(mentions) else len(sentence)
+    # One character of the next name is kept: "Xiamen with Haiyuan" needs its capital.
+    end = min(nxt + 1, mentions[k].end + 40)
+    return bool(NEW_CLAUSE_RE.match(sentence[mentions[k].end : end]))
+
+
 def find_pairings(sentence: str, mentions: list[Mention]) -> list[Pairing]:
     if len(mentions) < 2:
         return []
-    if not _PAIR_HINT_RE.search(sentence.lower()):
+    if not PAIR_HINT_RE.search(sentence.lower()):
         return []
     mech = mechanism_in(sentence)
     out: list[Pairing] = []
     out.extend(_active(sentence, mentions, mech))
     out.extend(_passive(sentence, mentions, mech))
     out.extend(_adjacent(sentence, mentions, mech))
+    out.extend(_between(sentence, mentions, mech))
+    out.extend(_partner_of(sentence, mentions, mech))
     out.extend(_team(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
@@ -188,6 +227,10 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
     for trig in ACTIVE_RE.finditer(sentence):
         if _PASSIVE_TAIL_RE.match(sentence[trig.end() : trig.end() + 6]):
             continue  # "support by A" is the passive rule's
+        if MODIFIED_NOUN_RE.match(sentence[trig.end() : trig.end() + 16]):
+            continue
+        if PRONOUN_BEFORE_RE.search(sentence[max(0, trig.start() - 12) : trig.start()]):
+            continue
         before = [k for k, m in enumerate(mentions) if m.end <= trig.start()]
         after = [k for k, m in enumerate(mentions) if m.start >= trig.end()]
         if not before or not after:
@@ -201,9 +244,77 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
             continue
         if CLAUSE_VERB_RE.search(sentence[trig.end() : target.start]):
             continue
-        for helped in _enumeration(mentions, first, sentence):
-            out.append(Pairing(helper, helped, "active", mech))
+        if ACTIVE_RE.search(sentence, trig.end(), target.start):
+            continue  # a later trigger is the one the place belongs to
+        if _is_modifier(sentence, trig.end(), target):
+            continue
+        helped = _enumeration(mentions, first, sentence)
+        out.extend(Pairing(helper, h, "active", mech) for h in helped)
+        out.extend(_gapped(sentence, mentions, first + len(helped), trig.group(), mech))
+        out.extend(_listed(sentence, mentions, first + len(helped), helper, mech))
     return out
+
+
+def _is_modifier(sentence: str, trig_end: int, target: Mention) -> bool:
+    """The place modifies a noun: "the Sichuan pepper orchards", "aid-Tibet team"."""
+    lead = sentence[trig_end : target.start]
+    tail = sentence[target.end : target.end + 16]
+    if MODIFIED_NOUN_RE.match(tail) and not tail.startswith((" -", "-")):
+        return True
+    return (
+        lead.rstrip().lower().endswith(" the")
+        and bool(re.match(r"^ [a-z]{3,}", tail))
+        and (not re.match(r"^ (?:and|of|in|for|to|with|by|under|from|since|during)\b", tail))
+    )
+
+
+_PREPOSITION_END_RE = re.compile(r"\b(with|for|to)$", re.I)
+
+
+def _gapped(
+    sentence: str, mentions: list[Mention], k: int, trigger: str, mech: str | None
+) -> list[Pairing]:
+    """Elided verbs after the first pair: "A pairs with B, C with D, and E with F"."""
+    prep = _PREPOSITION_END_RE.search(trigger)
+    if not prep:
+        return []
+    word = prep.group(1).lower()
+    out = []
+    while k + 1 < len(mentions):
+        a, b = mentions[k], mentions[k + 1]
+        lead = sentence[mentions[k - 1].end : a.start] if k > 0 else ""
+        if not re.match(r"^\s*(?:,|and|,\s*and)\s*$", lead):
+            break
+        if sentence[a.end : b.start].strip().lower() != word or not b.is_place:
+            break
+        if _helper_ok(a):
+            out.append(Pairing(a, b, "active", mech))
+        k += 2
+    return out
+
+
+_LIST_INTRO_RE = re.compile(r"[:(]\s*$|\s[-–—]\s*$|\b(?:namely|including)\s*$")
+
+
+def _listed(
+    sentence: str, mentions: list[Mention], k: int, helper: Mention, mech: str | None
+) -> list[Pairing]:
+    """A list after a colon or dash spells out the helped places.
+
+    "support to Kashgar ..., concentrating on four counties: A, B, C and D".
+    """
+    start = mentions[k - 1].end if k > 0 else 0
+    while k < len(mentions) and mentions[k].start - start <= LIST_WINDOW:
+        lead = sentence[mentions[k - 1].end : mentions[k].start] if k > 0 else ""
+        if ";" in lead or CLAUSE_VERB_RE.search(lead) or ACTIVE_RE.search(lead):
+            return []
+        if mentions[k].is_place and _LIST_INTRO_RE.search(lead):
+            listed = _enumeration(mentions, k, sentence)
+            if len(listed) < 2:
+                return []
+            return [Pairing(helper, m, "active", mech) for m in listed if m.kind != "home"]
+        k += 1
+    return []
 
 
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -213,31 +324,68 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
         after = [m for m in mentions if m.start >= trig.end()]
         if not before or not after or after[0].start - trig.end() > 40:
             continue
-        helper, helped = after[0], before[-1]
-        if _helper_ok(helper) and helped.kind != "home":
-            out.append(Pairing(helper, helped, "passive", mech))
+        helped = before[-1]
+        if helped.kind == "home":
+            continue
+        first = mentions.index(after[0])
+        for helper in _enumeration(mentions, first, sentence, places_only=False):
+            if _helper_ok(helper):
+                out.append(Pairing(helper, helped, "passive", mech))
     return out
 
 
 def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    """ "A-B east-west cooperation": two places side by side, then a cooperation word."""
+    """ "A-B east-west cooperation", "A and B carried out cooperation": a pair, then the word."""
     out = []
     for a, b in itertools.pairwise(mentions):
         if a.kind != "region" or b.kind != "region":
             continue
         if not _HYPHEN_GAP_RE.match(sentence[a.end : b.start]):
             continue
-        if not COOPERATION_RE.match(sentence[b.end : b.end + 60]):
+        tail = sentence[b.end : b.end + 80]
+        joint = "and" in sentence[a.end : b.start] and JOINT_VERB_COOPERATION_RE.match(tail)
+        if not (COOPERATION_RE.match(tail) or joint):
             continue
-        helper, helped = a, b
-        if _eastern(b) and not _eastern(a):
-            helper, helped = b, a
-        out.append(Pairing(helper, helped, "adjacent", mech))
+        out.append(_ordered(a, b, "adjacent", mech))
     return out
 
 
+def _between(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "cooperation between A and B"."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if a.kind != "region" or b.kind != "region":
+            continue
+        if sentence[a.end : b.start].strip() != "and":
+            continue
+        if BETWEEN_RE.search(sentence[max(0, a.start - 40) : a.start]):
+            out.append(_ordered(a, b, "adjacent", mech))
+    return out
+
+
+def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A is B's paired partner": A helps B."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
+            continue
+        if PARTNER_OF_RE.match(sentence[a.end : b.start]) and PARTNER_NOUN_RE.match(
+            sentence[b.end : b.end + 40]
+        ):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+def _ordered(a: Mention, b: Mention, rule: str, mech: str | None) -> Pairing:
+    # Writers name the helper first, unless only the second lies in a giving province.
+    if _eastern(b) and not _eastern(a):
+        return Pairing(b, a, rule, mech)
+    return Pairing(a, b, rule, mech)
+
+
 def _eastern(m: Mention) -> bool:
-    return any(r.base_en.lower() in EASTERN for r in m.candidates)
+    """Whether the place lies in a province that gives east-west or counterpart aid."""
+    return any(r.province_code[:2] in HELPER_PROVINCES for r in m.candidates)
 
 
 def _team(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:

@@ -7,7 +7,7 @@ resolve mentions with sentence and document context -> fact rules per sentence
 
 from __future__ import annotations
 
-import logging
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -26,6 +26,7 @@ from ingestion.extract.numbers import find_money, find_year
 from ingestion.extract.outputs import find_outputs
 from ingestion.extract.pairings import (
     MECHANISM_PATTERNS,
+    PAIR_HINT_RE,
     Pairing,
     find_pairings,
     is_company,
@@ -35,8 +36,7 @@ from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.text import NormText, Sentence, split_sentences
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 
-EXTRACTOR_VERSION = "patterns-0.1.0"
-log = logging.getLogger(__name__)
+EXTRACTOR_VERSION = "patterns-0.2.0"
 
 # Words the contract's name matching ignores; dedupe keys ignore them too.
 _NAME_NOISE = frozenset(
@@ -87,33 +87,72 @@ class DocContext:
     sentences: list[Sentence]
     mentions: list[list[Mention]]
     mechanism: str | None
+    hints: dict[str, set[int]]
 
     def evidence(self, s: Sentence) -> Evidence:
         return Evidence(self.norm.original[s.orig_start : s.orig_end], s.orig_start, s.orig_end)
 
 
 def extract_facts(doc_id: str, text: str) -> list[Fact]:
-    """Facts of one document. Never raises: a failure gives no facts and a log line."""
-    try:
-        if not isinstance(text, str) or not text.strip():
-            return []
-        return _extract(str(doc_id), text)
-    except Exception:  # pragma: no cover - the guard the pipeline relies on
-        log.exception("extraction failed for %s", doc_id)
+    """Facts of one document.
+
+    An exception is a bug and propagates: the loader quarantines the article with
+    the reason, where swallowing it here would lose the article's facts silently.
+    """
+    if not isinstance(text, str) or not text.strip():
         return []
+    return _extract(str(doc_id), text)
 
 
 def _extract(doc_id: str, text: str) -> list[Fact]:
     gaz = load_gazetteer()
     norm = NormText(text)
     sentences = split_sentences(norm)
-    mentions = [find_mentions(s.text[:MAX_SENTENCE_CHARS], gaz) for s in sentences]
+    hints = _sentence_hints(norm.text, sentences)
+    wanted = hints["digit"] | hints["pair"]
+    mentions = [
+        find_mentions(s.text[:MAX_SENTENCE_CHARS], gaz) if s.index in wanted else []
+        for s in sentences
+    ]
     mentions = _resolve(mentions, gaz)
-    ctx = DocContext(doc_id, norm, sentences, mentions, _doc_mechanism(norm.text))
+    ctx = DocContext(doc_id, norm, sentences, mentions, _doc_mechanism(norm.text), hints)
     facts: list[Fact] = []
     facts.extend(_pairing_facts(ctx))
     facts.extend(_number_facts(ctx))
     return facts
+
+
+# Cue families, each run once over the whole document: a sentence none of whose
+# families fire is skipped by the rules that need them. A sentence with neither a
+# number nor an assistance word feeds no rule, so its names are never looked up.
+_HINTS: dict[str, re.Pattern[str]] = {
+    "digit": re.compile(r"\d"),
+    "pair": PAIR_HINT_RE,
+    "money": _MONEY_HINT_RE,
+    "exit": _EXIT_HINT_RE,
+}
+
+
+def _sentence_hints(text: str, sentences: list[Sentence]) -> dict[str, set[int]]:
+    """For each cue family, the indexes of the sentences it occurs in."""
+    lower = text.lower()
+    starts = [s.norm_start for s in sentences]
+    out: dict[str, set[int]] = {}
+    for name, pattern in _HINTS.items():
+        found: set[int] = set()
+        pos = 0
+        while pos < len(lower):
+            m = pattern.search(lower, pos)
+            if m is None:
+                break
+            k = bisect.bisect_right(starts, m.start()) - 1
+            if k >= 0:
+                found.add(sentences[k].index)
+            # One hit per sentence is enough: jump to the next sentence.
+            pos = starts[k + 1] if k + 1 < len(starts) else len(lower)
+            pos = max(pos, m.end())
+        out[name] = found
+    return out
 
 
 # --- resolution -------------------------------------------------------------
@@ -164,10 +203,28 @@ def _resolve_home(m: Mention, counts: Counter[str], gaz: Gazetteer) -> Mention:
     return m
 
 
+# Substrings without which a mechanism pattern cannot match: str.find is far
+# cheaper than running a case-insensitive regex over the whole document.
+_MECHANISM_KEYS = {
+    "east_west_cooperation": ("east",),
+    "counterpart_support": ("counterpart",),
+    "basic_assistance": ("basic", "foundation", "underlying", "supportive", "bottom"),
+    "paired_assistance": ("pair", "partner"),
+    "targeted_assistance": ("targeted",),
+}
+
+
 def _doc_mechanism(text: str) -> str | None:
-    counts = Counter({name: len(p.findall(text)) for name, p in MECHANISM_PATTERNS})
-    name, n = counts.most_common(1)[0]
-    return name if n else None
+    """The mechanism the document names most often (the first listed wins a tie)."""
+    lower = text.lower()
+    best, best_n = None, 0
+    for name, pattern in MECHANISM_PATTERNS:
+        if not any(k in lower for k in _MECHANISM_KEYS.get(name, ("",))):
+            continue
+        n = sum(1 for _ in pattern.finditer(text))
+        if n > best_n:
+            best, best_n = name, n
+    return best
 
 
 # --- pairings ----------------------------------------------------------------
@@ -258,12 +315,13 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
     exits: list[tuple[ExitHit, ExitFact]] = []
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
         text = s.text[:MAX_SENTENCE_CHARS]
-        lower = text.lower()
-        if not _HAS_NUMBER_RE.search(lower):
+        has_digit = s.index in ctx.hints["digit"]
+        exit_hint = s.index in ctx.hints["exit"]
+        # Numbers in words ("all nine counties") only matter to exits.
+        if not has_digit and not (exit_hint and _HAS_NUMBER_RE.search(text.lower())):
             continue
         year = find_year(text)
-        # Substring checks (C speed) decide which pattern families can apply at all.
-        money = find_money(text) if _MONEY_HINT_RE.search(lower) else []
+        money = find_money(text) if s.index in ctx.hints["money"] else []
         ev = ctx.evidence(s)
         for hit in find_funds(text, money):
             payer = _payer(mentions, hit.amount.start)
@@ -300,7 +358,7 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
                     region_code=place.code if place else None,
                 )
             )
-        for hit in find_exits(text) if _EXIT_HINT_RE.search(lower) else []:
+        for hit in find_exits(text) if exit_hint else []:
             inside = [m for m in mentions if hit.start <= m.start <= hit.end + 40 and m.is_place]
             place = inside[0] if inside else None
             exits.append(

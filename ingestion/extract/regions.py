@@ -178,6 +178,68 @@ SURNAMES = frozenset(
 )
 # Pinyin names that are also everyday English words in these texts.
 ENGLISH_WORDS = frozenset(["china", "long", "bo", "dan", "gate", "lu", "han", "yuan"])
+# A capitalised name with an administrative suffix is a place even when the
+# gazetteer does not know it (renamed districts, Mongolian or Tibetan forms):
+# "Pidu District", "Ongniud Banner".
+UNKNOWN_PLACE_RE = re.compile(
+    r"\b([A-Z][a-z]+(?:['’-][a-z]+)*)\s(County|District|Banner|Prefecture|League)\b"
+)
+# Capitalised words that start a suffixed phrase without naming a place.
+NOT_PLACE_NAMES = frozenset(
+    [
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "each",
+        "every",
+        "our",
+        "their",
+        "its",
+        "his",
+        "her",
+        "a",
+        "an",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "both",
+        "all",
+        "other",
+        "another",
+        "some",
+        "many",
+        "several",
+        "central",
+        "western",
+        "eastern",
+        "northern",
+        "southern",
+        "new",
+        "old",
+        "poor",
+        "key",
+        "pilot",
+        "economic",
+        "development",
+        "industrial",
+        "autonomous",
+        "district",
+        "prefecture",
+        "home",
+        "whole",
+        "entire",
+        "same",
+    ]
+)
 VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
 HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
 _GAP_QUALIFIER_RE = re.compile(r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+)$")
@@ -251,7 +313,16 @@ def _bare(word: str) -> str:
 def _suffix_after(words: list[tuple[int, int, str]], j: int) -> tuple[int, str | None]:
     """Index of the last suffix word after word ``j`` and the suffix kind."""
     k = j + 1
-    while k < len(words) and words[k][2].lower() in ETHNIC_WORDS:
+    # "Honghe Hani and Yi Autonomous Prefecture": ethnic words, possibly joined by "and".
+    while k < len(words) and (
+        words[k][2].lower() in ETHNIC_WORDS
+        or (
+            words[k][2] == "and"
+            and k > j + 1
+            and k + 1 < len(words)
+            and words[k + 1][2].lower() in ETHNIC_WORDS
+        )
+    ):
         k += 1
     if k < len(words) and words[k][2].lower() == "autonomous":
         k += 1
@@ -292,7 +363,33 @@ def _words(sentence: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_CAPITALISED_RE = re.compile(r"\b[A-Z][A-Za-z'’-]*")
+
+
+@functools.cache
+def _first_words() -> frozenset[str]:
+    """Folded first words of every gazetteer key and misspelling: the only words worth a look-up."""
+    gaz = load_gazetteer()
+    firsts = {fold(k.split(" ")[0]) for k in gaz.by_key}
+    return frozenset(firsts | set(_province_variants()))
+
+
+def _may_name_place(sentence: str) -> bool:
+    """Cheap pre-check: some capitalised word starts a gazetteer name."""
+    firsts = _first_words()
+    for m in _CAPITALISED_RE.finditer(sentence):
+        word = m.group()
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        # "Jian-ge" is one name, "Fujian-Ningxia" two: try the whole and its head.
+        if fold(word) in firsts or fold(word.split("-")[0]) in firsts:
+            return True
+    return False
+
+
 def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
+    if not _may_name_place(sentence):
+        return []
     words = _words(sentence)
     out: list[Mention] = []
     i = 0
@@ -366,6 +463,20 @@ def find_village_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[M
     return out
 
 
+def find_unknown_places(sentence: str, taken: list[tuple[int, int]]) -> list[Mention]:
+    out = []
+    for m in UNKNOWN_PLACE_RE.finditer(sentence):
+        if m.group(1).lower() in NOT_PLACE_NAMES:
+            continue
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        suffix = m.group(2).lower()
+        out.append(
+            Mention(m.start(), m.end(), m.group(), "region", suffix=suffix, display=m.group())
+        )
+    return out
+
+
 def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     """All places and organisations of a sentence, qualifiers merged, in order."""
     gaz = gaz or load_gazetteer()
@@ -380,7 +491,11 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     spans = [(o.start, o.end) for o in orgs]
     free = [r for r in regions if not any(s <= r.start < e for s, e in spans)]
     mentions.extend(free)
-    mentions.extend(find_village_mentions(sentence, spans + [(r.start, r.end) for r in free]))
+    taken = spans + [(r.start, r.end) for r in free]
+    unknown = find_unknown_places(sentence, taken) if _has_suffix_word(sentence) else []
+    mentions.extend(unknown)
+    taken += [(u.start, u.end) for u in unknown]
+    mentions.extend(find_village_mentions(sentence, taken))
     for m in HOME_RE.finditer(sentence):
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)
@@ -399,7 +514,7 @@ def _merge_qualifiers(mentions: list[Mention], sentence: str | None = None) -> l
             prev = out[-1]
             gap = sentence[prev.end : m.start]
             if _GAP_QUALIFIER_RE.match(gap):
-                merged = _merge_pair(prev, m)
+                merged = _merge_pair(prev, m, gap)
                 if merged:
                     out[-1] = merged
                     continue
@@ -422,7 +537,13 @@ def _narrow(child: Mention, parent: Mention) -> Mention:
     )
 
 
-def _merge_pair(prev: Mention, cur: Mention) -> Mention | None:
+def _has_suffix_word(sentence: str) -> bool:
+    return any(w in sentence for w in (" County", " District", " Banner", " Prefecture", " League"))
+
+
+def _merge_pair(prev: Mention, cur: Mention, gap: str = "") -> Mention | None:
+    if prev.kind == "region" and cur.kind == "region" and not (prev.candidates and cur.candidates):
+        return _merge_unknown(prev, cur, gap)
     if prev.kind == "region" and cur.kind == "region":
         if _related(prev, cur):  # "Chengdu Wuhou District": prev is the parent
             return _narrow(cur, prev)
@@ -432,3 +553,24 @@ def _merge_pair(prev: Mention, cur: Mention) -> Mention | None:
         # "X Village in Y County": the resolvable county stands for the pair.
         return replace(cur, start=prev.start)
     return None
+
+
+def _merge_unknown(prev: Mention, cur: Mention, gap: str) -> Mention | None:
+    """A name the gazetteer does not know, next to one it does.
+
+    "Tanchang County in Longnan" and "Chengdu's Pidu District": the unknown
+    suffixed name is the child, the known one only says where it is.
+    """
+    if not prev.candidates and cur.candidates and gap.strip(" ,") in ("in", "of", ""):
+        child, parent = prev, cur
+    elif prev.candidates and not cur.candidates and gap in ("'s ", " "):
+        child, parent = cur, prev
+    else:
+        return None
+    quals = tuple(r.code for r in parent.candidates)
+    return replace(
+        child,
+        start=min(child.start, parent.start),
+        end=max(child.end, parent.end),
+        qualifiers=child.qualifiers + quals,
+    )

@@ -62,7 +62,9 @@ _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(MOJIBAKE, key=le
 # position of the following character) so word patterns see two words.
 # Matched as plain runs (no look-behind at every position: that is slow); the edit
 # point is the group "cut".
-_GLUE_RE = re.compile(r"[a-z]{2}(?P<a>[A-Z])[a-z]|[a-z]{3}(?P<b>\d)|%(?P<c>[A-Za-z])")
+# The pattern is the cheapest one that finds every candidate (a lower-case letter
+# touching a capital or digit); the full context is checked in ``_glue_cut``.
+_GLUE_RE = re.compile(r"[a-z][A-Z0-9]|%[A-Za-z]")
 _CHAR_MAP_RE = re.compile("[" + "".join(chr(c) for c in CHAR_MAP) + "]")
 _YUAN_GLUE_RE = re.compile(r"(?<=\d )(?:million |billion |thousand )?yuan(?=[a-z]{3})")
 
@@ -131,8 +133,9 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
     for m in _YUAN_GLUE_RE.finditer(original):
         edits.setdefault(m.end(), (m.end(), " "))
     for m in _GLUE_RE.finditer(original):
-        cut = m.start(m.lastgroup or 0)
-        edits.setdefault(cut, (cut, " "))
+        cut = _glue_cut(original, m.start())
+        if cut is not None:
+            edits.setdefault(cut, (cut, " "))
     last_end = 0
     for start in sorted(edits):
         end, repl = edits[start]
@@ -140,6 +143,21 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
             continue
         yield start, end, repl
         last_end = end
+
+
+def _glue_cut(text: str, i: int) -> int | None:
+    """Where to insert a space for a glued pair at ``i``: "onLabor", "help45", "20%growth"."""
+    cut = i + 1
+    if text[i] == "%":
+        return cut
+    nxt = text[cut]
+    if nxt.isdigit():
+        ok = i >= 2 and text[i - 2 : i].isalpha() and text[i - 2 : i].islower()
+        return cut if ok and text[i - 2 : i].isascii() else None
+    after = text[cut + 1 : cut + 2]
+    prev = text[i - 1 : i]
+    glued = prev.isascii() and prev.islower() and after.isascii() and after.islower()
+    return cut if i >= 1 and glued else None
 
 
 @dataclass(frozen=True)
@@ -194,7 +212,7 @@ ABBREVIATIONS = frozenset(
 _BOUNDARY_RE = re.compile(
     r"\n\s*"  # paragraph and line breaks (headlines are their own sentences)
     r"|[.!?](?:[\"')\]]+)?[ \t]+(?=[\"'(\[]?[A-Z0-9])"  # period, space, capital
-    r"|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"  # "soon.Next": a glued new sentence
+    r"|[.!?](?=[A-Z][a-z])"  # "soon.Next": a glued new sentence (checked in code)
     r"|[。！？]"
     r"|[】【]"  # site chrome brackets
 )
@@ -207,6 +225,8 @@ def split_sentences(norm: NormText) -> list[Sentence]:
     out: list[Sentence] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
+        if m.end() - m.start() == 1 and m.group() in ".!?" and not _glued_after_word(text, m):
+            continue  # "U.S" or "3.Next": no word of two letters before the stop
         end = m.end() if m.group().startswith(tuple(".!?。！？")) else m.start()
         if m.group()[:1] == "." and _is_abbreviation(text, m.start()):
             continue
@@ -214,6 +234,14 @@ def split_sentences(norm: NormText) -> list[Sentence]:
         start = m.end()
     _append(out, norm, start, len(text))
     return out
+
+
+def _glued_after_word(text: str, m: re.Match[str]) -> bool:
+    """Whether a stop glued to the next capital follows two lower-case letters."""
+    if m.end() < len(text) and text[m.end()] == " ":
+        return True  # the ordinary "stop, space, capital" boundary
+    before = text[max(0, m.start() - 2) : m.start()]
+    return len(before) == 2 and before.isalpha() and before.islower() and before.isascii()
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

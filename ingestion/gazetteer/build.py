@@ -86,7 +86,9 @@ def hierarchy(code: str) -> tuple[str, str, str | None, str]:
     if code[2:] == "0" * 10:
         return "province", "", None, province
     if code[4:] == "0" * 8:
-        return "prefecture", province, province, province
+        # A prefecture is its own prefecture: rolling data up by prefecture must
+        # keep Chengdu apart from the rest of Sichuan.
+        return "prefecture", province, code, province
     prefecture = code[:4] + "0" * 8
     if code[:2] in MUNICIPALITIES or code[2:4] == "90":
         return "county", province, province, province

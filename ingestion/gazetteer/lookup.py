@@ -89,13 +89,21 @@ class Region:
         return _BASE_CACHE.get(self.code, self.name_en)
 
     def ancestors(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.parent_code, self.prefecture_code, self.province_code) if c)
+        cached = _ANCESTORS_CACHE.get(self.code)
+        if cached is None:
+            # A prefecture's prefecture_code is its own code: not an ancestor.
+            codes = (self.parent_code, self.prefecture_code, self.province_code)
+            cached = tuple(dict.fromkeys(c for c in codes if c and c != self.code))
+            _ANCESTORS_CACHE[self.code] = cached
+        return cached
 
     def is_within(self, other_code: str) -> bool:
         return other_code != self.code and other_code in self.ancestors()
 
 
 _BASE_CACHE: dict[str, str] = {}
+# Codes are unique within the one gazetteer a process loads; hierarchy is hot in resolution.
+_ANCESTORS_CACHE: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)

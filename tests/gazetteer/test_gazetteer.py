@@ -130,3 +130,26 @@ def test_organisation_shapes(name):
 
 def test_place_is_not_an_organisation():
     assert not is_organisation_name("Litang County")
+
+
+def test_prefecture_code_is_own_code_for_prefectures():
+    with REGIONS_CSV.open(encoding="utf-8") as fh:
+        rows = {r["region_code"]: r for r in csv.DictReader(fh)}
+    chengdu = rows["510100000000"]
+    assert chengdu["level"] == "prefecture"
+    assert chengdu["prefecture_code"] == "510100000000"
+    assert rows["510104000000"]["prefecture_code"] == "510100000000"  # Jinjiang District
+    assert rows["110101000000"]["prefecture_code"] == "110000000000"  # municipality district
+    assert rows["419001000000"]["prefecture_code"] == "410000000000"  # Jiyuan, province-run
+    for row in rows.values():
+        if row["level"] == "prefecture":
+            assert row["prefecture_code"] == row["region_code"]
+        elif row["level"] == "province":
+            assert row["prefecture_code"] == ""
+
+
+def test_prefecture_is_not_its_own_ancestor(gaz):
+    chengdu = gaz.get("510100000000")
+    assert chengdu.ancestors() == ("510000000000",)
+    assert not chengdu.is_within("510100000000")
+    assert gaz.get("510104000000").is_within("510100000000")
