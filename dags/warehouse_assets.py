@@ -7,6 +7,7 @@ stays free of Airflow and can be tested without it.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset
@@ -39,7 +40,8 @@ def alert_on_failure(context: dict) -> None:
 
 DEFAULT_ARGS = {
     "owner": "data-engineering",
-    "retries": 2,
+    # Tests set ASSIST_TASK_RETRIES=0 so a failure shows at once, not after the retry delays.
+    "retries": int(os.environ.get("ASSIST_TASK_RETRIES", "2")),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "on_failure_callback": alert_on_failure,

@@ -74,7 +74,7 @@ insert into {schema}.mart_poverty_exits values
      'All 45 poor villages exited poverty.'),
     ('e2', 'Garze', '513300000000', 'person', 2020, 9400, 10000, 600, 94.0, 1, 'a3',
      '9,400 of 10,000 poor people exited poverty.'),
-    ('e3', 'Luding', null, 'county', 2019, null, null, null, null, 1, 'a1',
+    ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1',
      'Luding County exited poverty.');
 """
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion.config import Settings
+from ingestion.config import PROJECT_ROOT, Settings
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 # Statuses in run_results.json / sources.json that mean the node did not do
 # its job. "warn" (a warn-severity test, a source past warn_after) is reported,
@@ -143,9 +143,9 @@ def _failure_message(result: DbtResult) -> str:
 def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = None) -> DbtResult:
     """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
 
-    ``target_dir`` holds dbt's artifacts (manifest, run_results.json); it
-    defaults to ``dbt_project/target``. Tests pass their own so concurrent
-    runs do not share artifacts.
+    ``target_dir`` holds dbt's artifacts (manifest, run_results.json) and its
+    log; it defaults to ``dbt_project/target``. The pipeline passes one under
+    ``var/`` and tests their own, so concurrent runs do not share artifacts.
     """
     executable = dbt_executable()
     if not executable.exists():
@@ -165,6 +165,8 @@ def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = Non
         str(DBT_PROJECT_DIR),
         "--target-path",
         str(target),
+        "--log-path",
+        str(target / "logs"),
     ]
     started = time.monotonic()
     completed = subprocess.run(
@@ -189,18 +191,24 @@ def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = Non
     return result
 
 
+def _pipeline_target_dir(settings: Settings) -> Path:
+    return settings.var_dir / "dbt" / "target"
+
+
 def build_models(settings: Settings, target_dir: Path | None = None) -> DbtResult:
     """Seed, run and test every model in dependency order (``dbt build``).
 
     ``dbt build`` loads the seeds itself, before the models that use them,
     so no separate ``dbt seed`` is needed.
     """
-    return run_dbt(["build"], settings.warehouse_path, target_dir)
+    return run_dbt(["build"], settings.warehouse_path, target_dir or _pipeline_target_dir(settings))
 
 
 def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = None) -> Path:
     """Generate dbt docs and copy the static site into ``out_dir``."""
-    result = run_dbt(["docs", "generate"], settings.warehouse_path, target_dir)
+    result = run_dbt(
+        ["docs", "generate"], settings.warehouse_path, target_dir or _pipeline_target_dir(settings)
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in DOCS_FILES:
         shutil.copy2(result.target_dir / name, out_dir / name)

@@ -31,6 +31,7 @@ class AirflowSandbox:
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="120",
             ASSIST_VAR_DIR=str(self.var_dir),
+            ASSIST_TASK_RETRIES="0",
             GX_ANALYTICS_ENABLED="False",
             DO_NOT_TRACK="1",
         )

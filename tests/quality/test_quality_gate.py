@@ -118,6 +118,8 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         "update marts.mart_output_value set article_count = 0 where output_key = 'o1'",
         "update marts.mart_poverty_exits set rate_pct = 140 where exit_key = 'e2'",
         "update marts.mart_poverty_exits set level = 'town' where exit_key = 'e3'",
+        "update marts.mart_poverty_exits set exited = null, total = null, remaining = null "
+        "where exit_key = 'e1'",
     )
     report = run_gate(warehouse, tmp_path)
 
@@ -136,6 +138,7 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         ("mart_output_value", "expect_column_values_to_be_between", ("article_count",)),
         ("mart_poverty_exits", "expect_column_values_to_be_between", ("rate_pct",)),
         ("mart_poverty_exits", "expect_column_values_to_be_in_set", ("level",)),
+        ("mart_poverty_exits", "expect_column_values_to_not_be_null", ("exited",)),
     }
 
 
