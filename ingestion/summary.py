@@ -43,7 +43,7 @@ def describe_published(settings: Settings) -> str:
         parts = [f"Published marts (DuckDB, read-only for BI tools): {path}"]
         parts.append(f"Parquet, one file per mart: {settings.published_dir / 'parquet'}")
         for table in tables:
-            count = connection.execute(f'select count(*) from "{table}"').fetchone()[0]
+            [(count,)] = connection.execute(f'select count(*) from "{table}"').fetchall()
             parts.append(f"\n  {table}: {count} rows")
             parts.append(_preview(connection, table))
     finally:
