@@ -4,11 +4,11 @@
     adapter without it (e.g. one that spells it listagg) supply its own.
 #}
 {% macro list_agg_sorted(expression, delimiter=",", distinct=false) -%}
-    {{ return(adapter.dispatch("list_agg_sorted", "assistance_warehouse")(expression, delimiter, distinct)) }}
+    {%- set implementation = adapter.dispatch("list_agg_sorted", "assistance_warehouse") -%}
+    {{ return(implementation(expression, delimiter, distinct)) }}
 {%- endmacro %}
 
 {% macro default__list_agg_sorted(expression, delimiter, distinct) -%}
-    string_agg(
-        {%- if distinct %}distinct {% endif %}{{ expression }}, '{{ delimiter }}' order by {{ expression }}
-    )
+    {%- set modifier = "distinct " if distinct else "" -%}
+    string_agg({{ modifier }}{{ expression }}, '{{ delimiter }}' order by {{ expression }})
 {%- endmacro %}

@@ -4,10 +4,9 @@
     PostgreSQL alike, so keys are identical on both targets.
 #}
 {% macro surrogate_key(fields) -%}
-    md5(
-        {%- for field in fields %}
-        coalesce(cast({{ field }} as varchar), '_null_')
-        {%- if not loop.last %} || '|' ||{% endif %}
-        {%- endfor %}
-    )
+    {%- set parts = [] -%}
+    {%- for field in fields -%}
+        {%- do parts.append("coalesce(cast(" ~ field ~ " as varchar), '_null_')") -%}
+    {%- endfor -%}
+    md5({{ parts | join(" || '|' || ") }})
 {%- endmacro %}

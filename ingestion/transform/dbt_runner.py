@@ -140,21 +140,31 @@ def _failure_message(result: DbtResult) -> str:
     return f"dbt {command} failed (exit code {result.returncode}):\n{tail}"
 
 
-def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = None) -> DbtResult:
+def run_dbt(
+    args: list[str],
+    warehouse_path: Path,
+    target_dir: Path | None = None,
+    target: str | None = None,
+) -> DbtResult:
     """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
 
     ``target_dir`` holds dbt's artifacts (manifest, run_results.json) and its
     log; it defaults to ``dbt_project/target``. The pipeline passes one under
     ``var/`` and tests their own, so concurrent runs do not share artifacts.
+
+    ``target`` picks the profile output (``--target``): ``duckdb`` or
+    ``postgres``; by default ``ASSIST_DBT_TARGET``, else ``duckdb``. The
+    PostgreSQL target reads its connection from ``ASSIST_PG_*`` (see
+    ``dbt_project/profiles.yml``); ``warehouse_path`` only serves DuckDB.
     """
     executable = dbt_executable()
     if not executable.exists():
         raise FileNotFoundError(f"dbt is not installed next to {sys.executable}: {executable}")
-    target = (target_dir or DBT_PROJECT_DIR / "target").resolve()
-    target.mkdir(parents=True, exist_ok=True)
+    artifacts = (target_dir or DBT_PROJECT_DIR / "target").resolve()
+    artifacts.mkdir(parents=True, exist_ok=True)
     # A run that dies before writing results must not be judged by the last run's.
     for stale in ("run_results.json", "sources.json"):
-        (target / stale).unlink(missing_ok=True)
+        (artifacts / stale).unlink(missing_ok=True)
 
     command = [
         str(executable),
@@ -164,9 +174,10 @@ def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = Non
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(target),
+        str(artifacts),
         "--log-path",
-        str(target / "logs"),
+        str(artifacts / "logs"),
+        *(["--target", target] if target else []),
     ]
     started = time.monotonic()
     completed = subprocess.run(
@@ -183,8 +194,8 @@ def run_dbt(args: list[str], warehouse_path: Path, target_dir: Path | None = Non
         stdout=completed.stdout,
         stderr=completed.stderr,
         elapsed_seconds=time.monotonic() - started,
-        target_dir=target,
-        nodes=_read_results(target),
+        target_dir=artifacts,
+        nodes=_read_results(artifacts),
     )
     if not result.success:
         raise DbtError(_failure_message(result), result)

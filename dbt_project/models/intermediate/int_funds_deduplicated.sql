@@ -22,40 +22,21 @@ regions as (
 
 ),
 
--- The same key int_region_mentions_resolved gives each (name, code) it resolved.
-facts_with_mention_keys as (
-
-    select
-        *,
-        {{ surrogate_key(['region_name', 'region_code']) }} as region_mention_key,
-        {{ surrogate_key(['payer_name', 'null']) }} as payer_mention_key
-    from facts
-
-),
-
 resolved as (
 
     select
         facts.*,
         region_mention.region_code as resolved_region_code,
         payer_mention.region_code as payer_region_code,
-        coalesce(
-            'code:' || region_mention.region_code,
-            'name:' || region_mention.name_key,
-            'raw:' || lower(facts.region_name),
-            ''
-        ) as region_identity,
-        coalesce(
-            'code:' || payer_mention.region_code,
-            'name:' || payer_mention.name_key,
-            'raw:' || lower(facts.payer_name),
-            ''
-        ) as payer_identity
-    from facts_with_mention_keys as facts
+        {{ mention_identity('region_mention', 'facts.region_name') }} as region_identity,
+        {{ mention_identity('payer_mention', 'facts.payer_name') }} as payer_identity
+    from facts
     left join mentions as region_mention
-        on facts.region_mention_key = region_mention.mention_key
+        on
+            {{ region_mention_key('facts.region_name', 'facts.region_code') }}
+            = region_mention.mention_key
     left join mentions as payer_mention
-        on facts.payer_mention_key = payer_mention.mention_key
+        on {{ region_mention_key('facts.payer_name') }} = payer_mention.mention_key
 
 ),
 
@@ -75,29 +56,14 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by dedup_key
-            order by
-                case when measure is null then 1 else 0 end
-                + case when qualifier is null then 1 else 0 end asc,
-                confidence desc,
-                article_id asc,
-                start_char asc,
-                fact_id asc
-        ) as representative_rank
+        {{ representative_rank('dedup_key', ['measure', 'qualifier']) }} as representative_rank
     from keyed
 
 ),
 
 aggregated as (
 
-    select
-        dedup_key,
-        count(*) as fact_count,
-        count(distinct article_id) as article_count,
-        {{ list_agg_sorted('article_id', distinct=true) }} as article_ids
-    from keyed
-    group by dedup_key
+    {{ article_aggregation('keyed', 'dedup_key') }}
 
 ),
 
@@ -114,12 +80,7 @@ final as (
         ranked.measure,
         ranked.qualifier,
         ranked.amount_cny,
-        aggregated.fact_count,
-        aggregated.article_count,
-        aggregated.article_ids,
-        ranked.evidence,
-        ranked.fact_id as evidence_fact_id,
-        ranked.article_id as evidence_article_id
+        {{ merged_provenance_columns('ranked', 'aggregated') }}
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code

@@ -23,38 +23,25 @@ regions as (
 
 ),
 
--- The same key int_region_mentions_resolved gives each (name, code) it resolved.
-facts_with_mention_keys as (
-
-    select
-        *,
-        {{ surrogate_key(['helper_name', 'helper_code']) }} as helper_mention_key,
-        {{ surrogate_key(['helped_name', 'helped_code']) }} as helped_mention_key
-    from facts
-
-),
-
 resolved as (
 
     select
         facts.*,
         helper_mention.region_code as helper_region_code,
         helped_mention.region_code as helped_region_code,
-        coalesce(
-            'code:' || helper_mention.region_code,
-            'name:' || helper_mention.name_key,
-            'raw:' || lower(facts.helper_name)
-        ) as helper_identity,
-        coalesce(
-            'code:' || helped_mention.region_code,
-            'name:' || helped_mention.name_key,
-            'raw:' || lower(facts.helped_name)
-        ) as helped_identity
-    from facts_with_mention_keys as facts
+        {{ mention_identity('helper_mention', 'facts.helper_name', default=none) }}
+            as helper_identity,
+        {{ mention_identity('helped_mention', 'facts.helped_name', default=none) }}
+            as helped_identity
+    from facts
     left join mentions as helper_mention
-        on facts.helper_mention_key = helper_mention.mention_key
+        on
+            {{ region_mention_key('facts.helper_name', 'facts.helper_code') }}
+            = helper_mention.mention_key
     left join mentions as helped_mention
-        on facts.helped_mention_key = helped_mention.mention_key
+        on
+            {{ region_mention_key('facts.helped_name', 'facts.helped_code') }}
+            = helped_mention.mention_key
 
 ),
 
@@ -71,30 +58,18 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by dedup_key
-            order by
-                case when mechanism is null then 1 else 0 end asc,
-                confidence desc,
-                article_id asc,
-                start_char asc,
-                fact_id asc
-        ) as representative_rank
+        {{ representative_rank('dedup_key', ['mechanism']) }} as representative_rank
     from keyed
 
 ),
 
 aggregated as (
 
-    select
-        dedup_key,
-        min(fact_year) as first_year,
-        max(fact_year) as last_year,
-        count(*) as fact_count,
-        count(distinct article_id) as article_count,
-        {{ list_agg_sorted('article_id', distinct=true) }} as article_ids
-    from keyed
-    group by dedup_key
+    {{ article_aggregation(
+        'keyed',
+        'dedup_key',
+        extra_columns=['min(fact_year) as first_year', 'max(fact_year) as last_year'],
+    ) }}
 
 ),
 
@@ -113,12 +88,7 @@ final as (
         ranked.mechanism,
         aggregated.first_year,
         aggregated.last_year,
-        aggregated.fact_count,
-        aggregated.article_count,
-        aggregated.article_ids,
-        ranked.evidence,
-        ranked.fact_id as evidence_fact_id,
-        ranked.article_id as evidence_article_id
+        {{ merged_provenance_columns('ranked', 'aggregated') }}
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
     left join regions as helper_region on ranked.helper_region_code = helper_region.region_code

@@ -81,7 +81,7 @@ mention_rows as (
 mentions as (
 
     select
-        {{ surrogate_key(['mention_name', 'given_code']) }} as mention_key,
+        {{ region_mention_key('mention_name', 'given_code') }} as mention_key,
         mention_name,
         given_code,
         {{ normalise_name('mention_name') }} as name_key,

@@ -18,12 +18,7 @@ renamed as (
         nullif(trim(region), '') as region_name,
         {{ normalise_region_code('region_code') }} as region_code,
         cast(year as integer) as fact_year,
-        evidence,
-        cast(start_char as integer) as start_char,
-        cast(end_char as integer) as end_char,
-        extractor_version,
-        cast(confidence as double precision) as confidence,
-        cast(extracted_at as timestamp with time zone) as extracted_at
+        {{ fact_provenance_columns() }}
     from source
 
 ),

@@ -17,12 +17,7 @@ renamed as (
         cast(year as integer) as fact_year,
         {{ normalise_region_code('helper_code') }} as helper_code,
         {{ normalise_region_code('helped_code') }} as helped_code,
-        evidence,
-        cast(start_char as integer) as start_char,
-        cast(end_char as integer) as end_char,
-        extractor_version,
-        cast(confidence as double precision) as confidence,
-        cast(extracted_at as timestamp with time zone) as extracted_at
+        {{ fact_provenance_columns() }}
     from source
 
 ),
