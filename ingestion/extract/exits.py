@@ -38,7 +38,7 @@ LEVEL_NOUNS = {
 _NOUN = "|".join(sorted(LEVEL_NOUNS, key=len, reverse=True))
 COUNT_RE = re.compile(
     rf"\b(?:(?P<all>all)\s+(?:the\s+|of\s+the\s+)?)?(?:(?P<part>{_NUM})\s+(?:of|out\s+of)\s+"
-    rf"(?:the\s+|all\s+)?)?(?P<n>{_NUM})\s+(?:of\s+[A-Z][A-Za-z]*'s\s+)?"
+    rf"(?:the\s+|all\s+|its\s+|their\s+)?)?(?P<n>{_NUM})\s+(?:of\s+[A-Z][A-Za-z]*'s\s+)?"
     rf"(?:[A-Za-z-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b",
     re.I,
 )
@@ -80,6 +80,15 @@ FROM_TO_RE = re.compile(
     rf"(?P<b>{_NUM})",
     re.I,
 )
+# "No poor households remain", "zero poor villages are left": a remainder of 0.
+ZERO_RE = re.compile(
+    rf"\b(?:no|zero)\s+(?:more\s+)?(?:[a-z-]+\s+){{0,2}}?(?P<noun>{_NOUN})\s+"
+    r"(?:remain\w*|(?:are|were|is|was)\s+(?:left|still\s+poor|on\s+the\s+(?:poverty\s+)?list))",
+    re.I,
+)
+# "still 10 counties on the list": the count is what is left ("the remaining 9 counties
+# were removed" is an exit: "remaining" there only says which ones).
+STILL_BEFORE_RE = re.compile(r"\b(?:still|yet)\s+(?:\w+\s+)?$", re.I)
 REMAINING_RE = re.compile(
     rf"\bremaining\s+(?P<n>{_NUM})\s+(?:[A-Za-z-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b", re.I
 )
@@ -168,7 +177,15 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
                 end=offset + m.end(),
             )
         )
+    for m in ZERO_RE.finditer(clause) if _has_zero_word(clause) else ():
+        level = LEVEL_NOUNS[m.group("noun").lower()]
+        hits.append(ExitHit(level, remaining=0, start=offset + m.start(), end=offset + m.end()))
     return [h for h in hits if h.counts()]
+
+
+def _has_zero_word(clause: str) -> bool:
+    lower = clause.lower()
+    return "no " in lower or "zero" in lower
 
 
 _YEAR_TOKEN_RE = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
@@ -198,7 +215,8 @@ def _count_hit(clause: str, c: re.Match[str], verb: re.Match[str], offset: int) 
     part = count_value(c.group("part"), level)
     between = clause[c.end() : verb.start()] + clause[max(0, verb.start() - 12) : verb.start()]
     hit = ExitHit(level, start=offset + c.start(), end=offset + verb.end())
-    if NEGATION_RE.search(between):
+    still = STILL_BEFORE_RE.search(clause[max(0, c.start() - 20) : c.start()])
+    if NEGATION_RE.search(between) or still or verb.group().lower().startswith("on "):
         hit.remaining = n
     elif part is not None:
         hit.exited, hit.total = part, n

@@ -10,6 +10,17 @@ from __future__ import annotations
 import re
 
 CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Listed first so that on a tie ("retail sales" ends where "sales" does) the
+    # place's own economy wins: market turnover, total retail sales and visitors'
+    # spending are no sales of assisted products and no funds.
+    (
+        "not_fund",
+        re.compile(
+            r"\b(?:retail\s+sales|turnover|(?:visitors?|tourists?|travell?ers?)\s+"
+            r"(?:\w+\s+){0,5}?(?:spen[dt]\w*|consum\w*))\b",
+            re.I,
+        ),
+    ),
     (
         "output_value",
         re.compile(
@@ -19,7 +30,7 @@ CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "sales",
         re.compile(
-            r"\b(?:sales|sold|sell(?:s|ing)?|purchas\w*|procure\w*|bought|buy(?:s|ing)?|turnover)\b",
+            r"\b(?:sales|sold|sell(?:s|ing)?|purchas\w*|procure\w*|bought|buy(?:s|ing)?)\b",
             re.I,
         ),
     ),

@@ -56,11 +56,14 @@ SCALES: dict[str, float] = {
 # Thousands grouped by commas or (in machine translation) spaces: "3,500", "3 500";
 # a comma before one or two digits is a decimal comma: "17,3 ten thousand".
 _NUM = (
+    # "12 100 million yuan" is 12 x 亿 (100 million), not 12,100 million.
     r"(?:\d{1,3}+(?:,\d{3})++(?:\.\d++)?(?![\d,])|\d{1,3}+(?:\s\d{3})++(?![\d,.])"
+    r"(?!(?<=\s100)\s+million)"
     r"|\d++(?:\.\d++|,\d{1,2}+(?![\d,]))?)"
 )
 _SCALE = (
-    r"(?:hundred\s+million|ten\s+thousand|10,000|thousand|million|billion|trillion|wan|yi|bn|mn)"
+    r"(?:hundred\s+million|100\s+million|ten\s+thousand|10,000|thousand|million|billion|"
+    r"trillion|wan|yi|bn|mn)"
 )
 # Money: "RMB 2.5 billion", "¥30,000", "1.296948 billion yuan", "3,500 wan yuan",
 # "26 10,000 yuan" (万元 translated literally).
@@ -161,9 +164,14 @@ def _preceded_by_digit(text: str, start: int) -> bool:
     return start > 0 and (text[start - 1].isdigit() or text[start - 1] in ".,")
 
 
+_UNIT_WORD_RE = re.compile(r"\bunits?\s*[:：]?\s*\(?$", re.I)
+
+
 def _is_unit_label(text: str, start: int, end: int) -> bool:
-    """ "Aid funds (10,000 yuan)": a column's unit, not an amount."""
-    return text[max(0, start - 1) : start] == "(" and text[end : end + 1] == ")"
+    """ "Aid funds (10,000 yuan)", "Unit: 10,000 yuan": a column's unit, not an amount."""
+    if text[max(0, start - 1) : start] == "(" and text[end : end + 1] == ")":
+        return True
+    return bool(_UNIT_WORD_RE.search(text[max(0, start - 8) : start]))
 
 
 def find_money(text: str) -> list[Quantity]:
@@ -233,12 +241,3 @@ def word_or_number(token: str) -> int | None:
     except ValueError:
         return None
     return int(value) if value.is_integer() else None
-
-
-YEAR_RE = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-4]\d)(?![\d,]|\.\d)")
-
-
-def find_year(text: str) -> int | None:
-    """The first plausible year written in the text."""
-    m = YEAR_RE.search(text)
-    return int(m.group()) if m else None

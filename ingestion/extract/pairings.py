@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ingestion.extract.regions import Mention
 from ingestion.gazetteer import Region
+from ingestion.gazetteer.organisations import is_curated
 
 ACTIVE_RE = re.compile(
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
@@ -25,7 +26,9 @@ ACTIVE_RE = re.compile(
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
     r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|"
     r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)\s+(?:of|to|for)|"
-    r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?)\b",
+    r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
+    r"(?:designated|targeted|paired)\s+(?:assistance\s+|poverty\s+alleviation\s+)?"
+    r"(?:count(?:y|ies)|villages?|areas?)(?:\s+(?:are|is|were|include[sd]?|including)|(?=\s*:)))\b",
     re.I,
 )
 # A trigger word used as a modifier names a programme, not a relationship:
@@ -119,11 +122,36 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("paired_assistance", re.compile(r"\bpair(?:s|ed|ing)?\b|\bpartner", re.I)),
-    ("targeted_assistance", re.compile(r"\btargeted\s+(?:poverty|assistance|support|help)", re.I)),
+    (
+        "targeted_assistance",
+        re.compile(
+            r"\b(?:targeted|designated)\s+(?:poverty|assistance|support|help|aid|count)", re.I
+        ),
+    ),
 )
 PAIR_HINT_RE = re.compile(
     r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
-    r"donat"
+    r"donat|designat|targeted"
+)
+# The same cues as plain substrings, for the document-wide sentence pre-filter
+# (" aid" and "-aid" stand for the word boundary of "\baid").
+PAIR_HINT_WORDS = (
+    "help",
+    "assist",
+    "support",
+    " aid",
+    "-aid",
+    "pair",
+    "partner",
+    "twinn",
+    "counterpart",
+    "cooperat",
+    "collaborat",
+    "east",
+    "poverty",
+    "donat",
+    "designat",
+    "targeted",
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
 LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
@@ -153,7 +181,38 @@ def mechanism_in(text: str) -> str | None:
 
 def is_company(m: Mention) -> bool:
     words = m.name.lower().replace(",", " ").replace(".", " ").split()
-    return m.kind == "org" and bool(words) and words[-1] in COMPANY_HEADS
+    if m.kind != "org" or not words:
+        return False
+    # "State Grid Corporation of China": the head noun is not always last.
+    return is_curated(m.name) or words[-1] in COMPANY_HEADS or bool(_FIRM_WORDS & set(words))
+
+
+_FIRM_WORDS = frozenset(["corporation", "group", "company", "bank"])
+# Heads of bodies that run designated assistance by name alone: universities,
+# ministries, banks, hospitals ("Tsinghua University", "Ministry of Commerce").
+INSTITUTION_WORDS = frozenset(
+    [
+        "university",
+        "college",
+        "institute",
+        "academy",
+        "ministry",
+        "commission",
+        "bank",
+        "hospital",
+        "corporation",
+        "group",
+        "company",
+        "administration",
+    ]
+)
+
+
+def is_institution(m: Mention) -> bool:
+    if m.kind != "org":
+        return False
+    words = m.name.lower().replace(",", " ").split()
+    return is_curated(m.name) or any(w in INSTITUTION_WORDS for w in words)
 
 
 def _helper_ok(m: Mention) -> bool:
@@ -163,7 +222,7 @@ def _helper_ok(m: Mention) -> bool:
         return m.team_place is not None
     # An organisation helps by name only if the name says whose it is
     # ("Sichuan Provincial Bureau of ...", "Tianjin Food Group") or it is a company.
-    return m.kind == "org" and (is_company(m) or _has_place_word(m))
+    return m.kind == "org" and (is_company(m) or is_institution(m) or _has_place_word(m))
 
 
 def _has_place_word(m: Mention) -> bool:
@@ -428,3 +487,40 @@ def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> lis
             out.append(Pairing(company, helped, "enterprise", mech or "enterprise_assistance"))
         break
     return out
+
+
+# "Its seven designated counties are ...", "The group assists four counties: ...":
+# the helper is the organisation a previous sentence was about.
+CARRY_RE = re.compile(
+    r"\b(?:its|the\s+(?:company|group|corporation|university|bank|ministry|commission|"
+    r"enterprise|hospital|college|institute|academy|firm)(?:'s)?)\s",
+    re.I,
+)
+CARRY_CUE_RE = re.compile(
+    r"\b(?:designated|targeted|paired|assist\w*|help\w*|support\w*|aid\w*)\b", re.I
+)
+
+
+def carried_pairings(sentence: str, mentions: list[Mention], helper: Mention) -> list[Pairing]:
+    """Places a sentence assigns to an organisation it only calls "its" or "the group"."""
+    carry = CARRY_RE.search(sentence)
+    if carry is None or not CARRY_CUE_RE.search(sentence, carry.start()):
+        return []
+    if any(_helper_ok(m) and not m.is_place for m in mentions if m.end <= carry.start()):
+        return []
+    after = [k for k, m in enumerate(mentions) if m.start >= carry.end() and m.is_place]
+    if not after or mentions[after[0]].kind == "home":
+        return []
+    if mentions[after[0]].start - carry.end() > FOLLOW_WINDOW:
+        return []
+    helped = _enumeration(mentions, after[0], sentence)
+    mech = mechanism_in(sentence)
+    return [Pairing(helper, m, "enterprise", mech) for m in helped if m.kind != "home"]
+
+
+def subject_organisation(mentions: list[Mention]) -> Mention | None:
+    """The organisation a sentence opens with, if it could be a helper."""
+    first = mentions[0] if mentions else None
+    if first is not None and first.kind == "org" and _helper_ok(first):
+        return first
+    return None

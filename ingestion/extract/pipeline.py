@@ -22,21 +22,25 @@ from ingestion.extract.models import (
     OutputFact,
     PairingFact,
 )
-from ingestion.extract.numbers import find_money, find_year
+from ingestion.extract.numbers import find_money
 from ingestion.extract.outputs import find_outputs
 from ingestion.extract.pairings import (
     MECHANISM_PATTERNS,
-    PAIR_HINT_RE,
+    PAIR_HINT_WORDS,
     Pairing,
+    carried_pairings,
     find_pairings,
     is_company,
     places_in_name,
+    subject_organisation,
 )
 from ingestion.extract.regions import Mention, find_mentions
-from ingestion.extract.text import NormText, Sentence, split_sentences
+from ingestion.extract.tables import Line, TableFacts, find_table_facts
+from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
+from ingestion.extract.years import pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 
-EXTRACTOR_VERSION = "patterns-0.2.0"
+EXTRACTOR_VERSION = "patterns-0.3.0"
 
 # Words the contract's name matching ignores; dedupe keys ignore them too.
 _NAME_NOISE = frozenset(
@@ -65,9 +69,16 @@ _NAME_NOISE = frozenset(
     ]
 )
 _PUNCT_RE = re.compile(r"[^\w\s]")
-RULE_CONFIDENCE = {"active": 0.8, "passive": 0.8, "adjacent": 0.65, "team": 0.7, "enterprise": 0.6}
+RULE_CONFIDENCE = {
+    "table": 0.7,
+    "active": 0.8,
+    "passive": 0.8,
+    "adjacent": 0.65,
+    "team": 0.7,
+    "enterprise": 0.6,
+}
 _HAS_NUMBER_RE = re.compile(
-    r"\d|\b(?:all|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
+    r"\d|\b(?:no|zero|all|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
 )
 _MONEY_HINT_RE = re.compile(r"yuan|rmb|cny|¥|￥|renminbi")
 _EXIT_HINT_RE = re.compile(r"hat|cap|poverty|withdr|delist|exit|remain|list|poor|population")
@@ -91,6 +102,14 @@ class DocContext:
 
     def evidence(self, s: Sentence) -> Evidence:
         return Evidence(self.norm.original[s.orig_start : s.orig_end], s.orig_start, s.orig_end)
+
+    def line_sentence(self, line: Line) -> Sentence:
+        """A table row or bullet line as a sentence, for evidence and the pairing rules."""
+        text = line.text.strip()
+        start = line.start + (len(line.text) - len(line.text.lstrip()))
+        end = start + len(text)
+        o_start, o_end = self.norm.orig_start(start), self.norm.orig_end(end)
+        return Sentence(text, start, o_start, max(o_end, o_start), -1)
 
 
 def extract_facts(doc_id: str, text: str) -> list[Fact]:
@@ -116,9 +135,10 @@ def _extract(doc_id: str, text: str) -> list[Fact]:
     ]
     mentions = _resolve(mentions, gaz)
     ctx = DocContext(doc_id, norm, sentences, mentions, _doc_mechanism(norm.text), hints)
+    tables = find_table_facts(norm.text)
     facts: list[Fact] = []
-    facts.extend(_pairing_facts(ctx))
-    facts.extend(_number_facts(ctx))
+    facts.extend(_pairing_facts(ctx, tables))
+    facts.extend(_number_facts(ctx, tables))
     return facts
 
 
@@ -127,17 +147,27 @@ def _extract(doc_id: str, text: str) -> list[Fact]:
 # number nor an assistance word feeds no rule, so its names are never looked up.
 _HINTS: dict[str, re.Pattern[str]] = {
     "digit": re.compile(r"\d"),
-    "pair": PAIR_HINT_RE,
     "money": _MONEY_HINT_RE,
     "exit": _EXIT_HINT_RE,
 }
+
+
+def _pair_hinted(lower: str, sentences: list[Sentence]) -> set[int]:
+    """Sentences with an assistance word, by substring tests (a regex alternation
+    of these common letters is tried at almost every position of the text)."""
+    found: set[int] = set()
+    for s in sentences:
+        part = lower[s.norm_start : s.norm_start + len(s.text)]
+        if any(k in part for k in PAIR_HINT_WORDS) or part.startswith("aid"):
+            found.add(s.index)
+    return found
 
 
 def _sentence_hints(text: str, sentences: list[Sentence]) -> dict[str, set[int]]:
     """For each cue family, the indexes of the sentences it occurs in."""
     lower = text.lower()
     starts = [s.norm_start for s in sentences]
-    out: dict[str, set[int]] = {}
+    out: dict[str, set[int]] = {"pair": _pair_hinted(lower, sentences)}
     for name, pattern in _HINTS.items():
         found: set[int] = set()
         pos = 0
@@ -210,7 +240,7 @@ _MECHANISM_KEYS = {
     "counterpart_support": ("counterpart",),
     "basic_assistance": ("basic", "foundation", "underlying", "supportive", "bottom"),
     "paired_assistance": ("pair", "partner"),
-    "targeted_assistance": ("targeted",),
+    "targeted_assistance": ("targeted", "designated"),
 }
 
 
@@ -263,7 +293,7 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
         helper=helper.label,
         helped=helped.label,
         mechanism=mechanism,  # type: ignore[arg-type]
-        year=find_year(s.text),
+        year=pairing_year(s.text),
         helper_code=helper.code,
         helped_code=helped.code,
     )
@@ -276,21 +306,59 @@ def _org_is_local(org: Mention, helped: Region) -> bool:
     )
 
 
-def _pairing_facts(ctx: DocContext) -> list[PairingFact]:
-    seen: dict[tuple[str, str], PairingFact] = {}
+def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing]]:
+    out: list[tuple[Sentence, Pairing]] = []
+    subject: Mention | None = None
+    subject_age = 0
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
-        for p in find_pairings(s.text[:MAX_SENTENCE_CHARS], mentions):
-            fact = _pairing_fact(ctx, s, p)
-            if fact is None:
-                continue
-            key = (
-                fact.helper_code or name_key(fact.helper),
-                fact.helped_code or name_key(fact.helped),
-            )
-            alt = (name_key(fact.helper), name_key(fact.helped))
-            if key in seen or alt in seen:
-                continue
-            seen[key] = seen[alt] = fact
+        text = s.text[:MAX_SENTENCE_CHARS]
+        if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
+            continue
+        found = find_pairings(text, mentions)
+        if subject is not None and subject_age <= 2 and not found:
+            found = carried_pairings(text, mentions, subject)
+        out.extend((s, p) for p in found)
+        opener = subject_organisation(mentions)
+        subject, subject_age = (opener, 1) if opener else (subject, subject_age + 1)
+    return out
+
+
+def _table_pairings(
+    ctx: DocContext, tables: TableFacts
+) -> list[tuple[Sentence, Pairing, int | None]]:
+    out = []
+    gaz = load_gazetteer()
+    for t in tables.pairings:
+        mech = "enterprise_assistance" if is_company(t.helper) else ctx.mechanism
+        helper, helped = _resolve_alone(t.helper, gaz), _resolve_alone(t.helped, gaz)
+        out.append((ctx.line_sentence(t.line), Pairing(helper, helped, "table", mech), t.year))
+    return out
+
+
+def _resolve_alone(m: Mention, gaz: Gazetteer) -> Mention:
+    """A table cell's name, resolved without sentence context (a cell has none)."""
+    if m.kind != "region" or not m.candidates or m.code:
+        return m
+    return replace(m, code=gaz.choose(m.candidates, list(m.qualifiers)).code)
+
+
+def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
+    seen: dict[tuple[str, str], PairingFact] = {}
+    found = [(s, p, None) for s, p in _sentence_pairings(ctx)] + _table_pairings(ctx, tables)
+    for s, p, year in found:
+        fact = _pairing_fact(ctx, s, p)
+        if fact is not None and year is not None:
+            fact = replace(fact, year=year)
+        if fact is None:
+            continue
+        key = (
+            fact.helper_code or name_key(fact.helper),
+            fact.helped_code or name_key(fact.helped),
+        )
+        alt = (name_key(fact.helper), name_key(fact.helped))
+        if key in seen or alt in seen:
+            continue
+        seen[key] = seen[alt] = fact
     return list({id(f): f for f in seen.values()}.values())
 
 
@@ -309,10 +377,10 @@ def _payer(mentions: list[Mention], at: int) -> Mention | None:
     return _party(before[-1]) if before else None
 
 
-def _number_facts(ctx: DocContext) -> list[Fact]:
-    funds: list[FundFact] = []
-    outputs: list[OutputFact] = []
-    exits: list[tuple[ExitHit, ExitFact]] = []
+def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
+    funds: list[FundFact] = _table_funds(ctx, tables)
+    outputs: list[OutputFact] = _table_outputs(ctx, tables)
+    exits: list[tuple[ExitHit, ExitFact]] = _table_exits(ctx, tables)
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
         text = s.text[:MAX_SENTENCE_CHARS]
         has_digit = s.index in ctx.hints["digit"]
@@ -320,7 +388,6 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
         # Numbers in words ("all nine counties") only matter to exits.
         if not has_digit and not (exit_hint and _HAS_NUMBER_RE.search(text.lower())):
             continue
-        year = find_year(text)
         money = find_money(text) if s.index in ctx.hints["money"] else []
         ev = ctx.evidence(s)
         for hit in find_funds(text, money):
@@ -337,7 +404,7 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
                     measure=hit.measure,  # type: ignore[arg-type]
                     payer=payer.label if payer and (payer.kind != "home" or payer.code) else None,
                     region=place.label if place else None,
-                    year=year,
+                    year=year_near(text, hit.amount.start),
                     region_code=place.code if place else None,
                 )
             )
@@ -354,7 +421,7 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
                     qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
                     product=hit.product,
                     region=place.label if place else None,
-                    year=year,
+                    year=year_near(text, hit.quantity.start),
                     region_code=place.code if place else None,
                 )
             )
@@ -375,12 +442,65 @@ def _number_facts(ctx: DocContext) -> list[Fact]:
                         remaining=hit.remaining,
                         rate_pct=hit.rate_pct,
                         region=place.label if place else None,
-                        year=year,
+                        year=year_near(text, hit.end),
                         region_code=place.code if place else None,
                     ),
                 )
             )
     return [*_dedupe_amounts(funds), *_dedupe_outputs(outputs), *_dedupe_exits(exits)]
+
+
+def _table_funds(ctx: DocContext, tables: TableFacts) -> list[FundFact]:
+    return [
+        FundFact(
+            doc=ctx.doc_id,
+            evidence=ctx.evidence(ctx.line_sentence(t.line)),
+            extractor_version=EXTRACTOR_VERSION,
+            confidence=0.7,
+            amount_cny=t.amount,
+            qualifier="exact",
+            measure=t.measure,  # type: ignore[arg-type]
+            payer=t.payer,
+            region=t.region,
+            year=t.year,
+        )
+        for t in tables.funds
+    ]
+
+
+def _table_outputs(ctx: DocContext, tables: TableFacts) -> list[OutputFact]:
+    return [
+        OutputFact(
+            doc=ctx.doc_id,
+            evidence=ctx.evidence(ctx.line_sentence(t.line)),
+            extractor_version=EXTRACTOR_VERSION,
+            confidence=0.7,
+            measure=t.measure,  # type: ignore[arg-type]
+            value=t.value,
+            qualifier="exact",
+            region=t.region,
+            year=t.year,
+        )
+        for t in tables.outputs
+    ]
+
+
+def _table_exits(ctx: DocContext, tables: TableFacts) -> list[tuple[ExitHit, ExitFact]]:
+    out = []
+    for t in tables.exits:
+        hit = ExitHit(t.level, exited=t.exited, remaining=t.remaining)
+        fact = ExitFact(
+            doc=ctx.doc_id,
+            evidence=ctx.evidence(ctx.line_sentence(t.line)),
+            extractor_version=EXTRACTOR_VERSION,
+            confidence=0.7,
+            level=t.level,  # type: ignore[arg-type]
+            exited=t.exited,
+            remaining=t.remaining,
+            year=t.year,
+        )
+        out.append((hit, fact))
+    return out
 
 
 def _close(a: float, b: float) -> bool:

@@ -495,7 +495,8 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     unknown = find_unknown_places(sentence, taken) if _has_suffix_word(sentence) else []
     mentions.extend(unknown)
     taken += [(u.start, u.end) for u in unknown]
-    mentions.extend(find_village_mentions(sentence, taken))
+    if "Village" in sentence or "Town" in sentence:
+        mentions.extend(find_village_mentions(sentence, taken))
     for m in HOME_RE.finditer(sentence):
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)

@@ -66,7 +66,11 @@ _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(MOJIBAKE, key=le
 # touching a capital or digit); the full context is checked in ``_glue_cut``.
 _GLUE_RE = re.compile(r"[a-z][A-Z0-9]|%[A-Za-z]")
 _CHAR_MAP_RE = re.compile("[" + "".join(chr(c) for c in CHAR_MAP) + "]")
-_YUAN_GLUE_RE = re.compile(r"(?<=\d )(?:million |billion |thousand )?yuan(?=[a-z]{3})")
+# "yuan" glued to the next word ("yuanfunds") after an amount: the literal is
+# searched first and the amount before it checked on a short window (a leading
+# look-behind would be tried at every position of the document).
+_YUAN_GLUE_RE = re.compile(r"yuan(?=[a-z]{3})")
+_AMOUNT_BEFORE_RE = re.compile(r"\d (?:million |billion |thousand )?$")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ class NormText:
         self.text = joined.translate(CHAR_MAP) if _CHAR_MAP_RE.search(joined) else joined
         self._segments = segments
         self._starts = [s.norm_start for s in segments]
+        # Most documents need no edit: offsets are then the same in both texts.
+        self.identity = len(segments) == 1 and segments[0].copied
 
     def _segment(self, i: int) -> Segment:
         k = bisect.bisect_right(self._starts, i) - 1
@@ -131,7 +137,8 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
     for m in _MOJIBAKE_RE.finditer(original):
         edits[m.start()] = (m.end(), MOJIBAKE[m.group()])
     for m in _YUAN_GLUE_RE.finditer(original):
-        edits.setdefault(m.end(), (m.end(), " "))
+        if _AMOUNT_BEFORE_RE.search(original, max(0, m.start() - 11), m.start()):
+            edits.setdefault(m.end(), (m.end(), " "))
     for m in _GLUE_RE.finditer(original):
         cut = _glue_cut(original, m.start())
         if cut is not None:
@@ -245,6 +252,10 @@ def _glued_after_word(text: str, m: re.Match[str]) -> bool:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
+    # Called at every full stop: a word of five letters or more before it is no
+    # abbreviation but "approx", and needs no regex search.
+    if dot >= 5 and text[dot - 5 : dot].isalpha() and text[dot - 6 : dot].lower() != "approx":
+        return False
     window = text[max(0, dot - 12) : dot + 1]
     m = _ABBREV_TAIL_RE.search(window)
     if not m:
@@ -261,6 +272,9 @@ def _append(out: list[Sentence], norm: NormText, start: int, end: int) -> None:
         end -= 1
     if end - start < 2:
         return
+    if norm.identity:
+        out.append(Sentence(text[start:end], start, start, end, len(out)))
+        return
     o_start, o_end = norm.orig_start(start), norm.orig_end(end)
     if o_end <= o_start:
         return
@@ -275,3 +289,25 @@ def split_clauses(sentence: str) -> list[tuple[int, str]]:
         out.append((pos, part))
         pos += len(part) + 1
     return out
+
+
+def is_label_heading(text: str, s: Sentence) -> bool:
+    """A title line that labels what follows rather than stating a fact.
+
+    "BEIJING-HEBEI COUNTERPART ASSISTANCE: KEY FIGURES FOR 2020" or "Hubei aid
+    Tibet: ...": a line of its own, without a closing stop, in capitals or
+    built around a colon. Its pairs are the body's to state.
+    """
+    body = s.text
+    if len(body) > 120 or body[-1:] in ".!?。":
+        return False
+    before = text[max(0, s.norm_start - 2) : s.norm_start].strip(" \t")
+    end = s.norm_start + len(body)
+    after = text[end : end + 2].strip(" \t")
+    if (before and not before.endswith("\n")) or (after and not after.startswith("\n")):
+        return False
+    letters = [c for c in body if c.isalpha()]
+    upper = sum(1 for c in letters if c.isupper())
+    # "Note: A helps B" is a line of body text; "A aid B: ..." names a topic.
+    label = body.split(":", 1)[0] if ":" in body else ""
+    return len(label.split()) >= 2 or (len(letters) >= 8 and upper >= 0.7 * len(letters))

@@ -46,10 +46,31 @@ HEADS: frozenset[str] = frozenset(
         "force",  # Task Force
         "team",  # Work Team, Assistance Team
         "headquarters",
+        "university",
+        "college",
+        "institute",
+        "academy",
+        "ministry",
+        "hospital",
+        "school",
     }
 )
 # Heads that take an "of ..." complement ("Bureau of Economic Cooperation").
-OF_HEADS = frozenset({"bureau", "office", "commission", "department", "administration"})
+OF_HEADS = frozenset(
+    {
+        "bureau",
+        "office",
+        "commission",
+        "department",
+        "administration",
+        "ministry",
+        "university",
+        "institute",
+        "academy",
+        "bank",
+        "corporation",
+    }
+)
 # Team heads: the organisation is a place's delegation, the helper is the place.
 TEAM_HEADS = frozenset({"force", "team", "headquarters"})
 # Capitalised words that start or interrupt a sentence but are never part of a name.
@@ -177,10 +198,25 @@ def curated_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+def is_curated(name: str) -> bool:
+    return name in _curated_set()
+
+
+@functools.cache
+def _curated_set() -> frozenset[str]:
+    return frozenset(curated_names())
+
+
 @functools.cache
 def _curated_re() -> re.Pattern[str]:
+    # The look-ahead for a capital lets the engine skip most positions before it
+    # tries the alternation: several times faster than a bare alternation.
     alternation = "|".join(re.escape(n) for n in curated_names())
-    return re.compile(rf"\b(?:{alternation})\b")
+    return re.compile(rf"(?=[A-Z])\b(?:{alternation})\b")
+
+
+def _curated_mentions(sentence: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _curated_re().finditer(sentence)]
 
 
 def _head(word: str) -> str:
@@ -201,9 +237,12 @@ _ANY_HEAD_RE = re.compile(
 def find_organisations(sentence: str) -> list[OrgMention]:
     """Organisation mentions in a sentence, as character spans."""
     found = _shape_organisations(sentence) if _ANY_HEAD_RE.search(sentence) else []
-    for m in _curated_re().finditer(sentence):
-        if not any(o.start <= m.start() < o.end for o in found):
-            found.append(OrgMention(m.start(), m.end(), m.group(), False))
+    for start, end, name in _curated_mentions(sentence):
+        if not any(o.start <= start < o.end for o in found):
+            # "China Petroleum and Chemical Corporation": the curated name swallows the
+            # shorter shape match inside it.
+            found = [o for o in found if not (start <= o.start and o.end <= end)]
+            found.append(OrgMention(start, end, name, False))
     return sorted(found, key=lambda o: o.start)
 
 

@@ -153,3 +153,15 @@ def test_prefecture_is_not_its_own_ancestor(gaz):
     assert chengdu.ancestors() == ("510000000000",)
     assert not chengdu.is_within("510100000000")
     assert gaz.get("510104000000").is_within("510100000000")
+
+
+def test_every_override_names_a_real_division() -> None:
+    """An override whose Chinese name matches no cpca division would be dead data."""
+    from ingestion.gazetteer.build import _is_division, read_cpca_rows, read_overrides
+    from ingestion.gazetteer.romanize import split_name
+
+    bases = {
+        split_name(name).base_zh for code, name, *_ in read_cpca_rows() if _is_division(code, name)
+    }
+    missing = [o.name_zh for o in read_overrides() if o.name_zh not in bases]
+    assert missing == []
