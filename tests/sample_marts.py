@@ -1,4 +1,4 @@
-"""A small, known-good candidate of the five marts, for tests and the demo.
+"""A small, known-good candidate of every mart, for the gate and publisher tests.
 
 The DDL mirrors the contract of the dbt marts (schema ``marts``): the quality
 gate and the publisher are tested against it without running dbt, and a test
@@ -41,6 +41,32 @@ create table {schema}.mart_poverty_exits (
     year integer, exited integer, total integer, remaining integer, rate_pct double,
     article_count integer, article_ids varchar, evidence varchar
 );
+create table {schema}.dim_organisation (
+    organisation_key varchar, name varchar, kind varchar, home_region_code varchar,
+    first_year integer, last_year integer, article_count integer,
+    pairing_fact_count integer, fund_fact_count integer
+);
+create table {schema}.mart_county_profile (
+    region_code varchar, name_en varchar, name_zh varchar, prefecture_code varchar,
+    prefecture_name varchar, province_code varchar, province_name varchar, helpers varchar,
+    helper_count integer, total_funds_cny double, funds_by_year varchar,
+    output_value_cny double, output_value_year integer, planting_area_mu double,
+    planting_area_year integer, poverty_exit_year integer, is_sichuan_underdeveloped boolean,
+    conflict_count integer, source_article_count integer
+);
+create table {schema}.mart_fact_conflicts (
+    conflict_key varchar, fact_type varchar, mart_name varchar, subject varchar,
+    measure varchar, region_code varchar, region_name varchar, payer_name varchar,
+    product varchar, level varchar, year integer, value_count integer,
+    values_reported varchar, mart_keys varchar, fact_count integer, article_count integer,
+    article_ids varchar, is_conflict boolean
+);
+create table {schema}.mart_fact_evidence (
+    evidence_key varchar, mart_name varchar, mart_key varchar, fact_id varchar,
+    article_id varchar, evidence varchar, start_char integer, end_char integer,
+    is_representative boolean, extractor_version varchar, confidence double,
+    url varchar, title varchar, published_date date
+);
 """
 
 _ROWS = """
@@ -76,11 +102,25 @@ insert into {schema}.mart_poverty_exits values
      '9,400 of 10,000 poor people exited poverty.'),
     ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1',
      'Luding County exited poverty.');
+insert into {schema}.dim_organisation values
+    ('g1', 'China Three Gorges Corporation', 'central_soe', null, 2019, 2019, 1, 1, 0);
+insert into {schema}.mart_county_profile values
+    ('513322000000', 'Luding', '泸定县', '513300000000', 'Garze', '510000000000', 'Sichuan',
+     'China Three Gorges Corporation; Zhejiang', 2, 120000000.0, '2019: 120000000',
+     35000000.0, 2020, 12000.0, 2020, 2019, true, 1, 3);
+insert into {schema}.mart_fact_conflicts values
+    ('c1', 'fund', 'mart_funds', 'fund|code:513322000000|2019|Zhejiang', 'assistance_funds',
+     '513322000000', 'Luding', 'Zhejiang', null, null, 2019, 2,
+     '100000000; 120000000', 'f1,f3', 2, 2, 'a1,a4', true);
+insert into {schema}.mart_fact_evidence values
+    ('v1', 'mart_funds', 'f1', 'fact-1', 'a1',
+     'Zhejiang provided 120 million yuan of assistance funds.', 120, 175, true,
+     'patterns-0.2.0', 0.9, 'https://example.org/a1', 'Zhejiang aid', '2020-03-01');
 """
 
 
 def create_sample_marts(connection: duckdb.DuckDBPyConnection, schema: str = "marts") -> None:
-    """Create the five marts in ``schema`` with a few rows that pass every expectation."""
+    """Create every mart in ``schema`` with a few rows that pass every expectation."""
     if not _IDENTIFIER.match(schema):
         raise ValueError(f"not a plain SQL identifier: {schema!r}")
     connection.execute(f"create schema if not exists {schema}")

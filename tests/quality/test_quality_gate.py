@@ -14,7 +14,17 @@ from ingestion.warehouse import connect
 from tests.sample_marts import create_sample_marts
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-MARTS = {"dim_region", "mart_pairings", "mart_funds", "mart_output_value", "mart_poverty_exits"}
+MARTS = {
+    "dim_region",
+    "dim_organisation",
+    "mart_pairings",
+    "mart_funds",
+    "mart_output_value",
+    "mart_poverty_exits",
+    "mart_county_profile",
+    "mart_fact_conflicts",
+    "mart_fact_evidence",
+}
 
 
 @pytest.fixture

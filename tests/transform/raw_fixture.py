@@ -3,7 +3,10 @@
 It mirrors the shipped gazetteer rows and includes the cases the
 transformation exists for: one fund reported by two articles, one pairing
 named differently across articles, ambiguous names (Hotan, Liangshan) and
-6-digit codes. ``raw_rows()`` gives every table's rows in column order, so
+6-digit codes, organisations as helpers and payers (a central SOE under two
+spellings, a provincial bureau), one fund subject reported with two
+different amounts (a conflict), and ``LATE_*`` rows for an article that
+arrives after a first build. ``raw_rows()`` gives every table's rows in column order, so
 each target's loader inserts the same values with its own driver.
 """
 
@@ -76,7 +79,9 @@ POVERTY_EXITS = [
     ("653221", "Hotan County", "Xinjiang", 2020, 33.0),
 ]
 
-ARTICLES = ["a1", "a2", "a3", "a4"]
+ARTICLES = ["a1", "a2", "a3", "a4", "a5", "a6"]
+ARTICLE_DATES = {"a5": date(2021, 9, 1), "a6": date(2021, 10, 1), "a7": date(2022, 6, 1)}
+DEFAULT_ARTICLE_DATE = date(2021, 3, 1)
 
 # (fact_id, article, helper, helped, mechanism, year, helper_code, helped_code)
 PAIRINGS = [
@@ -89,6 +94,11 @@ PAIRINGS = [
     ("p6", "a4", "Beijing", "Hotan Prefecture", "counterpart_support", 2017, None, None),
     # "Hotan" is a prefecture, a city and a county: left unresolved, not guessed.
     ("p7", "a4", "Beijing", "Hotan", "counterpart_support", 2017, None, None),
+    # A central SOE as helper, reported by two articles (suffixes differ): one row.
+    ("p8", "a5", "China Mobile Communications Group Co., Ltd.", "Zhaojue County", "enterprise_assistance", 2021, None, None),
+    ("p9", "a6", "China Mobile Communications Group", "Zhaojue", None, 2021, None, None),
+    # A government body as helper.
+    ("p10", "a5", "Sichuan Provincial Bureau of Economic Cooperation", "Garze County", "basic_assistance", 2021, None, None),
 ]  # fmt: skip
 
 # (fact_id, article, amount, qualifier, measure, payer, region, region_code, year, confidence)
@@ -99,6 +109,10 @@ FUNDS = [
     # "Liangshan" is also a county in Shandong; "Prefecture" decides.
     ("f3", "a3", 1_296_948_000.0, "about", "fiscal_funds", None, "Liangshan Prefecture", None, 2020, 0.7),
     ("f4", "a3", 5_000_000.0, "at_least", "donation", "Sichuan Energy Investment", "Zhaojue", None, None, 0.7),
+    # A conflict: two articles, the same payer (two spellings of one central
+    # SOE), place, year and measure, different amounts. Both stay, flagged.
+    ("f5", "a5", 3_000_000.0, "exact", "assistance_funds", "China Mobile Communications Group Co., Ltd.", "Zhaojue County", None, 2021, 0.8),
+    ("f6", "a6", 3_500_000.0, "about", "assistance_funds", "China Mobile", "Zhaojue", None, 2021, 0.8),
 ]  # fmt: skip
 
 # (fact_id, article, measure, value, qualifier, product, region, year)
@@ -118,12 +132,42 @@ EXITS = [
     ("e3", "a1", "county", 7, 11, 4, 63.6, "Liangshan", "513400", 2019),
 ]  # fmt: skip
 
-MARTS = ("dim_region", "mart_pairings", "mart_funds", "mart_output_value", "mart_poverty_exits")
+# An article that arrives after a first build: Jinniu helps Shiqu again in 2022 with new money.
+LATE_ARTICLES = ["a7"]
+LATE_PAIRINGS = [
+    ("p11", "a7", "Jinniu District", "Shiqu County", "basic_assistance", 2022, None, None),
+]  # fmt: skip
+LATE_FUNDS = [
+    ("f7", "a7", 8_000_000.0, "exact", "assistance_funds", "Jinniu District", "Shiqu County", None, 2022, 0.8),
+]  # fmt: skip
+
+MARTS = (
+    "dim_region", "mart_pairings", "mart_funds", "mart_output_value", "mart_poverty_exits",
+    "dim_organisation", "mart_county_profile", "mart_fact_conflicts", "mart_fact_evidence",
+)  # fmt: skip
 
 
 def _provenance(fact_id: str, confidence: float = 0.8) -> tuple[Any, ...]:
     evidence = f"Evidence sentence of {fact_id}."
     return (evidence, 0, len(evidence), "test-1", confidence, LOADED_AT)
+
+
+def _article_rows(articles: list[str]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            a,
+            "demo",
+            f"https://example.org/{a}",
+            f"hash-{a}",
+            f"Title {a}",
+            ARTICLE_DATES.get(a, DEFAULT_ARTICLE_DATE),
+            "text",
+            LOADED_AT,
+            LOADED_AT,
+            "p1",
+        )
+        for a in articles
+    ]
 
 
 def raw_rows() -> dict[str, list[tuple[Any, ...]]]:
@@ -132,27 +176,29 @@ def raw_rows() -> dict[str, list[tuple[Any, ...]]]:
         "gazetteer_regions": list(GAZETTEER),
         "stat_sichuan_39_counties": [(*row, "sichuan_39", LOADED_AT) for row in SICHUAN_39],
         "stat_county_poverty_exits": [(*row, "exits", LOADED_AT) for row in POVERTY_EXITS],
-        "articles": [
-            (
-                a,
-                "demo",
-                f"https://example.org/{a}",
-                f"hash-{a}",
-                f"Title {a}",
-                date(2021, 3, 1),
-                "text",
-                LOADED_AT,
-                LOADED_AT,
-                "p1",
-            )
-            for a in ARTICLES
-        ],
+        "articles": _article_rows(ARTICLES),
         "facts_pairing": [(*row, *_provenance(row[0])) for row in PAIRINGS],
         "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in FUNDS],
         # The fixture leaves facts_output.region_code (after region) empty.
         "facts_output": [(*row[:7], None, row[7], *_provenance(row[0])) for row in OUTPUTS],
         "facts_exit": [(*row, *_provenance(row[0])) for row in EXITS],
     }
+
+
+def late_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """Rows of the late-arriving article, keyed by raw table."""
+    return {
+        "articles": _article_rows(LATE_ARTICLES),
+        "facts_pairing": [(*row, *_provenance(row[0])) for row in LATE_PAIRINGS],
+        "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in LATE_FUNDS],
+    }
+
+
+def load_late_articles(connection: duckdb.DuckDBPyConnection) -> None:
+    """Insert the late-arriving article and its facts into a loaded DuckDB warehouse."""
+    for table, rows in late_rows().items():
+        placeholders = ", ".join("?" * len(rows[0]))
+        connection.executemany(f"insert into raw.{table} values ({placeholders})", rows)
 
 
 def load_fixture(connection: duckdb.DuckDBPyConnection) -> None:

@@ -4,12 +4,13 @@ One build per module (dbt on DuckDB takes seconds per invocation); the tests
 read the marts it produced. The fixture (``raw_fixture``) includes the cases
 the transformation exists for: one fund reported by two articles, one pairing
 named differently across articles, ambiguous names (Hotan, Liangshan) and
-6-digit codes.
+6-digit codes, organisations, a conflicting fund and a late-arriving article.
 """
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ingestion.transform.dbt_runner import (
     run_dbt,
 )
 from ingestion.warehouse import connect
-from tests.transform.raw_fixture import GAZETTEER, load_fixture
+from tests.transform.raw_fixture import GAZETTEER, load_fixture, load_late_articles
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +59,37 @@ MART_COLUMNS = {
         ("level", "VARCHAR"), ("year", "INTEGER"), ("exited", "INTEGER"),
         ("total", "INTEGER"), ("remaining", "INTEGER"), ("rate_pct", "DOUBLE"),
         ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("evidence", "VARCHAR"),
+    ],
+    "dim_organisation": [
+        ("organisation_key", "VARCHAR"), ("name", "VARCHAR"), ("kind", "VARCHAR"),
+        ("home_region_code", "VARCHAR"), ("first_year", "INTEGER"), ("last_year", "INTEGER"),
+        ("article_count", "INTEGER"), ("pairing_fact_count", "INTEGER"),
+        ("fund_fact_count", "INTEGER"),
+    ],
+    "mart_county_profile": [
+        ("region_code", "VARCHAR"), ("name_en", "VARCHAR"), ("name_zh", "VARCHAR"),
+        ("prefecture_code", "VARCHAR"), ("prefecture_name", "VARCHAR"),
+        ("province_code", "VARCHAR"), ("province_name", "VARCHAR"), ("helpers", "VARCHAR"),
+        ("helper_count", "INTEGER"), ("total_funds_cny", "DOUBLE"), ("funds_by_year", "VARCHAR"),
+        ("output_value_cny", "DOUBLE"), ("output_value_year", "INTEGER"),
+        ("planting_area_mu", "DOUBLE"), ("planting_area_year", "INTEGER"),
+        ("poverty_exit_year", "INTEGER"), ("is_sichuan_underdeveloped", "BOOLEAN"),
+        ("conflict_count", "INTEGER"), ("source_article_count", "INTEGER"),
+    ],
+    "mart_fact_conflicts": [
+        ("conflict_key", "VARCHAR"), ("fact_type", "VARCHAR"), ("mart_name", "VARCHAR"),
+        ("subject", "VARCHAR"), ("measure", "VARCHAR"), ("region_code", "VARCHAR"),
+        ("region_name", "VARCHAR"), ("payer_name", "VARCHAR"), ("product", "VARCHAR"),
+        ("level", "VARCHAR"), ("year", "INTEGER"), ("value_count", "INTEGER"),
+        ("values_reported", "VARCHAR"), ("mart_keys", "VARCHAR"), ("fact_count", "INTEGER"),
+        ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("is_conflict", "BOOLEAN"),
+    ],
+    "mart_fact_evidence": [
+        ("evidence_key", "VARCHAR"), ("mart_name", "VARCHAR"), ("mart_key", "VARCHAR"),
+        ("fact_id", "VARCHAR"), ("article_id", "VARCHAR"), ("evidence", "VARCHAR"),
+        ("start_char", "INTEGER"), ("end_char", "INTEGER"), ("is_representative", "BOOLEAN"),
+        ("extractor_version", "VARCHAR"), ("confidence", "DOUBLE"), ("url", "VARCHAR"),
+        ("title", "VARCHAR"), ("published_date", "DATE"),
     ],
 }  # fmt: skip
 
@@ -96,8 +128,8 @@ def test_build_runs_every_node_without_failure(built: tuple[Path, DbtResult]) ->
     _, result = built
     assert result.success
     assert not result.failed_nodes
-    # Seeds, 10 staging + 6 intermediate + 5 mart models, and their tests.
-    assert result.count("success") >= 2 + 10 + 6 + 5
+    # Seeds, 10 staging + 12 intermediate + 9 mart models, and their tests.
+    assert result.count("success") >= 3 + 10 + 12 + 9
     assert result.count("pass") > 50
     assert result.count("warn") == 0, [n for n in result.nodes if n.status == "warn"]
 
@@ -124,7 +156,7 @@ def test_marts_have_the_contract_columns(built: tuple[Path, DbtResult]) -> None:
 
 def test_pairing_reported_by_two_articles_is_one_row(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_pairings")
-    assert len(rows) == 5
+    assert len(rows) == 7
     jinniu = by(rows, helped_code="513332000000")
     assert jinniu["helper_name"] == "Jinniu District"
     assert jinniu["helper_kind"] == "region"
@@ -140,7 +172,7 @@ def test_pairing_reported_by_two_articles_is_one_row(built: tuple[Path, DbtResul
 
 def test_pairing_helpers_and_places_are_resolved(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_pairings")
-    enterprise = by(rows, helped_code="513431000000")
+    enterprise = by(rows, helped_code="513431000000", first_year=2020)
     assert enterprise["helper_kind"] == "organisation"
     assert enterprise["helper_code"] is None
     assert enterprise["helper_name"] == "Sichuan Energy Investment Group Co., Ltd."
@@ -157,8 +189,11 @@ def test_pairing_helpers_and_places_are_resolved(built: tuple[Path, DbtResult]) 
 
 def test_fund_reported_by_two_articles_is_counted_once(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_funds")
-    assert len(rows) == 3
-    assert sum(r["amount_cny"] for r in rows) == 20_000_000 + 1_296_948_000 + 5_000_000
+    # The two conflicting China Mobile amounts stay two rows (flagged in mart_fact_conflicts).
+    assert len(rows) == 5
+    assert sum(r["amount_cny"] for r in rows) == (
+        20_000_000 + 1_296_948_000 + 5_000_000 + 3_000_000 + 3_500_000
+    )
     shiqu = by(rows, amount_cny=20_000_000.0)
     assert shiqu["region_code"] == "513332000000"
     assert shiqu["region_name"] == "Shiqu County"
@@ -265,3 +300,122 @@ def test_docs_are_generated_into_the_given_folder(
     ]
     catalog = (out_dir / "catalog.json").read_text(encoding="utf-8")
     assert "model.assistance_warehouse.mart_funds" in catalog
+
+
+def test_organisations_are_one_row_each_with_a_kind(built: tuple[Path, DbtResult]) -> None:
+    rows = read_mart(built[0], "dim_organisation")
+    assert sorted((r["name"], r["kind"], r["home_region_code"]) for r in rows) == [
+        ("China Mobile", "central_soe", None),
+        ("Sichuan Energy Investment Group Co., Ltd.", "provincial_soe", "510000000000"),
+        ("Sichuan Provincial Bureau of Economic Cooperation", "government_body", "510000000000"),
+    ]
+    # Four spellings in two articles (helper and payer) are one organisation.
+    mobile = by(rows, name="China Mobile")
+    assert (mobile["article_count"], mobile["first_year"], mobile["last_year"]) == (2, 2021, 2021)
+    assert (mobile["pairing_fact_count"], mobile["fund_fact_count"]) == (2, 2)
+    # Regions ("Jinniu District", "Beijing") and ambiguous place names are not organisations.
+    assert not {"Jinniu District", "Beijing", "Hotan"} & {r["name"] for r in rows}
+
+
+def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, DbtResult]) -> None:
+    rows = read_mart(built[0], "mart_county_profile")
+    # Counties named by a mart or listed by the statistics; prefectures are not counties.
+    assert {r["region_code"] for r in rows} == {
+        "513332000000", "513431000000", "513328000000", "653221000000",
+    }  # fmt: skip
+    zhaojue = by(rows, region_code="513431000000")
+    assert zhaojue["helpers"] == (
+        "China Mobile Communications Group Co., Ltd.; Sichuan Energy Investment Group Co., Ltd."
+    )
+    assert zhaojue["helper_count"] == 2
+    assert zhaojue["total_funds_cny"] == 5_000_000 + 3_000_000 + 3_500_000
+    assert zhaojue["funds_by_year"] == "2021: 6500000; year unknown: 5000000"
+    assert zhaojue["conflict_count"] == 1
+    assert zhaojue["source_article_count"] == 4  # a2, a3, a5, a6
+    assert (zhaojue["prefecture_name"], zhaojue["province_name"]) == (
+        "Liangshan Yi Autonomous Prefecture",
+        "Sichuan Province",
+    )
+    assert (zhaojue["poverty_exit_year"], zhaojue["is_sichuan_underdeveloped"]) == (2020, True)
+
+    shiqu = by(rows, region_code="513332000000")
+    assert (shiqu["helpers"], shiqu["total_funds_cny"]) == ("Jinniu District", 20_000_000)
+    assert (shiqu["planting_area_mu"], shiqu["planting_area_year"]) == (30_000, 2020)
+    hotan = by(rows, region_code="653221000000")
+    assert (hotan["output_value_cny"], hotan["output_value_year"]) == (120_000_000, 2020)
+    assert (hotan["helpers"], hotan["helper_count"], hotan["total_funds_cny"]) == (None, 0, None)
+    garze = by(rows, region_code="513328000000")
+    assert garze["helpers"] == "Sichuan Provincial Bureau of Economic Cooperation"
+
+
+def test_evidence_bridge_gives_the_sentences_behind_a_fund(built: tuple[Path, DbtResult]) -> None:
+    warehouse = built[0]
+    shiqu = by(read_mart(warehouse, "mart_funds"), amount_cny=20_000_000.0)
+    evidence = [
+        r
+        for r in read_mart(warehouse, "mart_fact_evidence")
+        if (r["mart_name"], r["mart_key"]) == ("mart_funds", shiqu["fund_key"])
+    ]
+    assert sorted((r["fact_id"], r["article_id"], r["evidence"]) for r in evidence) == [
+        ("f1", "a1", "Evidence sentence of f1."),
+        ("f2", "a2", "Evidence sentence of f2."),
+    ]
+    assert by(evidence, fact_id="f1")["is_representative"] is True
+    assert by(evidence, fact_id="f2")["url"] == "https://example.org/a2"
+    assert (evidence[0]["start_char"], evidence[0]["end_char"]) == (0, 24)
+    # Every mart row is backed by at least one fact, and every fact lands in one row.
+    with connect(warehouse) as connection:
+        for mart, key in [
+            ("mart_pairings", "pairing_key"),
+            ("mart_funds", "fund_key"),
+            ("mart_output_value", "output_key"),
+            ("mart_poverty_exits", "exit_key"),
+        ]:
+            unbacked = connection.execute(
+                f"select count(*) from marts.{mart} where {key} not in "
+                "(select mart_key from marts.mart_fact_evidence where mart_name = ?)",
+                [mart],
+            ).fetchone()
+            assert unbacked == (0,), mart
+        facts, bridged = connection.execute(
+            "select (select count(*) from raw.facts_fund), "
+            "(select count(*) from marts.mart_fact_evidence where mart_name = 'mart_funds')"
+        ).fetchone()
+    assert facts == bridged
+
+
+def test_conflicting_amounts_are_flagged_not_averaged(built: tuple[Path, DbtResult]) -> None:
+    rows = read_mart(built[0], "mart_fact_conflicts")
+    assert len(rows) == 1
+    conflict = rows[0]
+    assert (conflict["fact_type"], conflict["mart_name"]) == ("fund", "mart_funds")
+    assert (conflict["region_code"], conflict["year"]) == ("513431000000", 2021)
+    assert conflict["measure"] == "assistance_funds"
+    assert conflict["values_reported"] == "3000000; 3500000"
+    assert (conflict["value_count"], conflict["article_ids"]) == (2, "a5,a6")
+    assert conflict["is_conflict"] is True
+    funds = read_mart(built[0], "mart_funds")
+    keys = {by(funds, amount_cny=a)["fund_key"] for a in (3_000_000.0, 3_500_000.0)}
+    assert set(conflict["mart_keys"].split(",")) == keys
+
+
+def test_late_arriving_article_updates_the_marts(
+    built: tuple[Path, DbtResult], tmp_path: Path
+) -> None:
+    late = tmp_path / "late.duckdb"
+    shutil.copy(built[0], late)
+    with connect(late) as connection:
+        load_late_articles(connection)
+    run_dbt(["run"], late, target_dir=tmp_path / "target")
+
+    jinniu = by(read_mart(late, "mart_pairings"), helped_code="513332000000")
+    assert (jinniu["first_year"], jinniu["last_year"]) == (2019, 2022)
+    assert (jinniu["article_count"], jinniu["article_ids"]) == (3, "a1,a2,a7")
+    shiqu = by(read_mart(late, "mart_county_profile"), region_code="513332000000")
+    assert shiqu["total_funds_cny"] == 28_000_000
+    assert shiqu["funds_by_year"] == "2020: 20000000; 2022: 8000000"
+    assert shiqu["source_article_count"] == 3
+    new_fund = by(read_mart(late, "mart_funds"), amount_cny=8_000_000.0)
+    evidence = by(read_mart(late, "mart_fact_evidence"), mart_key=new_fund["fund_key"])
+    assert (evidence["fact_id"], evidence["published_date"]) == ("f7", date(2022, 6, 1))
+    assert len(read_mart(late, "mart_fact_conflicts")) == 1

@@ -2,49 +2,15 @@
 -- level, place, year and counts (exited, total, remaining).
 with
 
-facts as (
+keyed as (
 
-    select * from {{ ref('stg_facts_exit') }}
-
-),
-
-mentions as (
-
-    select * from {{ ref('int_region_mentions_resolved') }}
+    select * from {{ ref('int_exits_keyed') }}
 
 ),
 
 regions as (
 
     select * from {{ ref('stg_gazetteer_regions') }}
-
-),
-
-resolved as (
-
-    select
-        facts.*,
-        region_mention.region_code as resolved_region_code,
-        {{ mention_identity('region_mention', 'facts.region_name') }} as region_identity
-    from facts
-    left join mentions as region_mention
-        on
-            {{ region_mention_key('facts.region_name', 'facts.region_code') }}
-            = region_mention.mention_key
-
-),
-
-keyed as (
-
-    select
-        *,
-        'exit|' || exit_level
-        || '|' || region_identity
-        || '|' || coalesce(cast(fact_year as varchar), '')
-        || '|' || coalesce(cast(exited as varchar), '')
-        || '|' || coalesce(cast(total as varchar), '')
-        || '|' || coalesce(cast(remaining as varchar), '') as dedup_key
-    from resolved
 
 ),
 

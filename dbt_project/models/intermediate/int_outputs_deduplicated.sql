@@ -2,52 +2,15 @@
 -- measure and value (to two decimals) for the same place, product and year.
 with
 
-facts as (
+keyed as (
 
-    select * from {{ ref('stg_facts_output') }}
-
-),
-
-mentions as (
-
-    select * from {{ ref('int_region_mentions_resolved') }}
+    select * from {{ ref('int_outputs_keyed') }}
 
 ),
 
 regions as (
 
     select * from {{ ref('stg_gazetteer_regions') }}
-
-),
-
-resolved as (
-
-    select
-        facts.*,
-        region_mention.region_code as resolved_region_code,
-        {{ mention_identity('region_mention', 'facts.region_name') }} as region_identity,
-        -- Product names are free text: compare them case- and spacing-insensitively.
-        coalesce(
-            trim(regexp_replace(lower(facts.product), '[^a-z0-9]+', ' ', 'g')), ''
-        ) as product_key
-    from facts
-    left join mentions as region_mention
-        on
-            {{ region_mention_key('facts.region_name', 'facts.region_code') }}
-            = region_mention.mention_key
-
-),
-
-keyed as (
-
-    select
-        *,
-        'output|' || measure
-        || '|' || cast(cast(round(value * 100) as bigint) as varchar)
-        || '|' || region_identity
-        || '|' || product_key
-        || '|' || coalesce(cast(fact_year as varchar), '') as dedup_key
-    from resolved
 
 ),
 

@@ -1,0 +1,59 @@
+-- Every fund fact with the dedup key that merges it into one mart row
+-- (fund_key = md5 of the key): the evidence bridge and the conflict
+-- check start from here, the deduplicated model groups it.
+with
+
+facts as (
+
+    select * from {{ ref('stg_facts_fund') }}
+
+),
+
+mentions as (
+
+    select * from {{ ref('int_region_mentions_resolved') }}
+
+),
+
+resolved as (
+
+    select
+        facts.*,
+        region_mention.region_code as resolved_region_code,
+        payer_mention.region_code as payer_region_code,
+        {{ mention_identity('region_mention', 'facts.region_name') }} as region_identity,
+        {{ mention_identity('payer_mention', 'facts.payer_name') }} as payer_identity
+    from facts
+    left join mentions as region_mention
+        on
+            {{ region_mention_key('facts.region_name', 'facts.region_code') }}
+            = region_mention.mention_key
+    left join mentions as payer_mention
+        on {{ region_mention_key('facts.payer_name') }} = payer_mention.mention_key
+
+),
+
+keyed as (
+
+    select
+        *,
+        'fund|' || cast(cast(round(amount_cny) as bigint) as varchar)
+        || '|' || region_identity
+        || '|' || coalesce(cast(fact_year as varchar), '')
+        || '|' || payer_identity as dedup_key
+    from resolved
+
+),
+
+final as (
+
+    select
+        *,
+        {{ surrogate_key(['dedup_key']) }} as fund_key,
+        cast(cast(round(amount_cny) as bigint) as varchar) as reported_value,
+        amount_cny as reported_sort_value
+    from keyed
+
+)
+
+select * from final
