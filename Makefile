@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install demo test airflow-init run-dags summary lint format bench evaluate lock clean
+.PHONY: install demo test airflow-init run-dags summary lint format bench evaluate reliability lock clean
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m ingestion bench extract --articles 2000
+
+# Crash (SIGKILL per stage), re-run/backfill, reader, HTTP fault and fuzz matrix: one table.
+reliability: install
+	$(BIN)/python -m ingestion.reliability
 
 evaluate: install
 	$(BIN)/python -m ingestion evaluate --docs ../shared/eval/dev/docs --gold ../shared/eval/dev/gold.jsonl

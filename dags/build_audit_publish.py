@@ -9,8 +9,9 @@ Write–audit–publish of the BI-facing marts:
    every candidate mart. On failure the task fails with each failed
    expectation and sample offending values in its log; nothing is published;
    Data Docs (`var/docs/great_expectations/index.html`) show the run.
-3. **publish**: the marts are copied into a new DuckDB file and Parquet files,
-   then swapped in atomically (`var/published/`). BI tools read only that.
+3. **publish**: the marts are written into a new version folder (DuckDB file
+   and Parquet files) and `var/published/current` is switched to it in one
+   atomic rename. BI tools read only `var/published/`.
 4. **dbt_docs**: dbt docs for the analysts.
 
 Runs daily and whenever `collect_sources` refreshes the raw asset.

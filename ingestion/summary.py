@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.config import Settings
+from ingestion.publish.publisher import current_version
 
 PREVIEW_ROWS = 3
 PREVIEW_COLUMN_WIDTH = 40
@@ -37,10 +38,14 @@ def describe_published(settings: Settings) -> str:
             row[0]
             for row in connection.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'main' order by table_name"
+                "where table_schema = 'main' and table_name not like '\\_%' escape '\\' "
+                "order by table_name"
             ).fetchall()
         ]
         parts = [f"Published marts (DuckDB, read-only for BI tools): {path}"]
+        version = current_version(settings.published_dir)
+        if version:
+            parts.append(f"Published version: {settings.published_dir / 'versions' / version}")
         parts.append(f"Parquet, one file per mart: {settings.published_dir / 'parquet'}")
         for table in tables:
             [(count,)] = connection.execute(f'select count(*) from "{table}"').fetchall()

@@ -1,11 +1,34 @@
-"""Publish the audited marts for BI tools: build new files, then swap them in atomically.
+"""Publish the audited marts for BI tools: build a new version, then switch to it atomically.
 
 BI tools never open the pipeline's working warehouse; they read
-``published/marts.duckdb`` (and ``published/parquet/<mart>.parquet``). Each
-publish builds complete new files under temporary names beside their
-destination and ``os.replace``s them in, so a reader sees the old marts or the
-new ones, never half of each; a reader that already holds the old file open
-keeps reading it (POSIX rename leaves the open inode alive).
+``published/marts.duckdb`` (and ``published/parquet/<mart>.parquet``,
+``published/manifest.json``). The layout is::
+
+    published/
+      versions/<version>/marts.duckdb      one complete publication per folder
+      versions/<version>/parquet/<mart>.parquet
+      versions/<version>/manifest.json
+      current -> versions/<version>        the one thing a publish changes
+      marts.duckdb -> current/marts.duckdb  stable links for BI tools (never retargeted)
+      parquet -> current/parquet
+      manifest.json -> current/manifest.json
+
+A publish builds everything in ``versions/.staging-<version>/``, fsyncs it,
+renames the folder to ``versions/<version>`` and then replaces the ``current``
+symlink with ``os.replace`` -- a single atomic rename. A reader (or a crash)
+therefore sees the old publication or the new one, never a mix of versions of
+the database, the Parquet files and the manifest. A reader that already holds
+the old file open keeps reading it (the old version folder is kept; the last
+``KEEP_VERSIONS`` are, and the current one is never pruned; even a pruned file
+stays readable through an open descriptor).
+
+Each published DuckDB file also holds ``_publish_manifest(table_name,
+row_count, content_hash, snapshot_id)``, written in the same file as the marts,
+so a reader can check within one connection that what it reads is complete:
+every mart's ``count(*)`` equals its row and all rows share one
+``snapshot_id``. The snapshot id is derived from the content (equal marts,
+equal id), so re-publishing the same marts gives identical tables; the
+version folder name and the publication time are in ``manifest.json``.
 
 The working warehouse is opened only through ``ingestion.warehouse.connect``
 (one process, one DuckDB configuration); the new file is ATTACHed to that
@@ -17,9 +40,11 @@ Call it only after the quality gate passed (see ``audit_and_publish``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,21 +53,34 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from ingestion.reliability.hooks import pause_point
 from ingestion.warehouse import connect
 
 if TYPE_CHECKING:
     from ingestion.quality.gate import GateReport
 
-MART_TABLES: tuple[str, ...] = (
-    "dim_region",
-    "mart_pairings",
-    "mart_funds",
-    "mart_output_value",
-    "mart_poverty_exits",
-)
+# Every BI-facing mart and its key (one row per key value): what is published,
+# and what the reliability checks test for duplicates.
+MART_KEYS: dict[str, str] = {
+    "dim_region": "region_code",
+    "dim_organisation": "organisation_key",
+    "mart_pairings": "pairing_key",
+    "mart_funds": "fund_key",
+    "mart_output_value": "output_key",
+    "mart_poverty_exits": "exit_key",
+    "mart_county_profile": "region_code",
+    "mart_fact_conflicts": "conflict_key",
+    "mart_fact_evidence": "evidence_key",
+}
+MART_TABLES: tuple[str, ...] = tuple(MART_KEYS)
 DATABASE_NAME = "marts.duckdb"
 MANIFEST_NAME = "manifest.json"
 PARQUET_SUBDIR = "parquet"
+VERSIONS_SUBDIR = "versions"
+CURRENT_LINK = "current"
+INVARIANT_TABLE = "_publish_manifest"
+KEEP_VERSIONS = 3  # complete versions kept (the current one always among them)
+_STAGING_PREFIX = ".staging-"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -64,6 +102,7 @@ class PublishResult:
     manifest_path: Path
     published_at: dt.datetime
     tables: tuple[PublishedTable, ...]
+    version: str = ""  # the folder under published/versions/ that became current
 
     @property
     def row_counts(self) -> dict[str, int]:
@@ -75,6 +114,7 @@ class PublishResult:
             "database": str(self.database_path),
             "manifest": str(self.manifest_path),
             "published_at": self.published_at.isoformat(),
+            "version": self.version,
             "tables": {
                 t.name: {"row_count": t.row_count, "content_hash": t.content_hash}
                 for t in self.tables
@@ -89,49 +129,142 @@ def publish_marts(
     schema: str = "marts",
     manifest_extra: Mapping[str, Any] | None = None,
 ) -> PublishResult:
-    """Copy ``schema.<table>`` for each table into a new published DuckDB file + Parquet.
+    """Copy ``schema.<table>`` for each table into a new published version and switch to it.
 
-    Everything is built under temporary names first; only when all of it is on
-    disk are the files swapped in: Parquet files, then the database, then the
-    manifest (which describes what is published, so it goes last).
+    The database, the Parquet files and the manifest are written into a staging
+    folder; only when all of it is on disk does the folder become a version and
+    the ``current`` symlink move to it, in one ``os.replace``.
     """
     schema = _identifier(schema)
     names = _validated_tables(tables)
     if not warehouse_path.exists():
         raise PublishError(f"no warehouse at {warehouse_path}")
-    published_dir.mkdir(parents=True, exist_ok=True)
-    parquet_dir = published_dir / PARQUET_SUBDIR
-    parquet_dir.mkdir(exist_ok=True)
-
-    token = uuid.uuid4().hex
-    tmp_db = published_dir / f".marts-{token}.duckdb.tmp"
-    tmp_parquet = {name: parquet_dir / f".{name}-{token}.parquet.tmp" for name in names}
     published_at = dt.datetime.now(dt.UTC)
+    version = f"{published_at.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:12]}"
+    versions_dir = published_dir / VERSIONS_SUBDIR
+    staging = versions_dir / f"{_STAGING_PREFIX}{version}"
+    final = versions_dir / version
     try:
         with connect(warehouse_path) as connection:
+            # Holding the warehouse's write lock: no other publish of it is under way,
+            # so any staging folder left is from a crashed one.
             _require_tables(connection, schema, names)
-            built = _build_publication(connection, schema, names, tmp_db, tmp_parquet, token)
-        for path in (tmp_db, *tmp_parquet.values()):
-            _fsync(path)
-        published = tuple(
-            PublishedTable(name, rows, digest, parquet_dir / f"{name}.parquet")
-            for name, (rows, digest) in built.items()
-        )
-        for table in published:
-            os.replace(tmp_parquet[table.name], table.parquet_path)
-        database_path = published_dir / DATABASE_NAME
-        os.replace(tmp_db, database_path)
-        manifest_path = _write_manifest(
-            published_dir, published_at, warehouse_path, schema, published, manifest_extra
-        )
-        _fsync(parquet_dir)
-        _fsync(published_dir)
+            versions_dir.mkdir(parents=True, exist_ok=True)
+            _remove_stale_staging(versions_dir)
+            (staging / PARQUET_SUBDIR).mkdir(parents=True)
+            built = _build_publication(
+                connection,
+                schema,
+                names,
+                staging / DATABASE_NAME,
+                {name: staging / PARQUET_SUBDIR / f"{name}.parquet" for name in names},
+                version,
+            )
+            published = tuple(
+                PublishedTable(
+                    name, rows, digest, published_dir / PARQUET_SUBDIR / f"{name}.parquet"
+                )
+                for name, (rows, digest) in built.items()
+            )
+            _write_manifest(
+                staging, published_at, version, warehouse_path, schema, published, manifest_extra
+            )
+            for path in (
+                staging / DATABASE_NAME,
+                *(staging / PARQUET_SUBDIR).iterdir(),
+                staging / PARQUET_SUBDIR,
+                staging,
+            ):
+                _fsync(path)
+            pause_point("publish:staged")
+            os.rename(staging, final)
+            _fsync(versions_dir)
+            pause_point("publish:before-switch")
+            _switch_current(published_dir, version)
     finally:
-        # After a failure the temporaries are all that is left to clean; after success
-        # they were renamed away and these are no-ops.
-        for path in (tmp_db, _wal_of(tmp_db), *tmp_parquet.values()):
-            path.unlink(missing_ok=True)
-    return PublishResult(database_path, manifest_path, published_at, published)
+        # After a failure the staging folder is all there is to clean; after success
+        # it was renamed away and this is a no-op.
+        shutil.rmtree(staging, ignore_errors=True)
+    _ensure_stable_links(published_dir)
+    _prune_versions(versions_dir, version)
+    return PublishResult(
+        published_dir / DATABASE_NAME,
+        published_dir / MANIFEST_NAME,
+        published_at,
+        published,
+        version,
+    )
+
+
+def current_version(published_dir: Path) -> str | None:
+    """The version folder ``current`` points at, or None before the first publish."""
+    link = published_dir / CURRENT_LINK
+    if not link.is_symlink():
+        return None
+    return Path(os.readlink(link)).name
+
+
+def published_versions(published_dir: Path) -> list[str]:
+    """Complete version folders, oldest first (names sort by publication time)."""
+    versions_dir = published_dir / VERSIONS_SUBDIR
+    if not versions_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in versions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+
+
+def _switch_current(published_dir: Path, version: str) -> None:
+    """Point ``current`` at the new version: a new symlink renamed over the old one."""
+    tmp = published_dir / f".{CURRENT_LINK}-{uuid.uuid4().hex}.tmp"
+    os.symlink(f"{VERSIONS_SUBDIR}/{version}", tmp)
+    try:
+        os.replace(tmp, published_dir / CURRENT_LINK)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync(published_dir)
+
+
+def _ensure_stable_links(published_dir: Path) -> None:
+    """``marts.duckdb``, ``parquet`` and ``manifest.json`` as links through ``current``.
+
+    They never change target once made, so BI tools keep one path. A file or
+    folder left by the earlier layout (files replaced one by one) is replaced.
+    """
+    for name in (DATABASE_NAME, PARQUET_SUBDIR, MANIFEST_NAME):
+        path = published_dir / name
+        target = f"{CURRENT_LINK}/{name}"
+        if path.is_symlink() and os.readlink(path) == target:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            # os.replace cannot put a link over a folder: move the old folder aside first.
+            aside = published_dir / f".legacy-{name}-{uuid.uuid4().hex}"
+            os.rename(path, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        tmp = published_dir / f".{name}-{uuid.uuid4().hex}.link.tmp"
+        os.symlink(target, tmp)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    _fsync(published_dir)
+
+
+def _remove_stale_staging(versions_dir: Path) -> None:
+    for path in versions_dir.iterdir():
+        if path.name.startswith(_STAGING_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _prune_versions(versions_dir: Path, current: str) -> None:
+    """Keep the newest ``KEEP_VERSIONS`` versions; never the current one."""
+    names = published_versions(versions_dir.parent)
+    keep = set(names[-KEEP_VERSIONS:]) | {current}
+    for name in names:
+        if name not in keep:
+            shutil.rmtree(versions_dir / name, ignore_errors=True)
 
 
 def audit_and_publish(
@@ -168,7 +301,8 @@ def _build_publication(
     """Fill the new database and Parquet files from the warehouse; return rows and hashes."""
     catalog = connection.execute("select current_database()").fetchone()[0]
     source_catalog = str(catalog).replace('"', '""')
-    alias = f"publish_{token}"  # unique, so it cannot collide with the warehouse's own name
+    # Unique, so it cannot collide with the warehouse's own name.
+    alias = f"publish_{token.replace('-', '_').lower()}"
     connection.execute(f"attach {_literal(tmp_db)} as {alias}")
     try:
         built: dict[str, tuple[int, str]] = {}
@@ -182,6 +316,8 @@ def _build_publication(
                 "(format parquet, compression zstd)"
             )
             built[name] = (_row_count(connection, target), _content_hash(connection, target))
+            pause_point("publish:building")  # a crash test may kill the publish mid-file
+        _write_invariant_table(connection, alias, built)
         # Fold the WAL into the file: only the .duckdb file is renamed into place.
         connection.execute(f"checkpoint {alias}")
     finally:
@@ -189,6 +325,27 @@ def _build_publication(
     if _wal_of(tmp_db).exists():
         raise PublishError(f"{tmp_db} still has a write-ahead log after checkpoint")
     return built
+
+
+def snapshot_id(built: Mapping[str, tuple[int, str]]) -> str:
+    """One id for a whole publication's content: equal marts, equal id."""
+    text = "\n".join(f"{name}\t{rows}\t{digest}" for name, (rows, digest) in sorted(built.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write_invariant_table(
+    connection: duckdb.DuckDBPyConnection, alias: str, built: Mapping[str, tuple[int, str]]
+) -> None:
+    """``_publish_manifest``: what each mart holds, in the same file, for readers to check."""
+    snapshot = snapshot_id(built)
+    connection.execute(
+        f"create table {alias}.main.{INVARIANT_TABLE} (table_name varchar primary key, "
+        "row_count bigint not null, content_hash varchar not null, snapshot_id varchar not null)"
+    )
+    connection.executemany(
+        f"insert into {alias}.main.{INVARIANT_TABLE} values (?, ?, ?, ?)",
+        [[name, rows, digest, snapshot] for name, (rows, digest) in built.items()],
+    )
 
 
 def _require_tables(
@@ -221,8 +378,9 @@ def _content_hash(connection: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def _write_manifest(
-    published_dir: Path,
+    folder: Path,
     published_at: dt.datetime,
+    version: str,
     warehouse_path: Path,
     schema: str,
     tables: Sequence[PublishedTable],
@@ -230,6 +388,8 @@ def _write_manifest(
 ) -> Path:
     manifest = {
         "published_at": published_at.isoformat(),
+        "version": version,
+        "snapshot_id": snapshot_id({t.name: (t.row_count, t.content_hash) for t in tables}),
         "source": {"warehouse": str(warehouse_path), "schema": schema},
         "database": DATABASE_NAME,
         "tables": {
@@ -242,17 +402,12 @@ def _write_manifest(
         },
         **(dict(extra) if extra else {}),
     }
-    path = published_dir / MANIFEST_NAME
-    tmp = published_dir / f".{MANIFEST_NAME}-{uuid.uuid4().hex}.tmp"
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(manifest, handle, indent=2, ensure_ascii=False, default=str)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    path = folder / MANIFEST_NAME
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, ensure_ascii=False, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     return path
 
 

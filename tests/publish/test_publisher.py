@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,10 +15,13 @@ import pytest
 
 from ingestion.config import Settings
 from ingestion.publish.publisher import (
+    KEEP_VERSIONS,
     MART_TABLES,
     PublishError,
     audit_and_publish,
+    current_version,
     publish_marts,
+    published_versions,
 )
 from ingestion.quality.gate import QualityGateFailed
 from ingestion.warehouse import connect
@@ -29,6 +33,10 @@ SAMPLE_ROWS = {
     "mart_funds": 2,
     "mart_output_value": 2,
     "mart_poverty_exits": 3,
+    "dim_organisation": 1,
+    "mart_county_profile": 1,
+    "mart_fact_conflicts": 1,
+    "mart_fact_evidence": 1,
 }
 
 
@@ -64,11 +72,15 @@ def leftovers(published_dir: Path) -> list[Path]:
 
 
 def sha256_tree(published_dir: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(published_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(published_dir.rglob("*"))
-        if p.is_file()
-    }
+    """Every file's hash and every symlink's target (links to folders are not followed)."""
+    tree = {}
+    for p in sorted(published_dir.rglob("*")):
+        key = str(p.relative_to(published_dir))
+        if p.is_symlink():
+            tree[key] = "-> " + os.readlink(p)
+        elif p.is_file():
+            tree[key] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return tree
 
 
 def test_publish_writes_database_parquet_and_manifest(warehouse: Path, published_dir: Path) -> None:
@@ -197,7 +209,9 @@ def test_failed_gate_leaves_published_files_byte_for_byte(settings: Settings) ->
         audit_and_publish(*paths)
 
     assert sha256_tree(settings.published_dir) == before
-    assert before.keys() >= {"marts.duckdb", "manifest.json", "parquet/mart_funds.parquet"}
+    version = f"versions/{result.version}"
+    assert before.keys() >= {"marts.duckdb", "manifest.json", "parquet", "current"}
+    assert before.keys() >= {f"{version}/marts.duckdb", f"{version}/parquet/mart_funds.parquet"}
 
 
 def test_a_missing_table_publishes_nothing(warehouse: Path, published_dir: Path) -> None:
@@ -227,3 +241,82 @@ def test_identifiers_are_validated_before_any_sql(
     with pytest.raises(ValueError, match="identifier"):
         publish_marts(warehouse, published_dir, tables, schema=schema)
     assert not published_dir.exists()
+
+
+def test_one_publish_is_one_version_folder_behind_a_current_link(
+    warehouse: Path, published_dir: Path
+) -> None:
+    result = publish_marts(warehouse, published_dir, list(MART_TABLES))
+
+    version_dir = published_dir / "versions" / result.version
+    assert current_version(published_dir) == result.version
+    assert os.readlink(published_dir / "current") == f"versions/{result.version}"
+    for name in ("marts.duckdb", "parquet", "manifest.json"):
+        assert os.readlink(published_dir / name) == f"current/{name}"
+        assert (published_dir / name).resolve() == (version_dir / name).resolve()
+    manifest = json.loads(result.manifest_path.read_text())
+    assert manifest["version"] == result.version
+    with duckdb.connect(str(result.database_path), read_only=True) as connection:
+        invariant = connection.execute(
+            "select table_name, row_count, content_hash, snapshot_id from _publish_manifest"
+        ).fetchall()
+    assert {row[0]: row[1] for row in invariant} == SAMPLE_ROWS
+    assert {row[0]: row[2] for row in invariant} == {t.name: t.content_hash for t in result.tables}
+    assert {row[3] for row in invariant} == {manifest["snapshot_id"]}
+    assert result.as_dict()["version"] == result.version
+
+
+def test_same_content_gives_identical_tables_and_snapshot_id(
+    warehouse: Path, published_dir: Path
+) -> None:
+    first = publish_marts(warehouse, published_dir, list(MART_TABLES))
+    second = publish_marts(warehouse, published_dir, list(MART_TABLES))
+    assert first.version != second.version
+    snapshots = [
+        json.loads((published_dir / "versions" / r.version / "manifest.json").read_text())[
+            "snapshot_id"
+        ]
+        for r in (first, second)
+    ]
+    assert snapshots[0] == snapshots[1]
+
+
+def test_old_versions_are_pruned_but_never_the_current_one(
+    warehouse: Path, published_dir: Path
+) -> None:
+    results = [publish_marts(warehouse, published_dir, list(MART_TABLES)) for _ in range(5)]
+    assert published_versions(published_dir) == [r.version for r in results[-KEEP_VERSIONS:]]
+    assert current_version(published_dir) == results[-1].version
+    assert published_counts(published_dir / "marts.duckdb") == SAMPLE_ROWS
+
+
+def test_leftovers_of_a_crashed_publish_are_cleaned_and_do_not_show(
+    warehouse: Path, published_dir: Path
+) -> None:
+    first = publish_marts(warehouse, published_dir, list(MART_TABLES))
+    # What a publish killed mid-way leaves: a staging folder with half a file.
+    staging = published_dir / "versions" / ".staging-20000101T000000000000Z-dead"
+    (staging / "parquet").mkdir(parents=True)
+    (staging / "marts.duckdb").write_bytes(b"half a file")
+    assert current_version(published_dir) == first.version
+    assert published_counts(published_dir / "marts.duckdb") == SAMPLE_ROWS
+
+    second = publish_marts(warehouse, published_dir, list(MART_TABLES))
+    assert not staging.exists()
+    assert current_version(published_dir) == second.version
+
+
+def test_the_earlier_layout_of_plain_files_is_replaced_by_links(
+    warehouse: Path, published_dir: Path
+) -> None:
+    (published_dir / "parquet").mkdir(parents=True)
+    (published_dir / "parquet" / "mart_funds.parquet").write_bytes(b"old")
+    (published_dir / "marts.duckdb").write_bytes(b"old")
+    (published_dir / "manifest.json").write_text("{}")
+
+    publish_marts(warehouse, published_dir, list(MART_TABLES))
+
+    for name in ("marts.duckdb", "parquet", "manifest.json"):
+        assert (published_dir / name).is_symlink()
+    assert published_counts(published_dir / "marts.duckdb") == SAMPLE_ROWS
+    assert leftovers(published_dir) == []

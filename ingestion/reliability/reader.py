@@ -1,0 +1,77 @@
+"""``python -m ingestion.reliability.reader <published_dir> <stop_file> [max_seconds]``.
+
+A BI-like reader: in a loop, open ``published/marts.duckdb`` read-only, check
+the invariant across marts within that one connection -- every mart's
+``count(*)`` equals its row in ``_publish_manifest`` and all rows share one
+``snapshot_id`` -- and close. Stops when ``stop_file`` exists; prints one JSON
+line: reads, errors, violations, distinct snapshots seen, first problems.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+INVARIANT_TABLE = "_publish_manifest"
+
+
+def check_once(database: Path) -> tuple[str | None, str | None]:
+    """(snapshot id, violation) of one read; raises on a read error."""
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = connection.execute(
+            f"select table_name, row_count, snapshot_id from {INVARIANT_TABLE} order by table_name"
+        ).fetchall()
+        if not rows:
+            return None, "empty _publish_manifest"
+        snapshots = {row[2] for row in rows}
+        if len(snapshots) != 1:
+            return None, f"mixed snapshots {sorted(snapshots)}"
+        # One statement for every mart: they are read at one point in time.
+        counts = " union all ".join(
+            f"select '{name}', count(*) from main.\"{name}\"" for name, _, _ in rows
+        )
+        actual = dict(connection.execute(counts).fetchall())
+        for name, expected, _ in rows:
+            if actual.get(name) != expected:
+                return None, f"{name}: {actual.get(name)} rows, manifest says {expected}"
+        return snapshots.pop(), None
+    finally:
+        connection.close()
+
+
+def read_loop(published_dir: Path, stop_file: Path, max_seconds: float = 600.0) -> dict:
+    database = published_dir / "marts.duckdb"
+    reads = errors = violations = 0
+    snapshots: set[str] = set()
+    problems: list[str] = []
+    deadline = time.monotonic() + max_seconds
+    while not stop_file.exists() and time.monotonic() < deadline:
+        try:
+            snapshot, violation = check_once(database)
+        except Exception as error:  # every error counts: a reader must never see one
+            errors += 1
+            problems.append(f"{type(error).__name__}: {error}"[:300])
+        else:
+            if violation:
+                violations += 1
+                problems.append(violation)
+            elif snapshot:
+                snapshots.add(snapshot)
+        reads += 1
+    return {
+        "reads": reads,
+        "errors": errors,
+        "violations": violations,
+        "snapshots": len(snapshots),
+        "problems": problems[:5],
+    }
+
+
+if __name__ == "__main__":
+    limit = float(sys.argv[3]) if len(sys.argv) > 3 else 600.0
+    print(json.dumps(read_loop(Path(sys.argv[1]), Path(sys.argv[2]), limit)), flush=True)
