@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset
+
+if TYPE_CHECKING:
+    from ingestion.alerts import WebhookTarget
 
 # Raw tables refreshed by collection: the build DAG runs when this changes.
 RAW_ASSET = Asset("duckdb://assistance-warehouse/raw", group="warehouse")
@@ -26,16 +30,58 @@ START_DATE = datetime(2026, 1, 1)
 log = logging.getLogger("assistance_warehouse.alerts")
 
 
+def _alert_target() -> WebhookTarget | None:
+    """The webhook of the Airflow connection ``assist_alerts`` (type http), if one is set.
+
+    Only the connection's fields are passed on; nothing about it is logged here
+    (ingestion.alerts logs its scheme, host and port, never a secret).
+    """
+    from airflow.sdk import BaseHook
+
+    from ingestion.alerts import ALERT_CONNECTION_ID, WebhookTarget
+
+    try:
+        connection = BaseHook.get_connection(ALERT_CONNECTION_ID)
+    except Exception:  # AirflowNotFoundException: no connection, so the log line is the alert
+        return None
+    try:
+        return WebhookTarget.from_connection(
+            host=connection.host,
+            port=connection.port,
+            schema=connection.schema,
+            login=connection.login,
+            password=connection.password,
+            extra=connection.extra,
+        )
+    except Exception as error:
+        log.warning("connection %s is not a usable webhook: %s", ALERT_CONNECTION_ID, type(error))
+        return None
+
+
 def alert_on_failure(context: dict) -> None:
-    """Failure callback: always a log line naming the task and the error."""
-    ti = context.get("task_instance") or context.get("ti")
-    log.error(
-        "ALERT task failed: dag=%s task=%s run=%s error=%s",
-        getattr(ti, "dag_id", "?"),
-        getattr(ti, "task_id", "?"),
-        context.get("run_id"),
-        context.get("exception"),
-    )
+    """Failure callback: always a log line naming the task and the error; a webhook if set.
+
+    Never raises: an alert channel that is down must not hide the task's own failure.
+    """
+    try:
+        # Imported here: DAG files are parsed often and should import little.
+        from ingestion.alerts import Alert, send_alert
+
+        ti = context.get("task_instance") or context.get("ti")
+        alert = Alert(
+            dag_id=str(getattr(ti, "dag_id", "?")),
+            task_id=str(getattr(ti, "task_id", "?")),
+            run_id=str(context.get("run_id") or getattr(ti, "run_id", "?")),
+            error=str(context.get("exception")),
+            log_url=getattr(ti, "log_url", None),
+        )
+        send_alert(alert, _alert_target(), log)
+    except Exception:
+        log.exception(
+            "ALERT task failed (and the alert itself failed): run=%s error=%s",
+            context.get("run_id"),
+            context.get("exception"),
+        )
 
 
 DEFAULT_ARGS = {

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ingestion.config import Settings
 from ingestion.fetch.collect import CollectSummary, collect_source
-from ingestion.landing import LandingStore
+from ingestion.landing import LandingStore, new_attempt
 from ingestion.load.articles import parse_new_payloads
 from ingestion.load.facts import extract_new_articles
 from ingestion.load.fetch_log import load_fetch_log
@@ -87,7 +87,27 @@ def load(settings: Settings) -> LoadSummary:
 
 
 def collect_all(settings: Settings) -> list[CollectSummary]:
-    return [collect(settings, source_id) for source_id in source_ids(settings)]
+    """Collect every source; one source failing, however it fails, never stops the others.
+
+    ``collect_source`` already logs its own errors; anything escaping it (the landing
+    folder unwritable, a bug) is written to that source's fetch log here, with the reason.
+    """
+    landing = LandingStore(settings.landing_dir)
+    summaries = []
+    for source_id in source_ids(settings):
+        try:
+            summaries.append(collect(settings, source_id))
+        except Exception as error:
+            log.exception("collecting %s failed; going on with the other sources", source_id)
+            reason = f"collection failed: {type(error).__name__}: {error}"
+            fetch_log = ""
+            try:
+                attempt = new_attempt(source_id, f"source:{source_id}", "article", error=reason)
+                fetch_log = str(landing.write_fetch_log(source_id, [attempt]))
+            except Exception:
+                log.exception("could not write the fetch log of %s either", source_id)
+            summaries.append(CollectSummary(source_id, 0, 0, 1, fetch_log))
+    return summaries
 
 
 # dbt, Great Expectations and the publisher are imported inside the steps that use

@@ -16,11 +16,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def checked_identifier(name: str) -> str:
+    """``name`` if it is a plain lower-case SQL identifier; otherwise ValueError.
+
+    SQL is never built by pasting values (those are always ``?`` parameters); the
+    only names put into SQL text are identifiers from validated configuration or
+    from the code's own constants, and each passes through here first.
+    """
+    if not isinstance(name, str) or not IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a valid identifier ({IDENTIFIER.pattern})")
+    return name
 
 
 class _Strict(BaseModel):
@@ -51,6 +64,17 @@ class _SourceBase(_Strict):
     def _id_is_identifier(cls, value: str) -> str:
         if not IDENTIFIER.match(value):
             raise ValueError(f"source id {value!r} must match {IDENTIFIER.pattern}")
+        return value
+
+    @field_validator("url", check_fields=False)
+    @classmethod
+    def _url_has_no_credentials(cls, value: str) -> str:
+        """sources.yml is in the repository: a password in a URL there is a leaked secret."""
+        if urlsplit(value).password is not None:
+            raise ValueError(
+                "credentials do not belong in sources.yml (they would be committed and logged "
+                "with every fetch); take them from an Airflow connection or the environment"
+            )
         return value
 
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingestion.config import PROJECT_ROOT
-from ingestion.sources import CsvTableSource, FeedSource, load_sources
+from ingestion.sources import CsvTableSource, FeedSource, checked_identifier, load_sources
 
 
 def test_the_project_sources_file_is_valid_and_has_every_kind():
@@ -57,3 +57,21 @@ def test_csv_column_names_must_be_identifiers(tmp_path: Path):
     with pytest.raises(ValidationError, match="column name"):
         load_sources(path)
     assert CsvTableSource  # imported for the type the file declares
+
+
+@pytest.mark.parametrize(
+    "name", ["raw.articles", "x; drop table raw.articles", 'a"b', "Upper", "", "1abc", "a" * 64]
+)
+def test_identifiers_pasted_into_sql_are_checked(name: str):
+    with pytest.raises(ValueError, match="not a valid identifier"):
+        checked_identifier(name)
+
+
+def test_a_plain_identifier_passes():
+    assert checked_identifier("facts_pairing") == "facts_pairing"
+
+
+@pytest.mark.parametrize("url", ["https://bot:hunter2@news.example/feed.xml", "http://u:p@h/x"])
+def test_credentials_in_a_source_url_are_refused(url: str):
+    with pytest.raises(ValidationError, match="credentials"):
+        FeedSource(id="feed", kind="feed", url=url)

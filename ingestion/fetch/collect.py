@@ -6,11 +6,16 @@ file), never to the warehouse, so sources can be collected in parallel.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree.ElementTree import ParseError as XmlParseError
 
+import defusedxml.ElementTree
 import feedparser
+from defusedxml import DefusedXmlException
 
 from ingestion.fetch.client import FetchOutcome, fetch_file, fetch_http
 from ingestion.fetch.urls import FetchRefused, allowed_hosts, file_path_for, join_url, to_url
@@ -22,6 +27,16 @@ from ingestion.sources import (
     PageSource,
     Source,
 )
+
+log = logging.getLogger(__name__)
+
+# A DOCTYPE with an internal subset or any ENTITY declaration: the door to "billion
+# laughs" expansion and to external entities (file:///etc/passwd). A feed needs neither.
+_DTD_DANGER = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]{0,1000}\[", re.IGNORECASE)
+
+
+class UnsafeFeed(ValueError):
+    """A feed that declares entities: refused before any XML parser expands them."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,31 @@ def _collect_folder(collector: _Collector, source: LocalFolderSource) -> None:
         collector.fetch(path.as_uri(), "article", set())
 
 
+def check_feed_is_safe(payload: bytes) -> None:
+    """Refuse a feed that declares XML entities, before feedparser (or anything) parses it.
+
+    Two checks: a byte scan (also catches a declaration in a feed too broken to
+    parse) on the payload as sent and as UTF-16 when it starts with a UTF-16 mark,
+    and defusedxml, which parses without expanding anything and raises on any
+    entity declaration or external reference. A feed that is merely malformed
+    passes here and is left to feedparser's lenient parser.
+    """
+    texts = [payload]
+    if payload[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        texts.append(payload.decode("utf-16", errors="replace").encode("utf-8"))
+    for text in texts:
+        if _DTD_DANGER.search(text):
+            raise UnsafeFeed("unsafe feed refused: it declares a DTD with XML entities")
+    try:
+        defusedxml.ElementTree.fromstring(payload, forbid_dtd=False)
+    except DefusedXmlException as error:
+        raise UnsafeFeed(f"unsafe feed refused: {error}") from error
+    except (XmlParseError, ValueError):
+        pass
+
+
 def _feed_links(payload: bytes, feed_url: str, max_items: int) -> list[str]:
+    check_feed_is_safe(payload)
     parsed = feedparser.parse(payload)
     links = [join_url(feed_url, entry.link) for entry in parsed.entries if entry.get("link")]
     # A feed with a small defect (an undeclared encoding) still lists usable items.
@@ -124,20 +163,35 @@ def _collect_feed(collector: _Collector, source: FeedSource) -> None:
         collector.fetch(link, "article", hosts)
 
 
+def _source_location(source: Source) -> str:
+    return source.path if isinstance(source, LocalFolderSource) else source.url
+
+
 def collect_source(source: Source, project_root: Path, landing: LandingStore) -> CollectSummary:
-    """Fetch and land everything one source lists; write its fetch log."""
+    """Fetch and land everything one source lists; write its fetch log.
+
+    An unexpected error (a bug, a full disk, a library raising something new) ends
+    this source's collection with the reason in its fetch log, after whatever was
+    already landed; it is not raised, so the other sources are collected.
+    """
     collector = _Collector(source, project_root, landing)
-    match source:
-        case LocalFolderSource():
-            _collect_folder(collector, source)
-        case FeedSource():
-            _collect_feed(collector, source)
-        case PageSource():
-            url = to_url(source.url, project_root)
-            collector.fetch(url, "article", allowed_hosts(source.fetch, url))
-        case CsvTableSource():
-            url = to_url(source.url, project_root)
-            collector.fetch(url, "table", allowed_hosts(source.fetch, url))
+    try:
+        match source:
+            case LocalFolderSource():
+                _collect_folder(collector, source)
+            case FeedSource():
+                _collect_feed(collector, source)
+            case PageSource():
+                url = to_url(source.url, project_root)
+                collector.fetch(url, "article", allowed_hosts(source.fetch, url))
+            case CsvTableSource():
+                url = to_url(source.url, project_root)
+                collector.fetch(url, "table", allowed_hosts(source.fetch, url))
+    except Exception as error:
+        log.exception("collecting source %s failed unexpectedly", source.id)
+        kind: PayloadKind = "table" if isinstance(source, CsvTableSource) else "article"
+        reason = f"collection stopped by an unexpected error: {type(error).__name__}: {error}"
+        collector.refuse(_source_location(source), kind, reason)
     log_path = landing.write_fetch_log(source.id, collector.attempts())
     landed = sum(1 for outcome in collector.outcomes if outcome.ok)
     return CollectSummary(

@@ -35,6 +35,15 @@ def allowed_hosts(policy: FetchPolicy, source_url: str) -> set[str]:
     return hosts
 
 
+def is_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Private, loopback, link-local (cloud metadata), shared, reserved or multicast.
+
+    Anything not globally routable: also 0.0.0.0 (which reaches the local host),
+    100.64.0.0/10 and IPv4-mapped IPv6 forms of private addresses.
+    """
+    return not address.is_global or address.is_multicast
+
+
 def check_http_url(url: str, policy: FetchPolicy, hosts: set[str]) -> None:
     """Refuse a URL outside the allowed hosts or one that resolves to a private address."""
     parts = urlsplit(url)
@@ -51,7 +60,7 @@ def check_http_url(url: str, policy: FetchPolicy, hosts: set[str]) -> None:
         raise FetchRefused(f"cannot resolve host {host!r}: {error}") from error
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local:
+        if is_non_public(address):
             raise FetchRefused(
                 f"host {host!r} resolves to the non-public address {address}; "
                 "set fetch.allow_private_addresses on the source to allow it"

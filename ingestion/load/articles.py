@@ -45,12 +45,19 @@ def parse_new_payloads(
         try:
             document = parse_payload(landing.read_payload(content_hash), content_type)
         except (ParseError, OSError, ValueError) as error:
+            reason = f"{type(error).__name__}: {error}"
+        except Exception as error:
+            # A parser bug on hostile input must not stop the batch: quarantine it, say so.
+            reason = f"unexpected {type(error).__name__} while parsing: {error}"
+        else:
+            reason = None
+        if reason is not None:
             quarantine(
                 connection,
                 stage="parse",
                 source_id=source_id,
                 reference=url,
-                reason=f"{type(error).__name__}: {error}",
+                reason=reason,
                 payload=content_hash,
             )
             connection.execute(

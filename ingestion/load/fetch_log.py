@@ -7,8 +7,10 @@ from dataclasses import astuple, fields
 import duckdb
 
 from ingestion.landing import FetchAttempt, LandingStore
+from ingestion.sources import checked_identifier
 
-_COLUMNS = [f.name for f in fields(FetchAttempt)]
+# Column names are the fields of our own dataclass (checked); values are ? parameters.
+_COLUMNS = [checked_identifier(f.name) for f in fields(FetchAttempt)]
 _BATCH = 1000
 
 

@@ -13,7 +13,7 @@ import duckdb
 
 from ingestion.landing import LandingStore
 from ingestion.load.quarantine import quarantine
-from ingestion.sources import CsvTableSource
+from ingestion.sources import CsvTableSource, checked_identifier
 from ingestion.statistics.validate import TableLayoutChanged, validate_table
 
 _DUCKDB_TYPES = {
@@ -47,10 +47,13 @@ def _ensure_load_table(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _create_table(connection: duckdb.DuckDBPyConnection, source: CsvTableSource) -> None:
-    # Identifiers come from sources.yml and were validated against IDENTIFIER there.
-    columns = ", ".join(f"{c.name} {_DUCKDB_TYPES[c.type]}" for c in source.columns)
+    # Identifiers come from sources.yml and were validated against IDENTIFIER there (and
+    # again here); the types come from our own mapping of the declared Literal types.
+    columns = ", ".join(
+        f"{checked_identifier(c.name)} {_DUCKDB_TYPES[c.type]}" for c in source.columns
+    )
     connection.execute(
-        f"create or replace table raw.{source.table} "
+        f"create or replace table raw.{checked_identifier(source.table)} "
         f"({columns}, _source_id varchar not null, _loaded_at timestamptz not null)"
     )
 
@@ -71,11 +74,13 @@ def load_table(
         return None
     validated = validate_table(landing.read_payload(content_hash), source)  # may raise
     now = datetime.now(UTC)
-    names = [c.name for c in source.columns]
+    names = [checked_identifier(c.name) for c in source.columns]
     connection.execute("begin transaction")
     _create_table(connection, source)
     connection.executemany(
-        f"insert into raw.{source.table} ({', '.join(names)}, _source_id, _loaded_at) "
+        # Validated identifiers in the text; every value a ? parameter.
+        f"insert into raw.{checked_identifier(source.table)} "
+        f"({', '.join(names)}, _source_id, _loaded_at) "
         f"values ({', '.join('?' for _ in names)}, ?, ?)",
         [[row[n] for n in names] + [source.id, now] for row in validated.rows],
     )
