@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingestion.extract.models import CONTRACT_NAME_STOPWORDS
+
 Fact = Mapping[str, Any]
 
 FACT_TYPES: tuple[str, ...] = ("pairing", "fund", "output", "exit")
@@ -29,30 +31,7 @@ ATTRIBUTES: tuple[str, ...] = ("year", "mechanism", "qualifier", "measure")
 TOLERANCE_NUMERATOR = 5
 TOLERANCE_DENOMINATOR = 1000
 
-NAME_STOPWORDS: frozenset[str] = frozenset(
-    {
-        "county",
-        "district",
-        "city",
-        "prefecture",
-        "province",
-        "autonomous",
-        "region",
-        "municipality",
-        "municipal",
-        "town",
-        "township",
-        "village",
-        "the",
-        "of",
-        "group",
-        "co",
-        "company",
-        "corporation",
-        "ltd",
-        "limited",
-    }
-)
+NAME_STOPWORDS = CONTRACT_NAME_STOPWORDS
 
 # Apostrophes are deleted (so "Xi'an" is "xian"), including the mojibake forms
 # the source texts carry; every other punctuation mark separates words, so

@@ -27,6 +27,15 @@ ExitLevel = Literal["county", "village", "household", "person"]
 
 FACT_TYPES = ("pairing", "fund", "output", "exit")
 
+# Words the contract's name matching drops ("Jinniu District" is "jinniu").
+CONTRACT_NAME_STOPWORDS: frozenset[str] = frozenset(
+    {
+        "county", "district", "city", "prefecture", "province", "autonomous", "region",
+        "municipality", "municipal", "town", "township", "village", "the", "of",
+        "group", "co", "company", "corporation", "ltd", "limited",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Evidence:

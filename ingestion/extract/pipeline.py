@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
+    CONTRACT_NAME_STOPWORDS,
     Evidence,
     ExitFact,
     Fact,
@@ -42,32 +43,9 @@ from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 
 EXTRACTOR_VERSION = "patterns-0.3.0"
 
-# Words the contract's name matching ignores; dedupe keys ignore them too.
-_NAME_NOISE = frozenset(
-    [
-        "county",
-        "district",
-        "city",
-        "prefecture",
-        "province",
-        "autonomous",
-        "region",
-        "municipality",
-        "municipal",
-        "town",
-        "township",
-        "village",
-        "the",
-        "of",
-        "group",
-        "co",
-        "company",
-        "corporation",
-        "ltd",
-        "limited",
-        "area",
-    ]
-)
+# The contract's name matching ignores these words; dedupe keys ignore them too,
+# and "area" as well ("Shannan area" and "Shannan" are one place to dedupe).
+_NAME_NOISE = CONTRACT_NAME_STOPWORDS | {"area"}
 _PUNCT_RE = re.compile(r"[^\w\s]")
 RULE_CONFIDENCE = {
     "table": 0.7,

@@ -96,19 +96,8 @@ def test_killed_during_dbt_build_and_during_publish_then_the_next_run_recovers(
     assert not list((var_dir / "published" / "versions").glob(".staging-*"))
 
 
-def test_running_the_same_day_again_gives_identical_marts(
-    tmp_path: Path, baseline: tuple[Path, State]
-) -> None:
-    # The baseline folder already holds one run: this is the second (and, for a
-    # backfill of two logical dates, the last) run over the same landing.
-    var_dir = copy_var(baseline[0], tmp_path / "var")
-    raw_before = read_state(var_dir).raw_counts
-    run_pipeline(var_dir)
-    assert_same_as_clean_run(var_dir, baseline[1])
-    raw_after = read_state(var_dir).raw_counts
-    assert {t: n for t, n in raw_after.items() if t != "fetch_log"} == {
-        t: n for t, n in raw_before.items() if t != "fetch_log"
-    }
+# Re-running the same day is tested through Airflow in tests/e2e/test_dags.py and
+# through the command line in the `make reliability` matrix; not a third time here.
 
 
 def test_a_reader_process_sees_only_complete_snapshots_while_publishes_repeat(
