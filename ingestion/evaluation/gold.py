@@ -11,23 +11,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-MECHANISMS = frozenset(
-    {
-        "east_west_cooperation",
-        "counterpart_support",
-        "paired_assistance",
-        "targeted_assistance",
-        "enterprise_assistance",
-        "basic_assistance",
-        "other",
-    }
-)
-QUALIFIERS = frozenset({"exact", "at_least", "about", "at_most"})
-FUND_MEASURES = frozenset({"assistance_funds", "investment", "fiscal_funds", "donation"})
-OUTPUT_MEASURES = frozenset({"output_value", "output_volume", "planting_area", "sales"})
-EXIT_LEVELS = frozenset({"county", "village", "household", "person"})
+from ingestion.extract.models import ExitLevel, FundMeasure, Mechanism, OutputMeasure, Qualifier
+
+# The contract's enumerations, from the fact models' Literal types.
+MECHANISMS = frozenset(get_args(Mechanism))
+QUALIFIERS = frozenset(get_args(Qualifier))
+FUND_MEASURES = frozenset(get_args(FundMeasure))
+OUTPUT_MEASURES = frozenset(get_args(OutputMeasure))
+EXIT_LEVELS = frozenset(get_args(ExitLevel))
 
 # Fields a gold line may carry beyond the contract: notes for the annotator.
 _ANNOTATION_FIELDS = frozenset({"evidence", "note"})

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ingestion.extract.regions import Mention
 from ingestion.gazetteer import Region
-from ingestion.gazetteer.organisations import is_curated
+from ingestion.gazetteer.organisations import COMPANY_HEADS, is_curated
 
 ACTIVE_RE = re.compile(
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
@@ -84,25 +84,6 @@ PARTNER_NOUN_RE = re.compile(
 TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|counterpart)\b", re.I)
 _ENUM_GAP_RE = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*$")
 _HYPHEN_GAP_RE = re.compile(r"^\s*(?:-|–|—|/|and)?\s*$")
-COMPANY_HEADS = frozenset(
-    [
-        "group",
-        "investment",
-        "investments",
-        "holding",
-        "holdings",
-        "corporation",
-        "corp",
-        "company",
-        "co",
-        "ltd",
-        "limited",
-        "bank",
-        "enterprise",
-        "enterprises",
-        "industries",
-    ]
-)
 # Provinces on the giving side of east-west cooperation and counterpart support
 # (Beijing, Tianjin, Liaoning, Shanghai, Jiangsu, Zhejiang, Fujian, Shandong, Guangdong):
 # of two places named side by side, the one here is the helper.

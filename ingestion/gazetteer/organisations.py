@@ -16,8 +16,8 @@ from pathlib import Path
 
 ORGANISATIONS_CSV = Path(__file__).resolve().parent / "data" / "organisations.csv"
 
-# Head nouns: the last word(s) of an organisation's name.
-HEADS: frozenset[str] = frozenset(
+# Head nouns of a company's name ("... Investment Group", "... Co., Ltd").
+COMPANY_HEADS: frozenset[str] = frozenset(
     {
         "group",
         "investment",
@@ -34,6 +34,11 @@ HEADS: frozenset[str] = frozenset(
         "enterprise",
         "enterprises",
         "industries",
+    }
+)
+# Head nouns: the last word(s) of an organisation's name, company or other body.
+HEADS: frozenset[str] = COMPANY_HEADS | frozenset(
+    {
         "bureau",
         "office",
         "commission",
