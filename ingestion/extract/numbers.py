@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 WORD_NUMBERS: dict[str, int] = {
     w: i
@@ -138,6 +139,15 @@ def is_unit_price(text: str, end: int) -> bool:
     return bool(UNIT_PRICE_RE.match(text[end : end + 30]))
 
 
+def scaled(value: float, factor: float) -> float:
+    """value × factor in decimal arithmetic.
+
+    In binary floating point 20.5 × 100 million is 2049999999.9999998 yuan; a
+    published amount must be the one the article wrote.
+    """
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
+
+
 def parse_number(num: str, scale: str | None = None) -> float | None:
     if _DECIMAL_COMMA_RE.match(num):
         num = num.replace(",", ".")
@@ -146,7 +156,7 @@ def parse_number(num: str, scale: str | None = None) -> float | None:
     except ValueError:
         return None
     if scale:
-        value *= SCALES.get(" ".join(scale.lower().split()), 1.0)
+        value = scaled(value, SCALES.get(" ".join(scale.lower().split()), 1.0))
     return value
 
 
@@ -209,7 +219,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         unit = m.group("unit").lower()
         if unit.startswith("h"):
-            value, unit = value * 15, "mu"  # one hectare is 15 mu
+            value, unit = scaled(value, 15), "mu"  # one hectare is 15 mu
         elif unit.startswith("k"):
             value, unit = value / 1000, "tonne"
         elif unit == "jin":

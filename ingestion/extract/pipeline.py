@@ -41,7 +41,7 @@ from ingestion.extract.text import NormText, Sentence, is_label_heading, split_s
 from ingestion.extract.years import pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 
-EXTRACTOR_VERSION = "patterns-0.3.0"
+EXTRACTOR_VERSION = "patterns-0.3.1"
 
 # The contract's name matching ignores these words; dedupe keys ignore them too,
 # and "area" as well ("Shannan area" and "Shannan" are one place to dedupe).

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingestion.extract.exits import LEVEL_NOUNS
-from ingestion.extract.numbers import find_money, parse_number
+from ingestion.extract.numbers import find_money, parse_number, scaled
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.years import find_years
 
@@ -354,5 +354,7 @@ def _read_bullet(lines: list[Line], k: int, out: TableFacts) -> None:
     if scale and m:
         value = parse_number(m.group(1))
         if value:
-            fund = TableFund(anchored, value * scale, "assistance_funds", a.label, b.label, year)
+            fund = TableFund(
+                anchored, scaled(value, scale), "assistance_funds", a.label, b.label, year
+            )
             out.funds.append(fund)
