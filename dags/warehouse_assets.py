@@ -59,13 +59,13 @@ def _alert_target() -> WebhookTarget | None:
 
 
 def alert_on_failure(context: dict) -> None:
-    """Failure callback: always a log line naming the task and the error; a webhook if set.
+    """Failure callback: always a log line naming the task and the error; webhook, email if set.
 
     Never raises: an alert channel that is down must not hide the task's own failure.
     """
     try:
         # Imported here: DAG files are parsed often and should import little.
-        from ingestion.alerts import Alert, send_alert
+        from ingestion.alerts import Alert, email_target_from_airflow, send_alert
 
         ti = context.get("task_instance") or context.get("ti")
         alert = Alert(
@@ -75,7 +75,7 @@ def alert_on_failure(context: dict) -> None:
             error=str(context.get("exception")),
             log_url=getattr(ti, "log_url", None),
         )
-        send_alert(alert, _alert_target(), log)
+        send_alert(alert, _alert_target(), log, email=email_target_from_airflow())
     except Exception:
         log.exception(
             "ALERT task failed (and the alert itself failed): run=%s error=%s",

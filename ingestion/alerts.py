@@ -1,8 +1,11 @@
-"""Alerts when a task fails: always a log line; a webhook POST too when one is configured.
+"""Alerts when a task fails: always a log line; a webhook POST and an email when configured.
 
 Plain arguments in, no Airflow here, so it is tested without a scheduler. The
 DAGs' failure callback (``dags/warehouse_assets.py``) looks up the Airflow
-connection ``assist_alerts`` and passes its fields to ``WebhookTarget.from_connection``.
+connection ``assist_alerts`` and passes its fields to ``WebhookTarget.from_connection``,
+and gets the email target of the connection ``assist_alerts_email`` (type smtp:
+host, port, login, password, extra ``{"from": ..., "to": [...]}``) from
+``email_target_from_airflow`` (the only function here that imports Airflow, lazily).
 
 Secrets never reach a log: the connection's login, password and extra (headers
 often carry tokens), and the webhook's path and query (Slack-style webhook URLs
@@ -15,7 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
+import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +31,7 @@ import httpx
 log = logging.getLogger("assistance_warehouse.alerts")
 
 ALERT_CONNECTION_ID = "assist_alerts"
+EMAIL_CONNECTION_ID = "assist_alerts_email"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 MAX_ERROR_CHARS = 2000
 
@@ -125,6 +133,154 @@ class WebhookTarget:
         return [v for v in values if v and len(v) > 1]
 
 
+def _options(extra: str | dict | None) -> dict[str, Any]:
+    return json.loads(extra) if isinstance(extra, str) and extra.strip() else dict(extra or {})
+
+
+@dataclass(frozen=True)
+class EmailTarget:
+    """An SMTP server and the addresses to mail alerts to.
+
+    ``security``: ``ssl`` (SMTP over TLS, port 465), ``starttls`` (required),
+    or ``auto`` (STARTTLS when the server offers it). A login is never sent over
+    an unencrypted connection unless ``allow_insecure_auth`` is set.
+    """
+
+    host: str
+    port: int
+    sender: str
+    recipients: tuple[str, ...]
+    login: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    security: str = "auto"
+    allow_insecure_auth: bool = False
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    def __repr__(self) -> str:
+        return f"EmailTarget({self.redacted()})"
+
+    @classmethod
+    def from_connection(
+        cls,
+        *,
+        host: str | None,
+        port: int | None = None,
+        login: str | None = None,
+        password: str | None = None,
+        extra: str | dict | None = None,
+    ) -> EmailTarget | None:
+        """A target from an Airflow SMTP connection's fields; None without host or recipients.
+
+        ``extra``: ``from`` (or ``from_email``), ``to`` (a list or a comma-separated
+        string), optional ``security``, ``allow_insecure_auth`` and ``timeout``.
+        """
+        options = _options(extra)
+        to = options.get("to") or []
+        recipients = tuple(
+            a.strip() for a in (to.split(",") if isinstance(to, str) else to) if a.strip()
+        )
+        sender = str(options.get("from") or options.get("from_email") or login or "")
+        if not host or not recipients or not sender:
+            return None
+        security = str(options.get("security", "auto"))
+        if security not in ("auto", "starttls", "ssl"):
+            raise ValueError(f"email security must be auto, starttls or ssl, not {security!r}")
+        return cls(
+            host=host,
+            port=int(port or (465 if security == "ssl" else 25)),
+            sender=sender,
+            recipients=recipients,
+            login=login or None,
+            password=password,
+            security=security,
+            allow_insecure_auth=bool(options.get("allow_insecure_auth", False)),
+            timeout_seconds=float(options.get("timeout", DEFAULT_TIMEOUT_SECONDS)),
+        )
+
+    def redacted(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def secrets(self) -> list[str]:
+        return [v for v in (self.login, self.password) if v and len(v) > 1]
+
+
+def email_target_from_airflow(
+    get_connection: Callable[[str], Any] | None = None,
+) -> EmailTarget | None:
+    """The target of the Airflow connection ``assist_alerts_email``, if usable; never raises."""
+    try:
+        if get_connection is None:
+            from airflow.sdk import BaseHook
+
+            get_connection = BaseHook.get_connection
+        connection = get_connection(EMAIL_CONNECTION_ID)
+    except Exception:  # no such connection (or no Airflow): no email
+        return None
+    try:
+        return EmailTarget.from_connection(
+            host=connection.host,
+            port=connection.port,
+            login=connection.login,
+            password=connection.password,
+            extra=connection.extra,
+        )
+    except Exception as error:
+        log.warning(
+            "connection %s is not a usable email target: %s", EMAIL_CONNECTION_ID, type(error)
+        )
+        return None
+
+
+def send_email(alert: Alert, target: EmailTarget, logger: logging.Logger = log) -> bool:
+    """Mail the alert; True when the server accepted it for every recipient. Never raises."""
+    message = EmailMessage()
+    message["Subject"] = f"[assistance warehouse] task failed: {alert.dag_id}.{alert.task_id}"
+    message["From"] = target.sender
+    message["To"] = ", ".join(target.recipients)
+    payload = alert.as_dict()
+    message.set_content(
+        "\n".join(f"{k}: {v}" for k, v in payload.items())
+        + "\n\n"
+        + json.dumps(payload, indent=2, ensure_ascii=False)
+        + "\n"
+    )
+    try:
+        context = ssl.create_default_context()
+        if target.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                target.host, target.port, timeout=target.timeout_seconds, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(target.host, target.port, timeout=target.timeout_seconds)
+        with smtp:
+            encrypted = target.security == "ssl"
+            if not encrypted:
+                smtp.ehlo()
+                if target.security == "starttls" or smtp.has_extn("starttls"):
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                    encrypted = True
+            if target.login:
+                if not encrypted and not target.allow_insecure_auth:
+                    logger.warning(
+                        "alert email %s not sent: the server offers no TLS and a login "
+                        "must not go over plain text (set allow_insecure_auth to allow it)",
+                        target.redacted(),
+                    )
+                    return False
+                smtp.login(target.login, target.password or "")
+            refused = smtp.send_message(message)
+    except Exception as error:
+        reason = _scrub(f"{type(error).__name__}: {error}", target.secrets())
+        logger.warning("alert email %s failed: %s", target.redacted(), reason)
+        return False
+    if refused:
+        logger.warning("alert email %s refused %d recipients", target.redacted(), len(refused))
+        return False
+    logger.info("alert emailed via %s to %d recipients", target.redacted(), len(target.recipients))
+    return True
+
+
 def _scrub(text: str, secrets: list[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
@@ -132,11 +288,15 @@ def _scrub(text: str, secrets: list[str]) -> str:
 
 
 def send_alert(
-    alert: Alert, target: WebhookTarget | None = None, logger: logging.Logger = log
+    alert: Alert,
+    target: WebhookTarget | None = None,
+    logger: logging.Logger = log,
+    email: EmailTarget | None = None,
 ) -> bool:
-    """Log the alert; POST it as JSON to ``target`` when there is one. Never raises.
+    """Log the alert; POST it as JSON to ``target`` and mail it to ``email`` when set.
 
-    Returns True when the webhook accepted it (a 2xx answer).
+    Never raises. Returns True when a channel accepted it (webhook 2xx, or the
+    mail server).
     """
     # Logging handlers report their own errors (Handler.handleError) and do not raise.
     logger.error(
@@ -147,8 +307,9 @@ def send_alert(
         alert.error[:MAX_ERROR_CHARS],
         alert.log_url,
     )
+    emailed = send_email(alert, email, logger) if email is not None else False
     if target is None:
-        return False
+        return emailed
     try:
         response = httpx.post(
             target.url,
@@ -161,9 +322,9 @@ def send_alert(
     except Exception as error:
         reason = _scrub(f"{type(error).__name__}: {error}", target.secrets())
         logger.warning("alert webhook %s failed: %s", target.redacted(), reason)
-        return False
+        return emailed
     if response.is_success:
         logger.info("alert sent to webhook %s", target.redacted())
         return True
     logger.warning("alert webhook %s answered HTTP %s", target.redacted(), response.status_code)
-    return False
+    return emailed

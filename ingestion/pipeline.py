@@ -129,6 +129,7 @@ def audit(settings: Settings) -> None:
         settings.warehouse_path,
         settings.expectations_dir,
         settings.docs_dir / "great_expectations",
+        published_dir=settings.published_dir,
     )
     report.raise_if_failed()
 

@@ -2,7 +2,9 @@
 
 The DDL mirrors the contract of the dbt marts (schema ``marts``): the quality
 gate and the publisher are tested against it without running dbt, and a test
-can break one row at a time to prove that a check catches it.
+can break one row at a time to prove that a check catches it. The raw tables
+the gate also checks (``raw.articles``, ``raw.facts_*``) use the loader's real
+DDL (``ingestion.warehouse.ensure_raw_schema``) with a few good rows.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 
 import duckdb
+
+from ingestion.warehouse import ensure_raw_schema
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -119,10 +123,61 @@ insert into {schema}.mart_fact_evidence values
 """
 
 
-def create_sample_marts(connection: duckdb.DuckDBPyConnection, schema: str = "marts") -> None:
-    """Create every mart in ``schema`` with a few rows that pass every expectation."""
+_RAW_ROWS = """
+insert into raw.articles values
+    ('0123456789abcdef', 'gov_news', 'https://example.org/a1', 'h1', 'Zhejiang aid',
+     '2020-03-01', 'Zhejiang provided 120 million yuan of assistance funds to Luding.',
+     '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', 'parse-1'),
+    ('fedcba9876543210', 'gov_news', 'https://example.org/a2', 'h2', null, null,
+     'All 45 poor villages exited poverty; 9,400 of 10,000 poor people exited.',
+     '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', 'parse-1');
+insert into raw.facts_pairing values
+    ('fp1', '0123456789abcdef', 'Zhejiang', 'Luding', 'east_west_cooperation', 2019,
+     '330000000000', '513322000000', 'Zhejiang provided ... Luding.', 0, 66,
+     'patterns-0.2.0', 0.8, '2026-01-01 00:00:00+00'),
+    ('fp2', '0123456789abcdef', 'A company', 'Luding', null, null, null, null,
+     'A company helped Luding.', 0, 20, 'patterns-0.2.0', 0.5, '2026-01-01 00:00:00+00');
+insert into raw.facts_fund values
+    ('ff1', '0123456789abcdef', 120000000.0, 'exact', 'assistance_funds', 'Zhejiang',
+     'Luding', '513322000000', 2019, 'Zhejiang provided 120 million yuan.', 0, 66,
+     'patterns-0.2.0', 0.9, '2026-01-01 00:00:00+00'),
+    ('ff2', '0123456789abcdef', 5000000.0, null, null, null, null, null, null,
+     'More than 5 million yuan.', 10, 30, 'patterns-0.2.0', 0.6, '2026-01-01 00:00:00+00');
+insert into raw.facts_output values
+    ('fo1', '0123456789abcdef', 'output_value', 35000000.0, 'about', 'tea', 'Luding',
+     '513322000000', 2020, 'Tea output reached about 35 million yuan.', 5, 50,
+     'patterns-0.2.0', 0.7, '2026-01-01 00:00:00+00');
+insert into raw.facts_exit values
+    ('fe1', 'fedcba9876543210', 'village', 45, 45, 0, 100.0, 'Luding', '513322000000', 2019,
+     'All 45 poor villages exited poverty', 0, 35, 'patterns-0.2.0', 0.9,
+     '2026-01-01 00:00:00+00'),
+    ('fe2', 'fedcba9876543210', 'person', 9400, 10000, 600, 94.0, 'Garze', null, 2020,
+     '9,400 of 10,000 poor people exited.', 37, 72, 'patterns-0.2.0', 0.9,
+     '2026-01-01 00:00:00+00'),
+    ('fe3', 'fedcba9876543210', 'county', 1, null, null, null, 'Luding', null, null,
+     'Luding County exited poverty.', 0, 29, 'patterns-0.2.0', 0.5,
+     '2026-01-01 00:00:00+00');
+"""
+
+
+def create_sample_marts(
+    connection: duckdb.DuckDBPyConnection, schema: str = "marts", with_raw: bool = True
+) -> None:
+    """Create every mart in ``schema`` with a few rows that pass every expectation.
+
+    ``with_raw`` also fills the raw tables the gate checks (once per warehouse).
+    """
     if not _IDENTIFIER.match(schema):
         raise ValueError(f"not a plain SQL identifier: {schema!r}")
     connection.execute(f"create schema if not exists {schema}")
     connection.execute(_DDL.format(schema=schema))
     connection.execute(_ROWS.format(schema=schema))
+    if with_raw:
+        create_sample_raw(connection)
+
+
+def create_sample_raw(connection: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables with a few rows that pass the raw suites (no-op if already filled)."""
+    ensure_raw_schema(connection)
+    if connection.execute("select count(*) from raw.articles").fetchone()[0] == 0:
+        connection.execute(_RAW_ROWS)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import logging
+import socket
 import sys
 import threading
 import time
@@ -13,7 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ingestion.alerts import Alert, WebhookTarget, send_alert
+from ingestion.alerts import (
+    Alert,
+    EmailTarget,
+    WebhookTarget,
+    email_target_from_airflow,
+    send_alert,
+)
 from ingestion.config import PROJECT_ROOT
 
 ALERT = Alert(
@@ -193,7 +202,8 @@ def test_the_dag_callback_posts_to_the_assist_alerts_connection(
             warehouse_assets.alert_on_failure(
                 {"ti": _TaskInstance(), "run_id": "manual__1", "exception": RuntimeError("boom")}
             )
-    assert looked_up == ["assist_alerts"]
+    # The email connection is looked up too; an http connection has no recipients: no mail.
+    assert looked_up == ["assist_alerts", "assist_alerts_email"]
     [request] = received
     assert request["path"] == "/hook"
     assert request["json"]["dag"] == "collect_sources" and request["json"]["error"] == "boom"
@@ -210,3 +220,117 @@ def test_the_dag_callback_never_raises(warehouse_assets, monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
         warehouse_assets.alert_on_failure({})
     assert "ALERT task failed" in caplog.text
+
+
+# --- email -----------------------------------------------------------------------
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, list]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: yields its port and the envelopes it got."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = controller_module.Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+def test_the_email_reaches_a_real_smtp_server(caplog):
+    with smtp_server() as (port, received):
+        target = EmailTarget.from_connection(
+            host="127.0.0.1",
+            port=port,
+            extra={"from": "airflow@example.org", "to": "ops@example.org, data@example.org"},
+        )
+        with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
+            assert send_alert(ALERT, None, email=target) is True
+    [envelope] = received
+    assert envelope.mail_from == "airflow@example.org"
+    assert envelope.rcpt_tos == ["ops@example.org", "data@example.org"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"] == "[assistance warehouse] task failed: build_audit_publish.audit"
+    body = message.get_content()
+    assert "error: QualityGateFailed: fund totals not unique" in body
+    assert f"alert emailed via smtp://127.0.0.1:{port}" in caplog.text
+
+
+def test_email_and_webhook_both_get_the_alert():
+    with smtp_server() as (port, mails), webhook() as (base, posts):
+        target = WebhookTarget.from_url(f"{base}/hook")
+        email_target = EmailTarget.from_connection(
+            host="127.0.0.1", port=port, extra={"from": "a@example.org", "to": ["b@example.org"]}
+        )
+        assert send_alert(ALERT, target, email=email_target) is True
+    assert len(mails) == 1 and len(posts) == 1
+
+
+def test_a_login_is_never_sent_in_plain_text_and_no_secret_is_logged(caplog):
+    with smtp_server() as (port, received):
+        target = EmailTarget.from_connection(
+            host="127.0.0.1",
+            port=port,
+            login="s3cr3t-userinfo",
+            password="hunter2-password",
+            extra={"from": "a@example.org", "to": ["b@example.org"]},
+        )
+        with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
+            assert send_alert(ALERT, None, email=target) is False
+    assert received == []
+    assert "offers no TLS" in caplog.text
+    assert "hunter2-password" not in repr(target)
+    _assert_no_secret(caplog)
+
+
+def test_an_unreachable_mail_server_never_raises(caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    target = EmailTarget.from_connection(
+        host="127.0.0.1",
+        port=port,
+        login="s3cr3t-userinfo",
+        password="hunter2-password",
+        extra={"from": "a@example.org", "to": ["b@example.org"], "timeout": 1},
+    )
+    with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
+        assert send_alert(ALERT, None, email=target) is False
+    assert f"alert email smtp://127.0.0.1:{port} failed" in caplog.text
+    _assert_no_secret(caplog)
+
+
+def test_the_email_target_from_an_airflow_connection():
+    class Connection:
+        host, port, login, password = "mail.example.org", 587, "bot", "hunter2-password"
+        extra = json.dumps({"from": "airflow@example.org", "to": ["ops@example.org"]})
+
+    looked_up = []
+
+    def get_connection(conn_id):
+        looked_up.append(conn_id)
+        return Connection()
+
+    target = email_target_from_airflow(get_connection)
+    assert looked_up == ["assist_alerts_email"]
+    assert target is not None and target.recipients == ("ops@example.org",)
+    assert (target.host, target.port, target.security) == ("mail.example.org", 587, "auto")
+    assert repr(target) == "EmailTarget(smtp://mail.example.org:587)"
+
+    def missing(conn_id):
+        raise LookupError(conn_id)
+
+    assert email_target_from_airflow(missing) is None
+    # Without recipients there is nobody to mail.
+    Connection.extra = json.dumps({"from": "airflow@example.org"})
+    assert email_target_from_airflow(get_connection) is None

@@ -278,7 +278,9 @@ def audit_and_publish(
     """Run the quality gate; publish only if it passed (raises QualityGateFailed otherwise)."""
     from ingestion.quality.gate import run_quality_gate
 
-    report = run_quality_gate(warehouse_path, expectations_dir, data_docs_dir, schema)
+    report = run_quality_gate(
+        warehouse_path, expectations_dir, data_docs_dir, schema, published_dir=published_dir
+    )
     report.raise_if_failed()
     result = publish_marts(
         warehouse_path,

@@ -6,6 +6,12 @@ closed before GX runs) and validated on an ephemeral GX context with the
 suites stored as JSON under ``expectations/suites/``. The gate never writes
 the warehouse; it writes only the Data Docs site.
 
+Suites check the marts (schema ``marts``) or, when their ``meta.schema`` says
+so, the raw tables. The region-code-in-``dim_region`` checks are built at run
+time from the candidate's ``dim_region``. With ``published_dir``, the change
+policy (``ingestion.quality.change``) compares the candidate with the published
+marts; a blocked candidate passes once approved (``ingestion.quality.approval``).
+
 Usage::
 
     report = run_quality_gate(
@@ -148,6 +154,10 @@ class GateReport:
     suites: tuple[SuiteReport, ...]
     data_docs_index: Path | None = None
     run_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # How to approve a candidate the change policy blocked (None when nothing to approve).
+    approval_hint: str | None = None
+    # The recorded approval that let a blocked candidate through, if one did.
+    approval: Mapping[str, Any] | None = None
 
     @property
     def success(self) -> bool:
@@ -167,6 +177,13 @@ class GateReport:
                 f"{len(self.failures)} failed expectations"
             )
         lines = [head, *(f"- {f.describe()}" for f in self.failures)]
+        if self.approval_hint and failed:
+            lines.append(self.approval_hint)
+        if self.approval:
+            lines.append(
+                f"Change policy overridden: approved by {self.approval.get('approved_by')!r}"
+                f" ({self.approval.get('reason')!r})"
+            )
         if self.data_docs_index is not None:
             lines.append(f"Data Docs: {self.data_docs_index.as_uri()}")
         return "\n".join(lines)
@@ -181,6 +198,8 @@ class GateReport:
             "success": self.success,
             "run_time": self.run_time.isoformat(),
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
+            "approval_hint": self.approval_hint,
+            "approval": dict(self.approval) if self.approval else None,
             "suites": [
                 {
                     "suite": s.suite,
@@ -197,12 +216,17 @@ class GateReport:
 
 @dataclass(frozen=True)
 class SuiteFile:
-    """A suite as stored in ``expectations/suites/<name>.json`` and the mart it checks."""
+    """A suite as stored in ``expectations/suites/<name>.json`` and the table it checks.
+
+    ``schema`` is ``meta.schema`` (``raw`` for the raw-table suites); None means the
+    schema the gate was called with (``marts``).
+    """
 
     name: str
     table: str
     key_column: str | None
     config: dict[str, Any]
+    schema: str | None = None
 
 
 def run_quality_gate(
@@ -210,24 +234,138 @@ def run_quality_gate(
     expectations_dir: Path,
     data_docs_dir: Path,
     schema: str = "marts",
+    published_dir: Path | None = None,
+    approvals_dir: Path | None = None,
 ) -> GateReport:
-    """Validate every mart that has a suite; build Data Docs; report (never raises on data)."""
+    """Validate every table that has a suite; build Data Docs; report (never raises on data).
+
+    With ``published_dir``, the candidate is also compared with the last published
+    marts (``ingestion.quality.change``); a blocked candidate passes only with an
+    approval in ``approvals_dir`` (default: ``approvals`` next to ``published_dir``).
+    """
     suites = load_suites(expectations_dir / SUITES_SUBDIR)
-    frames = read_marts(warehouse_path, schema, [s.table for s in suites])
+    frames: dict[tuple[str, str], pd.DataFrame] = {}
+    for suite_schema in sorted({s.schema or schema for s in suites}):
+        tables = [s.table for s in suites if (s.schema or schema) == suite_schema]
+        for table, frame in read_marts(warehouse_path, suite_schema, tables).items():
+            frames[(suite_schema, table)] = frame
+    region_codes = _region_codes(frames.get((schema, "dim_region")))
     run_time = dt.datetime.now(dt.UTC)
     context = _new_context(data_docs_dir)
     datasource = context.data_sources.add_pandas(name=schema)
-    reports = tuple(
-        _validate(context, datasource, suite, frames.get(suite.table), schema, run_time)
-        for suite in suites
-    )
+    reports: list[SuiteReport] = []
+    for suite in suites:
+        suite_schema = suite.schema or schema
+        frame = frames.get((suite_schema, suite.table))
+        if suite_schema == schema and frame is not None:
+            suite = _with_region_checks(suite, frame, region_codes)
+        reports.append(_validate(context, datasource, suite, frame, suite_schema, run_time))
+    approval_hint = approval = None
+    if published_dir is not None:
+        change_report, approval_hint, approval = _check_change(
+            warehouse_path, expectations_dir, published_dir, approvals_dir, schema
+        )
+        reports.append(change_report)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
     index = data_docs_dir / "index.html"
     return GateReport(
-        suites=reports,
+        suites=tuple(reports),
         data_docs_index=index if index.exists() else None,
         run_time=run_time,
+        approval_hint=approval_hint,
+        approval=approval,
     )
+
+
+# Columns holding a region code, per mart: every non-null value must be a
+# dim_region.region_code. The allowed set is data (the candidate's own
+# dim_region), so these expectations are added at run time, not stored in JSON.
+REGION_CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "mart_pairings": ("helper_code", "helped_code"),
+    "mart_funds": ("region_code",),
+    "mart_output_value": ("region_code",),
+    "mart_poverty_exits": ("region_code",),
+    "mart_county_profile": ("region_code",),
+    "mart_fact_conflicts": ("region_code",),
+    "dim_organisation": ("home_region_code",),
+}
+
+
+def _region_codes(dim_region: pd.DataFrame | None) -> list[str] | None:
+    if dim_region is None or "region_code" not in dim_region.columns:
+        return None  # the dim_region suite reports the missing table or column
+    return sorted({str(v) for v in dim_region["region_code"].dropna()})
+
+
+def _with_region_checks(
+    suite: SuiteFile, frame: pd.DataFrame, region_codes: list[str] | None
+) -> SuiteFile:
+    columns = [c for c in REGION_CODE_COLUMNS.get(suite.table, ()) if c in frame.columns]
+    if region_codes is None or not columns:
+        return suite
+    added = [
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": column, "value_set": region_codes},
+            "meta": {"added_by": "quality gate at run time", "values_from": "dim_region"},
+            "notes": "Every region code must be in dim_region (nulls allowed: unresolved).",
+        }
+        for column in columns
+    ]
+    config = {**suite.config, "expectations": [*suite.config.get("expectations", []), *added]}
+    return SuiteFile(suite.name, suite.table, suite.key_column, config, suite.schema)
+
+
+def _check_change(
+    warehouse_path: Path,
+    expectations_dir: Path,
+    published_dir: Path,
+    approvals_dir: Path | None,
+    schema: str,
+) -> tuple[SuiteReport, str | None, Mapping[str, Any] | None]:
+    """The change policy as one pseudo-suite; plus how to approve, or the approval used."""
+    from ingestion.quality import change
+    from ingestion.quality.approval import (
+        approvals_dir_for,
+        approve_command,
+        candidate_fingerprint,
+        find_approval,
+    )
+
+    policy = change.load_policy(expectations_dir)
+    violations = change.find_violations(published_dir, warehouse_path, schema, policy)
+    rules = 1 + len(policy.get("sum_limits") or ())
+    name = change.SUITE_NAME
+    if not violations:
+        return SuiteReport(name, "(published marts)", True, None, rules), None, None
+    var_dir = (approvals_dir.parent if approvals_dir else published_dir.parent).resolve()
+    approvals_dir = approvals_dir or approvals_dir_for(var_dir)
+    fingerprint, _ = candidate_fingerprint(warehouse_path, schema)
+    approval = find_approval(approvals_dir, fingerprint)
+    if approval is not None:
+        logging.getLogger("assistance_warehouse.quality").warning(
+            "change policy overridden for candidate %s, approved by %s: %s",
+            fingerprint,
+            approval.get("approved_by"),
+            approval.get("reason"),
+        )
+        return SuiteReport(name, "(published marts)", True, None, rules), None, approval
+    failures = tuple(
+        FailedExpectation(
+            suite=name,
+            expectation_type=f"change_{v.rule}",
+            kwargs={"table": v.table, "limit": v.limit},
+            error=v.message(),
+        )
+        for v in violations
+    )
+    hint = (
+        f"Blocked by the change policy (expectations/{change.POLICY_FILE}) against the "
+        f"published marts in {published_dir}. If this change is expected, approve this "
+        f"candidate (fingerprint {fingerprint}) and rerun the audit:\n"
+        f"  {approve_command(var_dir)}"
+    )
+    return SuiteReport(name, "(published marts)", False, None, rules, failures), hint, None
 
 
 def load_suites(suites_dir: Path) -> list[SuiteFile]:
@@ -245,7 +383,8 @@ def load_suites(suites_dir: Path) -> list[SuiteFile]:
         meta = config.get("meta") or {}
         table = _identifier(meta.get("table", name))
         key_column = meta.get("key_column")
-        suites.append(SuiteFile(name=name, table=table, key_column=key_column, config=config))
+        schema = _identifier(meta["schema"]) if meta.get("schema") else None
+        suites.append(SuiteFile(name, table, key_column, config, schema))
     return suites
 
 

@@ -1,0 +1,147 @@
+"""Approving a candidate that the change policy would block (see ``ingestion.quality.change``).
+
+A refresh that loses many rows, or doubles a fund total, against the last
+published marts may be right (a source was retired, a large programme was
+announced) or a bug. The gate blocks it until a person looks and approves
+*this* candidate: the approval is ``<var>/approvals/<fingerprint>.json``, where
+the fingerprint is the ``snapshot_id`` the publisher would give the candidate
+marts (sha256 over each mart's row count and content hash). Any change to the
+candidate changes the fingerprint, so an approval never carries over to a
+different build.
+
+Usage::
+
+    python -m ingestion.quality.approval --var-dir var --by "Li Wei" \\
+        --reason "source X retired; the lost rows are expected"
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ingestion.publish.publisher import MART_TABLES, _content_hash, _row_count, snapshot_id
+from ingestion.warehouse import connect
+
+log = logging.getLogger("assistance_warehouse.quality")
+
+APPROVALS_SUBDIR = "approvals"
+WAREHOUSE_NAME = "warehouse.duckdb"
+MODULE = "ingestion.quality.approval"
+
+
+def approvals_dir_for(var_dir: Path) -> Path:
+    return var_dir / APPROVALS_SUBDIR
+
+
+def candidate_fingerprint(
+    warehouse_path: Path, schema: str = "marts", tables: Sequence[str] = MART_TABLES
+) -> tuple[str, dict[str, int]]:
+    """The candidate's fingerprint and row counts, over the marts that exist in ``schema``."""
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}")
+    built: dict[str, tuple[int, str]] = {}
+    with connect(warehouse_path) as connection:
+        existing = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = ? and table_catalog = current_database()",
+                [schema],
+            ).fetchall()
+        }
+        for name in tables:
+            if name in existing:
+                target = f'"{schema}"."{name}"'
+                built[name] = (_row_count(connection, target), _content_hash(connection, target))
+    return snapshot_id(built), {name: rows for name, (rows, _) in built.items()}
+
+
+def find_approval(approvals_dir: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The recorded approval of this candidate, or None (an unreadable file is no approval)."""
+    path = approvals_dir / f"{fingerprint}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return None
+    return record
+
+
+def approve(
+    var_dir: Path,
+    *,
+    approved_by: str,
+    reason: str,
+    warehouse_path: Path | None = None,
+    schema: str = "marts",
+) -> Path:
+    """Record that ``approved_by`` accepts the current candidate marts, and why."""
+    if not approved_by.strip() or not reason.strip():
+        raise ValueError("an approval needs who approved it and why")
+    warehouse_path = warehouse_path or var_dir / WAREHOUSE_NAME
+    fingerprint, row_counts = candidate_fingerprint(warehouse_path, schema)
+    folder = approvals_dir_for(var_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "fingerprint": fingerprint,
+        "approved_by": approved_by.strip(),
+        "reason": reason.strip(),
+        "approved_at": dt.datetime.now(dt.UTC).isoformat(),
+        "warehouse": str(warehouse_path),
+        "schema": schema,
+        "row_counts": row_counts,
+    }
+    path = folder / f"{fingerprint}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # a reader sees no approval or a whole one
+    log.warning("candidate %s approved by %s: %s", fingerprint, record["approved_by"], reason)
+    return path
+
+
+def approve_command(var_dir: Path) -> str:
+    """The exact command a person runs to approve the current candidate."""
+    return (
+        f"python -m {MODULE} --var-dir {var_dir} "
+        '--by "<your name>" --reason "<why this change is expected>"'
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {MODULE}",
+        description="Approve the current candidate marts despite the change policy.",
+    )
+    parser.add_argument("--var-dir", type=Path, required=True, help="the pipeline's var folder")
+    parser.add_argument("--by", default=None, help="who approves (default: the login name)")
+    parser.add_argument("--reason", required=True, help="why the change is expected")
+    parser.add_argument("--warehouse", type=Path, help="default: <var-dir>/warehouse.duckdb")
+    parser.add_argument("--schema", default="marts")
+    args = parser.parse_args(argv)
+    try:
+        path = approve(
+            args.var_dir,
+            approved_by=args.by or getpass.getuser(),
+            reason=args.reason,
+            warehouse_path=args.warehouse,
+            schema=args.schema,
+        )
+    except (OSError, ValueError) as error:
+        print(f"not approved: {error}", file=sys.stderr)
+        return 1
+    print(f"approved: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
