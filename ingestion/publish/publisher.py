@@ -74,6 +74,7 @@ MART_KEYS: dict[str, str] = {
 }
 MART_TABLES: tuple[str, ...] = tuple(MART_KEYS)
 DATABASE_NAME = "marts.duckdb"
+READ_ONLY_MODE = 0o444
 MANIFEST_NAME = "manifest.json"
 PARQUET_SUBDIR = "parquet"
 VERSIONS_SUBDIR = "versions"
@@ -169,12 +170,16 @@ def publish_marts(
             _write_manifest(
                 staging, published_at, version, warehouse_path, schema, published, manifest_extra
             )
-            for path in (
+            published_files = (
                 staging / DATABASE_NAME,
+                staging / MANIFEST_NAME,
                 *(staging / PARQUET_SUBDIR).iterdir(),
-                staging / PARQUET_SUBDIR,
-                staging,
-            ):
+            )
+            for path in published_files:
+                # Read-only for BI users by construction: a tool that opens the
+                # file read-write fails instead of changing a published snapshot.
+                path.chmod(READ_ONLY_MODE)
+            for path in (*published_files, staging / PARQUET_SUBDIR, staging):
                 _fsync(path)
             pause_point("publish:staged")
             os.rename(staging, final)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -99,6 +100,10 @@ def test_publish_writes_database_parquet_and_manifest(warehouse: Path, published
     assert {name: t["row_count"] for name, t in manifest["tables"].items()} == SAMPLE_ROWS
     assert all(len(t["content_hash"]) == 64 for t in manifest["tables"].values())
     assert leftovers(published_dir) == []
+    # BI access is read-only by construction: every published file is mode 0444.
+    published_files = [result.database_path, published_dir / "manifest.json"]
+    published_files += [table.parquet_path for table in result.tables]
+    assert {stat.S_IMODE(path.resolve().stat().st_mode) for path in published_files} == {0o444}
     json.dumps(result.as_dict())  # the publish task returns it as an XCom
     # Publishing only reads the working warehouse: its marts are still there.
     assert published_counts_in_warehouse(warehouse) == SAMPLE_ROWS
