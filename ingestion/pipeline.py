@@ -18,7 +18,7 @@ from ingestion.load.facts import extract_new_articles
 from ingestion.load.fetch_log import load_fetch_log
 from ingestion.load.reference import load_gazetteer
 from ingestion.load.statistics import TableLayoutChanged, load_table
-from ingestion.sources import CsvTableSource, load_sources
+from ingestion.sources import CsvTableSource, Source, get_source, load_sources
 from ingestion.warehouse import connect, ensure_raw_schema
 
 if TYPE_CHECKING:
@@ -55,12 +55,16 @@ def source_ids(settings: Settings) -> list[str]:
     return [source.id for source in load_sources(settings.sources_file)]
 
 
+def _collect(settings: Settings, source: Source, landing: LandingStore) -> CollectSummary:
+    summary = collect_source(source, settings.project_root, landing)
+    log.info("collected %s: %s", source.id, summary.as_dict())
+    return summary
+
+
 def collect(settings: Settings, source_id: str) -> CollectSummary:
     """Fetch and land one source (writes files only; safe to run in parallel)."""
-    source = next(s for s in load_sources(settings.sources_file) if s.id == source_id)
-    summary = collect_source(source, settings.project_root, LandingStore(settings.landing_dir))
-    log.info("collected %s: %s", source_id, summary.as_dict())
-    return summary
+    source = get_source(settings.sources_file, source_id)
+    return _collect(settings, source, LandingStore(settings.landing_dir))
 
 
 def load(settings: Settings) -> LoadSummary:
@@ -94,9 +98,10 @@ def collect_all(settings: Settings) -> list[CollectSummary]:
     """
     landing = LandingStore(settings.landing_dir)
     summaries = []
-    for source_id in source_ids(settings):
+    for source in load_sources(settings.sources_file):
+        source_id = source.id
         try:
-            summaries.append(collect(settings, source_id))
+            summaries.append(_collect(settings, source, landing))
         except Exception as error:
             log.exception("collecting %s failed; going on with the other sources", source_id)
             reason = f"collection failed: {type(error).__name__}: {error}"
