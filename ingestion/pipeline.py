@@ -17,8 +17,8 @@ from ingestion.load.articles import parse_new_payloads
 from ingestion.load.facts import extract_new_articles
 from ingestion.load.fetch_log import load_fetch_log
 from ingestion.load.reference import load_gazetteer
-from ingestion.load.statistics import TableLayoutChanged, load_table
-from ingestion.sources import CsvTableSource, Source, get_source, load_sources
+from ingestion.load.statistics import TableRefused, load_table
+from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sources
 from ingestion.warehouse import connect, ensure_raw_schema
 
 if TYPE_CHECKING:
@@ -78,11 +78,12 @@ def load(settings: Settings) -> LoadSummary:
         summary.articles = parse_new_payloads(connection, landing)
         summary.facts = extract_new_articles(connection)
         for source in load_sources(settings.sources_file):
-            if isinstance(source, CsvTableSource):
+            if isinstance(source, TABLE_SOURCE_TYPES):
                 try:
                     summary.tables[source.id] = load_table(connection, source, landing)
-                except TableLayoutChanged as error:
-                    # Raised before anything is written: the other tables still load.
+                except TableRefused as error:
+                    # A changed layout or an unreadable file, found before anything is
+                    # written: the other tables still load, then the step fails loudly.
                     summary.table_errors[source.id] = str(error)
     log.info("loaded: %s", summary.as_dict())
     if summary.table_errors:

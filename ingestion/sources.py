@@ -5,7 +5,8 @@ Each source has an id, a kind and the options of its kind. Kinds:
 - ``local_folder``: ``.html``/``.txt`` articles in a folder of the project;
 - ``feed``: an RSS or Atom feed whose items are then fetched;
 - ``page``: a single article page by URL;
-- ``csv_table``: a statistical table with a declared schema.
+- ``csv_table``: a statistical CSV table with a declared schema;
+- ``xlsx_table``: the same for an Excel workbook (one sheet, a header row).
 
 URLs may be ``http(s)://`` or ``file://``; a bare relative path is a file of the
 project. File access is allowed only inside the folders a source names.
@@ -19,7 +20,14 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -111,12 +119,14 @@ class ColumnSpec(_Strict):
         return value
 
 
-class CsvTableSource(_SourceBase):
-    kind: Literal["csv_table"]
+class _TableSourceBase(_SourceBase):
     url: str
     table: str
     key: tuple[str, ...]
     columns: tuple[ColumnSpec, ...]
+    # A file with more data rows than this is refused whole: a runaway sheet (a
+    # million formatted empty rows, a zip bomb) must not hold the one writer for hours.
+    max_rows: int = Field(default=200_000, gt=0)
 
     @field_validator("table")
     @classmethod
@@ -127,9 +137,32 @@ class CsvTableSource(_SourceBase):
             )
         return value
 
+    @model_validator(mode="after")
+    def _key_is_declared(self) -> _TableSourceBase:
+        declared = {c.name for c in self.columns}
+        if not self.key or any(name not in declared for name in self.key):
+            raise ValueError(f"key {list(self.key)} must name declared columns")
+        return self
+
+
+class CsvTableSource(_TableSourceBase):
+    kind: Literal["csv_table"]
+
+
+class XlsxTableSource(_TableSourceBase):
+    """An .xlsx workbook read in openpyxl's streaming (read-only) mode."""
+
+    kind: Literal["xlsx_table"]
+    sheet: str | None = None  # None: the workbook's first sheet
+    header_row: int = Field(default=1, ge=1)  # 1-based, as Excel numbers rows
+
+
+# The statistical-table kinds; they load the same way once their rows are read.
+TableSource = CsvTableSource | XlsxTableSource
+TABLE_SOURCE_TYPES = (CsvTableSource, XlsxTableSource)
 
 Source = Annotated[
-    LocalFolderSource | FeedSource | PageSource | CsvTableSource,
+    LocalFolderSource | FeedSource | PageSource | CsvTableSource | XlsxTableSource,
     Field(discriminator="kind"),
 ]
 

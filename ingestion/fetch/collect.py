@@ -21,11 +21,13 @@ from ingestion.fetch.client import FetchOutcome, fetch_file, fetch_http
 from ingestion.fetch.urls import FetchRefused, allowed_hosts, file_path_for, join_url, to_url
 from ingestion.landing import FetchAttempt, LandingStore, PayloadKind, new_attempt
 from ingestion.sources import (
+    TABLE_SOURCE_TYPES,
     CsvTableSource,
     FeedSource,
     LocalFolderSource,
     PageSource,
     Source,
+    XlsxTableSource,
 )
 
 log = logging.getLogger(__name__)
@@ -184,12 +186,12 @@ def collect_source(source: Source, project_root: Path, landing: LandingStore) ->
             case PageSource():
                 url = to_url(source.url, project_root)
                 collector.fetch(url, "article", allowed_hosts(source.fetch, url))
-            case CsvTableSource():
+            case CsvTableSource() | XlsxTableSource():
                 url = to_url(source.url, project_root)
                 collector.fetch(url, "table", allowed_hosts(source.fetch, url))
     except Exception as error:
         log.exception("collecting source %s failed unexpectedly", source.id)
-        kind: PayloadKind = "table" if isinstance(source, CsvTableSource) else "article"
+        kind: PayloadKind = "table" if isinstance(source, TABLE_SOURCE_TYPES) else "article"
         reason = f"collection stopped by an unexpected error: {type(error).__name__}: {error}"
         collector.refuse(_source_location(source), kind, reason)
     log_path = landing.write_fetch_log(source.id, collector.attempts())

@@ -13,8 +13,13 @@ import duckdb
 
 from ingestion.landing import LandingStore
 from ingestion.load.quarantine import quarantine
-from ingestion.sources import CsvTableSource, checked_identifier
-from ingestion.statistics.validate import TableLayoutChanged, validate_table
+from ingestion.sources import TableSource, checked_identifier
+from ingestion.statistics.validate import (
+    TableLayoutChanged,
+    TableRefused,
+    TableUnreadable,
+    validate_table,
+)
 
 _DUCKDB_TYPES = {
     "varchar": "varchar",
@@ -46,7 +51,7 @@ def _ensure_load_table(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _create_table(connection: duckdb.DuckDBPyConnection, source: CsvTableSource) -> None:
+def _create_table(connection: duckdb.DuckDBPyConnection, source: TableSource) -> None:
     # Identifiers come from sources.yml and were validated against IDENTIFIER there (and
     # again here); the types come from our own mapping of the declared Literal types.
     columns = ", ".join(
@@ -59,7 +64,7 @@ def _create_table(connection: duckdb.DuckDBPyConnection, source: CsvTableSource)
 
 
 def load_table(
-    connection: duckdb.DuckDBPyConnection, source: CsvTableSource, landing: LandingStore
+    connection: duckdb.DuckDBPyConnection, source: TableSource, landing: LandingStore
 ) -> dict[str, int] | None:
     """Load the source's newest landed file if it is new; None when nothing changed."""
     _ensure_load_table(connection)
@@ -101,4 +106,4 @@ def load_table(
     return {"rows": len(validated.rows), "rejected": len(validated.rejected)}
 
 
-__all__ = ["TableLayoutChanged", "load_table"]
+__all__ = ["TableLayoutChanged", "TableRefused", "TableUnreadable", "load_table"]
