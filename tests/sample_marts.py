@@ -22,7 +22,8 @@ create table {schema}.dim_region (
     region_code varchar, name_en varchar, name_zh varchar, level varchar,
     parent_code varchar, province_code varchar, prefecture_code varchar,
     longitude double, latitude double, is_sichuan_underdeveloped boolean,
-    poverty_exit_year integer
+    poverty_exit_year integer, latest_population bigint, latest_population_year integer,
+    latest_rural_income_yuan double, latest_rural_income_year integer
 );
 create table {schema}.mart_pairings (
     pairing_key varchar, helper_name varchar, helper_kind varchar, helper_code varchar,
@@ -71,18 +72,22 @@ create table {schema}.mart_fact_evidence (
     is_representative boolean, extractor_version varchar, confidence double,
     url varchar, title varchar, published_date date
 );
+create table {schema}.mart_region_indicators (
+    indicator_key varchar, region_code varchar, year integer, population bigint,
+    rural_income_yuan double, source_id varchar
+);
 """
 
 _ROWS = """
 insert into {schema}.dim_region values
     ('510000000000', 'Sichuan', '四川省', 'province', null, '510000000000', null,
-     104.07, 30.67, false, null),
+     104.07, 30.67, false, null, null, null, null, null),
     ('513300000000', 'Garze', '甘孜藏族自治州', 'prefecture', '510000000000',
-     '510000000000', '513300000000', 101.96, 30.05, false, null),
+     '510000000000', '513300000000', 101.96, 30.05, false, null, null, null, null, null),
     ('513322000000', 'Luding', '泸定县', 'county', '513300000000', '510000000000',
-     '513300000000', 102.23, 29.91, true, 2019),
+     '513300000000', 102.23, 29.91, true, 2019, 86000, 2022, 16800.0, 2022),
     ('330000000000', 'Zhejiang', '浙江省', 'province', null, '330000000000', null,
-     120.15, 30.27, false, null);
+     120.15, 30.27, false, null, null, null, null, null);
 insert into {schema}.mart_pairings values
     ('p1', 'Zhejiang', 'region', '330000000000', 'Luding', '513322000000',
      'east_west_cooperation', 2018, 2020, 2, 'a1,a2',
@@ -120,6 +125,9 @@ insert into {schema}.mart_fact_evidence values
     ('v1', 'mart_funds', 'f1', 'fact-1', 'a1',
      'Zhejiang provided 120 million yuan of assistance funds.', 120, 175, true,
      'patterns-0.2.0', 0.9, 'https://example.org/a1', 'Zhejiang aid', '2020-03-01');
+insert into {schema}.mart_region_indicators values
+    ('513322000000:2021', '513322000000', 2021, 85500, 15600.0, 'county_indicators'),
+    ('513322000000:2022', '513322000000', 2022, 86000, 16800.0, 'county_indicators');
 """
 
 

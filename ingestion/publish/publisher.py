@@ -71,6 +71,7 @@ MART_KEYS: dict[str, str] = {
     "mart_county_profile": "region_code",
     "mart_fact_conflicts": "conflict_key",
     "mart_fact_evidence": "evidence_key",
+    "mart_region_indicators": "indicator_key",
 }
 MART_TABLES: tuple[str, ...] = tuple(MART_KEYS)
 DATABASE_NAME = "marts.duckdb"

@@ -287,6 +287,7 @@ REGION_CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "mart_poverty_exits": ("region_code",),
     "mart_county_profile": ("region_code",),
     "mart_fact_conflicts": ("region_code",),
+    "mart_region_indicators": ("region_code",),
     "dim_organisation": ("home_region_code",),
 }
 

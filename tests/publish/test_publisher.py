@@ -38,6 +38,7 @@ SAMPLE_ROWS = {
     "mart_county_profile": 1,
     "mart_fact_conflicts": 1,
     "mart_fact_evidence": 1,
+    "mart_region_indicators": 2,
 }
 
 

@@ -24,6 +24,7 @@ MARTS = {
     "mart_county_profile",
     "mart_fact_conflicts",
     "mart_fact_evidence",
+    "mart_region_indicators",
 }
 # Raw-table suites: suite name -> table in schema raw.
 RAW_SUITES = {
@@ -142,6 +143,9 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         "update marts.mart_poverty_exits set level = 'town' where exit_key = 'e3'",
         "update marts.mart_poverty_exits set exited = null, total = null, remaining = null "
         "where exit_key = 'e1'",
+        # An income in 万 yuan read as yuan, and a second row for the same region and year.
+        "update marts.mart_region_indicators set rural_income_yuan = 1.68, year = 2021 "
+        "where indicator_key = '513322000000:2022'",
     )
     report = run_gate(warehouse, tmp_path)
 
@@ -161,6 +165,12 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         ("mart_poverty_exits", "expect_column_values_to_be_between", ("rate_pct",)),
         ("mart_poverty_exits", "expect_column_values_to_be_in_set", ("level",)),
         ("mart_poverty_exits", "expect_column_values_to_not_be_null", ("exited",)),
+        ("mart_region_indicators", "expect_column_values_to_be_between", ("rural_income_yuan",)),
+        (
+            "mart_region_indicators",
+            "expect_compound_columns_to_be_unique",
+            ("region_code", "year"),
+        ),
         # Luding's code is broken in dim_region, so every mart citing 513322000000
         # now names a region dim_region does not have.
         *(
@@ -172,6 +182,7 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
                 ("mart_poverty_exits", "region_code"),
                 ("mart_county_profile", "region_code"),
                 ("mart_fact_conflicts", "region_code"),
+                ("mart_region_indicators", "region_code"),
             ]
         ),
     }

@@ -42,6 +42,11 @@ create table raw.stat_county_poverty_exits (
     exit_year integer, population_10k double,
     _source_id varchar not null, _loaded_at timestamptz not null
 );
+create table raw.stat_county_indicators (
+    county_code varchar, county_name_en varchar, year integer,
+    resident_population integer, rural_income_yuan double,
+    _source_id varchar not null, _loaded_at timestamptz not null
+);
 """
 
 # Rows as in ingestion/gazetteer/data/regions.csv.
@@ -144,7 +149,19 @@ LATE_FUNDS = [
 MARTS = (
     "dim_region", "mart_pairings", "mart_funds", "mart_output_value", "mart_poverty_exits",
     "dim_organisation", "mart_county_profile", "mart_fact_conflicts", "mart_fact_evidence",
+    "mart_region_indicators",
 )  # fmt: skip
+
+
+# Yearly indicators (the XLSX source). Shiqu's 2022 income is not published, so
+# its latest income is 2021's while its latest population is 2022's.
+COUNTY_INDICATORS = [
+    ("513332", "Shiqu County", 2020, 101_000, 11_200.0),
+    ("513332", "Shiqu County", 2021, 102_000, 12_400.0),
+    ("513332", "Shiqu County", 2022, 103_000, None),
+    ("513431", "Zhaojue County", 2021, 280_000, 14_900.0),
+    ("513431", "Zhaojue County", 2022, 283_000, 16_100.0),
+]
 
 
 def _provenance(fact_id: str, confidence: float = 0.8) -> tuple[Any, ...]:
@@ -176,6 +193,9 @@ def raw_rows() -> dict[str, list[tuple[Any, ...]]]:
         "gazetteer_regions": list(GAZETTEER),
         "stat_sichuan_39_counties": [(*row, "sichuan_39", LOADED_AT) for row in SICHUAN_39],
         "stat_county_poverty_exits": [(*row, "exits", LOADED_AT) for row in POVERTY_EXITS],
+        "stat_county_indicators": [
+            (*row, "county_indicators", LOADED_AT) for row in COUNTY_INDICATORS
+        ],
         "articles": _article_rows(ARTICLES),
         "facts_pairing": [(*row, *_provenance(row[0])) for row in PAIRINGS],
         "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in FUNDS],

@@ -35,6 +35,8 @@ MART_COLUMNS = {
         ("level", "VARCHAR"), ("parent_code", "VARCHAR"), ("province_code", "VARCHAR"),
         ("prefecture_code", "VARCHAR"), ("longitude", "DOUBLE"), ("latitude", "DOUBLE"),
         ("is_sichuan_underdeveloped", "BOOLEAN"), ("poverty_exit_year", "INTEGER"),
+        ("latest_population", "BIGINT"), ("latest_population_year", "INTEGER"),
+        ("latest_rural_income_yuan", "DOUBLE"), ("latest_rural_income_year", "INTEGER"),
     ],
     "mart_pairings": [
         ("pairing_key", "VARCHAR"), ("helper_name", "VARCHAR"), ("helper_kind", "VARCHAR"),
@@ -91,6 +93,10 @@ MART_COLUMNS = {
         ("extractor_version", "VARCHAR"), ("confidence", "DOUBLE"), ("url", "VARCHAR"),
         ("title", "VARCHAR"), ("published_date", "DATE"),
     ],
+    "mart_region_indicators": [
+        ("indicator_key", "VARCHAR"), ("region_code", "VARCHAR"), ("year", "INTEGER"),
+        ("population", "BIGINT"), ("rural_income_yuan", "DOUBLE"), ("source_id", "VARCHAR"),
+    ],
 }  # fmt: skip
 
 
@@ -128,8 +134,8 @@ def test_build_runs_every_node_without_failure(built: tuple[Path, DbtResult]) ->
     _, result = built
     assert result.success
     assert not result.failed_nodes
-    # Seeds, 10 staging + 12 intermediate + 9 mart models, and their tests.
-    assert result.count("success") >= 3 + 10 + 12 + 9
+    # Seeds, 11 staging + 12 intermediate + 10 mart models, and their tests.
+    assert result.count("success") >= 3 + 11 + 12 + 10
     assert result.count("pass") > 50
     assert result.count("warn") == 0, [n for n in result.nodes if n.status == "warn"]
 
@@ -251,6 +257,42 @@ def test_dim_region_carries_programme_attributes(built: tuple[Path, DbtResult]) 
     assert chengdu["is_sichuan_underdeveloped"] is False
     assert chengdu["poverty_exit_year"] is None
     assert sum(r["is_sichuan_underdeveloped"] for r in rows) == 3
+
+
+def test_dim_region_carries_each_indicators_latest_year(built: tuple[Path, DbtResult]) -> None:
+    rows = read_mart(built[0], "dim_region")
+    shiqu = by(rows, region_code="513332000000")
+    # Shiqu's 2022 income is not published: the latest income is 2021's, not a null.
+    assert (shiqu["latest_population"], shiqu["latest_population_year"]) == (103_000, 2022)
+    assert (shiqu["latest_rural_income_yuan"], shiqu["latest_rural_income_year"]) == (
+        12_400.0,
+        2021,
+    )
+    zhaojue = by(rows, region_code="513431000000")
+    assert (zhaojue["latest_population"], zhaojue["latest_rural_income_yuan"]) == (
+        283_000,
+        16_100.0,
+    )
+    hotan = by(rows, region_code="653221000000")
+    assert hotan["latest_population"] is None and hotan["latest_rural_income_year"] is None
+
+
+def test_region_indicators_mart_is_one_row_per_region_and_year(
+    built: tuple[Path, DbtResult],
+) -> None:
+    rows = read_mart(built[0], "mart_region_indicators")
+    assert len(rows) == 5
+    assert len({(r["region_code"], r["year"]) for r in rows}) == 5
+    zhaojue_2021 = by(rows, indicator_key="513431000000:2021")
+    assert zhaojue_2021 == {
+        "indicator_key": "513431000000:2021",
+        "region_code": "513431000000",
+        "year": 2021,
+        "population": 280_000,
+        "rural_income_yuan": 14_900.0,
+        "source_id": "county_indicators",
+    }
+    assert by(rows, indicator_key="513332000000:2022")["rural_income_yuan"] is None
 
 
 def test_rebuild_gives_identical_marts(
