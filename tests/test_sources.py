@@ -14,7 +14,7 @@ from ingestion.sources import CsvTableSource, FeedSource, checked_identifier, lo
 def test_the_project_sources_file_is_valid_and_has_every_kind():
     sources = load_sources(PROJECT_ROOT / "sources.yml")
     kinds = {source.kind for source in sources}
-    assert kinds == {"local_folder", "feed", "page", "csv_table"}
+    assert kinds == {"local_folder", "feed", "page", "csv_table", "xlsx_table"}
     feed = next(s for s in sources if isinstance(s, FeedSource))
     assert feed.fetch.allow_private_addresses is False
 
@@ -36,6 +36,16 @@ def test_every_sample_source_points_at_a_file_that_exists():
             "sources: [{id: a, kind: csv_table, url: x, table: 'x; drop table y', key: [k],"
             " columns: [{name: k, type: varchar}]}]",
             "stat_",
+        ),
+        (
+            "sources: [{id: a, kind: xlsx_table, url: x, table: stat_a, key: [year],"
+            " columns: [{name: k, type: varchar}]}]",
+            "key \\['year'\\] must name declared columns",
+        ),
+        (
+            "sources: [{id: a, kind: xlsx_table, url: x, table: stat_a, key: [k], header_row: 0,"
+            " columns: [{name: k, type: varchar}]}]",
+            "header_row",
         ),
     ],
 )
