@@ -112,7 +112,7 @@ def _too_many_rows(source: TableSource) -> TableUnreadable:
     )
 
 
-def _csv_table(payload: bytes, source: TableSource) -> tuple[list[str], Iterator[_Record]]:
+def _csv_table(payload: bytes, source: TableSource) -> Iterator[_Record]:
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -120,6 +120,7 @@ def _csv_table(payload: bytes, source: TableSource) -> tuple[list[str], Iterator
             f"source {source.id}: the file is not UTF-8 text ({error})"
         ) from error
     header = [name.strip() for name in next(csv.reader(io.StringIO(text)), [])]
+    _check_layout(header, source)
 
     def records() -> Iterator[_Record]:
         lines = text.splitlines(keepends=True)
@@ -134,7 +135,7 @@ def _csv_table(payload: bytes, source: TableSource) -> tuple[list[str], Iterator
             problem = "the row does not have as many fields as the header" if ragged else None
             yield _Record(line_number, fields, raw, problem)
 
-    return header, records()
+    return records()
 
 
 def _cell_text(cell: XlsxCell) -> str:
@@ -162,7 +163,7 @@ def _cell_text(cell: XlsxCell) -> str:
     return str(value)
 
 
-def _xlsx_table(payload: bytes, source: XlsxTableSource) -> tuple[list[str], Iterator[_Record]]:
+def _xlsx_table(payload: bytes, source: XlsxTableSource) -> Iterator[_Record]:
     try:
         sheet = read_xlsx(payload, sheet=source.sheet, header_row=source.header_row)
     except LookupError as error:  # the declared sheet is not in the workbook
@@ -170,6 +171,12 @@ def _xlsx_table(payload: bytes, source: XlsxTableSource) -> tuple[list[str], Ite
     except ValueError as error:
         raise TableUnreadable(f"source {source.id}: {error}") from error
     header = sheet.header
+    try:
+        _check_layout(header, source)
+    except TableLayoutChanged:
+        sheet.close()
+        raise
+    declared = {c.name for c in source.columns}
 
     def records() -> Iterator[_Record]:
         count = 0
@@ -182,6 +189,8 @@ def _xlsx_table(payload: bytes, source: XlsxTableSource) -> tuple[list[str], Ite
                 fields: dict[str, str] = {}
                 problem = None
                 for name, cell in zip(header, cells, strict=False):
+                    if name not in declared:
+                        continue  # an undeclared column (a formula total, notes) is not loaded
                     try:
                         fields.setdefault(name, _cell_text(cell))
                     except ValueError as error:
@@ -195,24 +204,21 @@ def _xlsx_table(payload: bytes, source: XlsxTableSource) -> tuple[list[str], Ite
         finally:
             sheet.close()
 
-    return header, records()
+    return records()
 
 
 def validate_table(payload: bytes, source: TableSource) -> ValidatedTable:
     """Typed rows that match the schema, and the rejected ones with their reasons.
 
+    The reader of each format checks the layout first, then streams the rows.
+
     Raises TableRefused (TableLayoutChanged, TableUnreadable) when the file as a
     whole cannot be loaded; the message says why and, for a layout, shows both.
     """
     if isinstance(source, XlsxTableSource):
-        header, records = _xlsx_table(payload, source)
+        records = _xlsx_table(payload, source)
     else:
-        header, records = _csv_table(payload, source)
-    try:
-        _check_layout(header, source)
-    except TableLayoutChanged:
-        records.close()
-        raise
+        records = _csv_table(payload, source)
     result = ValidatedTable(rows=[], rejected=[])
     seen_keys: dict[tuple, int] = {}
     for record in records:

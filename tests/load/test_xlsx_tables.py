@@ -114,6 +114,12 @@ def test_bad_cells_are_quarantined_with_reasons_and_the_rest_loads() -> None:
     assert result.rejected[0].raw == '["513431", 2022, "n/a", null]'
 
 
+def test_formulas_in_an_undeclared_column_do_not_reject_the_row() -> None:
+    payload = workbook([*HEADER, "check"], ["513431", 2021, 14900, None, "=C2*2"])
+    result = validate_table(payload, source())
+    assert (len(result.rows), result.rejected) == (1, [])
+
+
 def test_renamed_column_fails_with_both_layouts() -> None:
     payload = workbook(["code", "year", "rural_income_yuan", "surveyed_on"], ["513431", 2021])
     with pytest.raises(TableLayoutChanged) as caught:
