@@ -1,1 +1,1 @@
-"""Statistical tables: CSV files checked against the schema their source declares."""
+"""Statistical tables: CSV files and XLSX workbooks checked against their declared schema."""
