@@ -32,8 +32,9 @@ create table {schema}.mart_pairings (
     article_ids varchar, evidence varchar
 );
 create table {schema}.mart_funds (
-    fund_key varchar, payer_name varchar, region_name varchar, region_code varchar,
-    year integer, measure varchar, qualifier varchar, amount_cny double,
+    fund_key varchar, payer_kind varchar, payer_code varchar, payer_name varchar,
+    region_name varchar, region_code varchar, year integer, measure varchar,
+    qualifier varchar, amount_cny double,
     article_count integer, article_ids varchar, evidence varchar
 );
 create table {schema}.mart_output_value (
@@ -47,8 +48,8 @@ create table {schema}.mart_poverty_exits (
     article_count integer, article_ids varchar, evidence varchar
 );
 create table {schema}.dim_organisation (
-    organisation_key varchar, name varchar, kind varchar, home_region_code varchar,
-    first_year integer, last_year integer, article_count integer,
+    organisation_code varchar, name varchar, kind varchar, home_region_code varchar,
+    first_year integer, last_year integer, article_count integer, spelling_count integer,
     pairing_fact_count integer, fund_fact_count integer
 );
 create table {schema}.mart_county_profile (
@@ -92,12 +93,13 @@ insert into {schema}.mart_pairings values
     ('p1', 'Zhejiang', 'region', '330000000000', 'Luding', '513322000000',
      'east_west_cooperation', 2018, 2020, 2, 'a1,a2',
      'Zhejiang paired with Luding County under east-west cooperation.'),
-    ('p2', 'China Three Gorges Corporation', 'organisation', null, 'Luding', '513322000000',
-     null, 2019, null, 1, 'a3', 'China Three Gorges Corporation assisted Luding.');
+    ('p2', 'China Three Gorges Corporation', 'organisation', 'org_0123456789ab', 'Luding',
+     '513322000000', null, 2019, null, 1, 'a3', 'China Three Gorges Corporation assisted Luding.');
 insert into {schema}.mart_funds values
-    ('f1', 'Zhejiang', 'Luding', '513322000000', 2019, 'assistance_funds', 'exact',
-     120000000.0, 1, 'a1', 'Zhejiang provided 120 million yuan of assistance funds.'),
-    ('f2', null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
+    ('f1', 'region', '330000000000', 'Zhejiang', 'Luding', '513322000000', 2019,
+     'assistance_funds', 'exact', 120000000.0, 1, 'a1',
+     'Zhejiang provided 120 million yuan of assistance funds.'),
+    ('f2', null, null, null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
      'More than 5 million yuan was donated.');
 insert into {schema}.mart_output_value values
     ('o1', 'Luding', '513322000000', 'tea', 2020, 'output_value', 35000000.0, 'yuan',
@@ -112,7 +114,8 @@ insert into {schema}.mart_poverty_exits values
     ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1',
      'Luding County exited poverty.');
 insert into {schema}.dim_organisation values
-    ('g1', 'China Three Gorges Corporation', 'central_soe', null, 2019, 2019, 1, 1, 0);
+    ('org_0123456789ab', 'China Three Gorges Corporation', 'central_soe', null,
+     2019, 2019, 1, 1, 1, 0);
 insert into {schema}.mart_county_profile values
     ('513322000000', 'Luding', '泸定县', '513300000000', 'Garze', '510000000000', 'Sichuan',
      'China Three Gorges Corporation; Zhejiang', 2, 120000000.0, '2019: 120000000',

@@ -54,13 +54,59 @@
 {%- endmacro %}
 
 {#
+    Words that make a place's government out of the place ("Jiangsu
+    provincial government", "the People's Government of Jiangsu Province"):
+    a helper or payer so named is the region itself. A name that keeps other
+    words ("Jiangsu Provincial Department of Commerce") still matches no
+    division and stays an organisation.
+#}
+{% macro _government_words() -%}
+{{ return([
+    "government", "governments", "govt", "peoples", "provincial", "prefectural",
+]) }}
+{%- endmacro %}
+
+{#
     Key for matching a name to the gazetteer: the contract normalisation
-    without ethnic designations, falling back to the plain normalised name
-    when nothing else is left ("Yi County" stays "yi").
+    without ethnic designations and government words, falling back to the
+    plain normalised name when nothing else is left ("Yi County" stays "yi").
 #}
 {% macro region_match_key(expression) -%}
     coalesce(
-        {{ _collapse(_strip_words(_strip_words(_padded_tokens(expression), _contract_stop_words()), _ethnic_words())) }},
+        {{ _collapse(_strip_words(_strip_words(_strip_words(_padded_tokens(expression), _contract_stop_words()), _ethnic_words()), _government_words())) }},
         {{ normalise_name(expression) }}
     )
+{%- endmacro %}
+
+{#
+    Company-form words beyond the contract's (which already drops group, co,
+    company, corporation, ltd, limited and a leading "the"): abbreviations and
+    other legal forms, so "China Three Gorges Corp." and "China Three Gorges
+    Corporation" are one organisation.
+#}
+{% macro _company_form_words() -%}
+{{ return([
+    "corp", "inc", "incorporated", "llc", "plc",
+]) }}
+{%- endmacro %}
+
+{#
+    The one normalisation of an organisation's name for identity: the
+    contract normalisation (case, punctuation, the part before the first
+    comma, leading "the", Co., Ltd., Group, Company, Corporation) without the
+    other company-form words. Curated aliases (the central_soes and
+    organisation_aliases seeds) cover what a rule cannot know.
+#}
+{% macro organisation_name_key(expression) -%}
+    {{ _collapse(_strip_words(_strip_words(_padded_tokens(expression), _contract_stop_words()), _company_form_words())) }}
+{%- endmacro %}
+
+{#
+    The stable code of an organisation: 'org_' and the first 12 hex digits of
+    the md5 of its name key. md5 is the same on DuckDB and PostgreSQL, and the
+    key depends only on the canonical name, so the code survives rebuilds,
+    new spellings and a change of warehouse.
+#}
+{% macro organisation_code(name_key_expression) -%}
+    'org_' || left(md5({{ name_key_expression }}), 12)
 {%- endmacro %}

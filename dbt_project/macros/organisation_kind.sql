@@ -19,8 +19,14 @@
 {% macro government_words() -%}
 {{ return([
     "bureau", "office", "commission", "ministry", "department", "government",
-    "committee", "task force", "work team", "working team", "working group",
-    "administration", "people s congress", "cppcc",
+    "committee", "administration", "people s congress", "cppcc",
+]) }}
+{%- endmacro %}
+
+{# A place's delegation to the place it helps (checked before government words). #}
+{% macro task_force_words() -%}
+{{ return([
+    "task force", "work team", "working team", "working group", "headquarters",
 ]) }}
 {%- endmacro %}
 
@@ -39,7 +45,7 @@
 
 {% macro company_words() -%}
 {{ return([
-    "group", "co", "company", "ltd", "limited", "corporation", "inc",
+    "group", "co", "company", "ltd", "limited", "corporation", "corp", "inc",
     "holdings", "enterprise", "enterprises",
 ]) }}
 {%- endmacro %}

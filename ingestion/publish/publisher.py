@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 # and what the reliability checks test for duplicates.
 MART_KEYS: dict[str, str] = {
     "dim_region": "region_code",
-    "dim_organisation": "organisation_key",
+    "dim_organisation": "organisation_code",
     "mart_pairings": "pairing_key",
     "mart_funds": "fund_key",
     "mart_output_value": "output_key",

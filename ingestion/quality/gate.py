@@ -280,9 +280,11 @@ def run_quality_gate(
 # Columns holding a region code, per mart: every non-null value must be a
 # dim_region.region_code. The allowed set is data (the candidate's own
 # dim_region), so these expectations are added at run time, not stored in JSON.
+# A helper or payer code is a region code only when its kind says so (else an
+# organisation_code): such columns carry the pandas row condition that selects them.
 REGION_CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "mart_pairings": ("helper_code", "helped_code"),
-    "mart_funds": ("region_code",),
+    "mart_funds": ("region_code", "payer_code"),
     "mart_output_value": ("region_code",),
     "mart_poverty_exits": ("region_code",),
     "mart_county_profile": ("region_code",),
@@ -290,6 +292,17 @@ REGION_CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "mart_region_indicators": ("region_code",),
     "dim_organisation": ("home_region_code",),
 }
+REGION_CODE_CONDITIONS: dict[str, str] = {
+    "helper_code": 'helper_kind=="region"',
+    "payer_code": 'payer_kind=="region"',
+}
+
+
+def _region_code_kwargs(column: str, region_codes: list[str]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"column": column, "value_set": region_codes}
+    if column in REGION_CODE_CONDITIONS:
+        kwargs |= {"row_condition": REGION_CODE_CONDITIONS[column], "condition_parser": "pandas"}
+    return kwargs
 
 
 def _region_codes(dim_region: pd.DataFrame | None) -> list[str] | None:
@@ -307,7 +320,7 @@ def _with_region_checks(
     added = [
         {
             "type": "expect_column_values_to_be_in_set",
-            "kwargs": {"column": column, "value_set": region_codes},
+            "kwargs": _region_code_kwargs(column, region_codes),
             "meta": {"added_by": "quality gate at run time", "values_from": "dim_region"},
             "notes": "Every region code must be in dim_region (nulls allowed: unresolved).",
         }

@@ -3,8 +3,9 @@
 It mirrors the shipped gazetteer rows and includes the cases the
 transformation exists for: one fund reported by two articles, one pairing
 named differently across articles, ambiguous names (Hotan, Liangshan) and
-6-digit codes, organisations as helpers and payers (a central SOE under two
-spellings, a provincial bureau), one fund subject reported with two
+6-digit codes, organisations as helpers and payers (central SOEs under
+several spellings, one fund reported under two payer spellings, a provincial
+bureau), one fund subject reported with two
 different amounts (a conflict), and ``LATE_*`` rows for an article that
 arrives after a first build. ``raw_rows()`` gives every table's rows in column order, so
 each target's loader inserts the same values with its own driver.
@@ -118,6 +119,10 @@ FUNDS = [
     # SOE), place, year and measure, different amounts. Both stay, flagged.
     ("f5", "a5", 3_000_000.0, "exact", "assistance_funds", "China Mobile Communications Group Co., Ltd.", "Zhaojue County", None, 2021, 0.8),
     ("f6", "a6", 3_500_000.0, "about", "assistance_funds", "China Mobile", "Zhaojue", None, 2021, 0.8),
+    # One fund, two spellings of its payer (a central SOE's name and a curated
+    # alias): one row counting both articles, the amount once.
+    ("f8", "a3", 4_000_000.0, "exact", "donation", "China Three Gorges Corp.", "Zhaojue County", None, 2022, 0.8),
+    ("f9", "a4", 4_000_000.0, None, "donation", "the Three Gorges Group", "Zhaojue", None, 2022, 0.8),
 ]  # fmt: skip
 
 # (fact_id, article, measure, value, qualifier, product, region, year)

@@ -9,6 +9,7 @@ named differently across articles, ambiguous names (Hotan, Liangshan) and
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import date
 from pathlib import Path
@@ -45,7 +46,8 @@ MART_COLUMNS = {
         ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("evidence", "VARCHAR"),
     ],
     "mart_funds": [
-        ("fund_key", "VARCHAR"), ("payer_name", "VARCHAR"), ("region_name", "VARCHAR"),
+        ("fund_key", "VARCHAR"), ("payer_kind", "VARCHAR"), ("payer_code", "VARCHAR"),
+        ("payer_name", "VARCHAR"), ("region_name", "VARCHAR"),
         ("region_code", "VARCHAR"), ("year", "INTEGER"), ("measure", "VARCHAR"),
         ("qualifier", "VARCHAR"), ("amount_cny", "DOUBLE"), ("article_count", "INTEGER"),
         ("article_ids", "VARCHAR"), ("evidence", "VARCHAR"),
@@ -63,10 +65,10 @@ MART_COLUMNS = {
         ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("evidence", "VARCHAR"),
     ],
     "dim_organisation": [
-        ("organisation_key", "VARCHAR"), ("name", "VARCHAR"), ("kind", "VARCHAR"),
+        ("organisation_code", "VARCHAR"), ("name", "VARCHAR"), ("kind", "VARCHAR"),
         ("home_region_code", "VARCHAR"), ("first_year", "INTEGER"), ("last_year", "INTEGER"),
-        ("article_count", "INTEGER"), ("pairing_fact_count", "INTEGER"),
-        ("fund_fact_count", "INTEGER"),
+        ("article_count", "INTEGER"), ("spelling_count", "INTEGER"),
+        ("pairing_fact_count", "INTEGER"), ("fund_fact_count", "INTEGER"),
     ],
     "mart_county_profile": [
         ("region_code", "VARCHAR"), ("name_en", "VARCHAR"), ("name_zh", "VARCHAR"),
@@ -180,8 +182,17 @@ def test_pairing_helpers_and_places_are_resolved(built: tuple[Path, DbtResult]) 
     rows = read_mart(built[0], "mart_pairings")
     enterprise = by(rows, helped_code="513431000000", first_year=2020)
     assert enterprise["helper_kind"] == "organisation"
-    assert enterprise["helper_code"] is None
     assert enterprise["helper_name"] == "Sichuan Energy Investment Group Co., Ltd."
+    organisations = {r["organisation_code"]: r for r in read_mart(built[0], "dim_organisation")}
+    assert organisations[enterprise["helper_code"]]["kind"] == "provincial_soe"
+    # Every helper has a code that resolves in its dimension.
+    regions = {r["region_code"] for r in read_mart(built[0], "dim_region")}
+    for row in rows:
+        dimension = regions if row["helper_kind"] == "region" else organisations
+        assert row["helper_code"] in dimension, row
+    # Two spellings of China Mobile as helper of Zhaojue are one pairing row.
+    mobile = [r for r in rows if r["helper_name"] == "China Mobile"]
+    assert [(r["helped_code"], r["article_count"]) for r in mobile] == [("513431000000", 2)]
 
     zhejiang = by(rows, helper_code="330000000000")
     # "Ganzi" is the prefecture's and the county's alias; "Prefecture" decides.
@@ -196,14 +207,15 @@ def test_pairing_helpers_and_places_are_resolved(built: tuple[Path, DbtResult]) 
 def test_fund_reported_by_two_articles_is_counted_once(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_funds")
     # The two conflicting China Mobile amounts stay two rows (flagged in mart_fact_conflicts).
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert sum(r["amount_cny"] for r in rows) == (
-        20_000_000 + 1_296_948_000 + 5_000_000 + 3_000_000 + 3_500_000
+        20_000_000 + 1_296_948_000 + 5_000_000 + 3_000_000 + 3_500_000 + 4_000_000
     )
     shiqu = by(rows, amount_cny=20_000_000.0)
     assert shiqu["region_code"] == "513332000000"
     assert shiqu["region_name"] == "Shiqu County"
     assert shiqu["payer_name"] == "Jinniu District"
+    assert (shiqu["payer_kind"], shiqu["payer_code"]) == ("region", "510106000000")
     assert shiqu["article_count"] == 2
     assert shiqu["article_ids"] == "a1,a2"
     # The most complete report wins over the more confident one.
@@ -344,10 +356,21 @@ def test_docs_are_generated_into_the_given_folder(
     assert "model.assistance_warehouse.mart_funds" in catalog
 
 
+def test_two_payer_spellings_of_one_fund_are_one_row(built: tuple[Path, DbtResult]) -> None:
+    rows = read_mart(built[0], "mart_funds")
+    gorges = [r for r in rows if r["payer_name"] == "China Three Gorges"]
+    assert len(gorges) == 1
+    assert (gorges[0]["article_count"], gorges[0]["article_ids"]) == (2, "a3,a4")
+    assert gorges[0]["amount_cny"] == 4_000_000
+    assert gorges[0]["payer_kind"] == "organisation"
+    assert gorges[0]["payer_code"].startswith("org_")
+
+
 def test_organisations_are_one_row_each_with_a_kind(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "dim_organisation")
     assert sorted((r["name"], r["kind"], r["home_region_code"]) for r in rows) == [
         ("China Mobile", "central_soe", None),
+        ("China Three Gorges", "central_soe", None),
         ("Sichuan Energy Investment Group Co., Ltd.", "provincial_soe", "510000000000"),
         ("Sichuan Provincial Bureau of Economic Cooperation", "government_body", "510000000000"),
     ]
@@ -355,6 +378,9 @@ def test_organisations_are_one_row_each_with_a_kind(built: tuple[Path, DbtResult
     mobile = by(rows, name="China Mobile")
     assert (mobile["article_count"], mobile["first_year"], mobile["last_year"]) == (2, 2021, 2021)
     assert (mobile["pairing_fact_count"], mobile["fund_fact_count"]) == (2, 2)
+    assert mobile["spelling_count"] == 3
+    # The code depends on the canonical name only: the same in every build and warehouse.
+    assert mobile["organisation_code"] == "org_" + hashlib.md5(b"china mobile").hexdigest()[:12]
     # Regions ("Jinniu District", "Beijing") and ambiguous place names are not organisations.
     assert not {"Jinniu District", "Beijing", "Hotan"} & {r["name"] for r in rows}
 
@@ -366,14 +392,13 @@ def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, Dbt
         "513332000000", "513431000000", "513328000000", "653221000000",
     }  # fmt: skip
     zhaojue = by(rows, region_code="513431000000")
-    assert zhaojue["helpers"] == (
-        "China Mobile Communications Group Co., Ltd.; Sichuan Energy Investment Group Co., Ltd."
-    )
+    # Helpers under their canonical names (two China Mobile spellings are one helper).
+    assert zhaojue["helpers"] == "China Mobile; Sichuan Energy Investment Group Co., Ltd."
     assert zhaojue["helper_count"] == 2
-    assert zhaojue["total_funds_cny"] == 5_000_000 + 3_000_000 + 3_500_000
-    assert zhaojue["funds_by_year"] == "2021: 6500000; year unknown: 5000000"
+    assert zhaojue["total_funds_cny"] == 5_000_000 + 3_000_000 + 3_500_000 + 4_000_000
+    assert zhaojue["funds_by_year"] == "2021: 6500000; 2022: 4000000; year unknown: 5000000"
     assert zhaojue["conflict_count"] == 1
-    assert zhaojue["source_article_count"] == 4  # a2, a3, a5, a6
+    assert zhaojue["source_article_count"] == 5  # a2, a3, a4, a5, a6
     assert (zhaojue["prefecture_name"], zhaojue["province_name"]) == (
         "Liangshan Yi Autonomous Prefecture",
         "Sichuan Province",

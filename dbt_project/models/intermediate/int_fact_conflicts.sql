@@ -30,12 +30,6 @@ regions as (
 
 ),
 
-organisations as (
-
-    select * from {{ ref('int_organisation_facts') }}
-
-),
-
 -- A fund's subject: the same payer (an organisation under any of its
 -- spellings), place, year and measure. Without a place or a year a fact
 -- names no comparable subject.
@@ -47,13 +41,10 @@ fund_subjects as (
             when funds.region_identity <> '' and funds.fact_year is not null
                 then 'fund|' || funds.region_identity
                     || '|' || cast(funds.fact_year as varchar)
-                    || '|'
-                    || coalesce('org:' || organisations.organisation_key, funds.payer_identity)
+                    || '|' || funds.payer_identity
                     || '|' || coalesce(funds.measure, '')
         end as subject_key
     from funds
-    left join organisations
-        on funds.fact_id = organisations.fact_id and organisations.fact_type = 'fund'
 
 ),
 

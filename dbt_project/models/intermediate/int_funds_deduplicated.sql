@@ -36,8 +36,9 @@ final as (
     select
         {{ surrogate_key(['ranked.dedup_key']) }} as fund_key,
         ranked.dedup_key,
-        coalesce(payer_region.name_en, ranked.payer_name) as payer_name,
-        ranked.payer_region_code as payer_code,
+        coalesce(ranked.payer_party_name, ranked.payer_name) as payer_name,
+        ranked.payer_kind,
+        ranked.payer_party_code as payer_code,
         coalesce(region.name_en, ranked.region_name) as region_name,
         ranked.resolved_region_code as region_code,
         ranked.fact_year as year,
@@ -48,7 +49,6 @@ final as (
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code
-    left join regions as payer_region on ranked.payer_region_code = payer_region.region_code
     where ranked.representative_rank = 1
 
 )

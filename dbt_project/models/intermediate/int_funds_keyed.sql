@@ -15,14 +15,28 @@ mentions as (
 
 ),
 
+parties as (
+
+    select * from {{ ref('int_party_names') }}
+
+),
+
 resolved as (
 
     select
         facts.*,
         region_mention.region_code as resolved_region_code,
         payer_mention.region_code as payer_region_code,
+        payer_party.party_kind as payer_kind,
+        payer_party.party_code as payer_party_code,
+        payer_party.party_name as payer_party_name,
         {{ mention_identity('region_mention', 'facts.region_name') }} as region_identity,
-        {{ mention_identity('payer_mention', 'facts.payer_name') }} as payer_identity
+        -- An organisation pays under one identity whatever the spelling, so
+        -- two spellings of one fund merge instead of counting twice.
+        coalesce(
+            'org:' || payer_party.organisation_code,
+            {{ mention_identity('payer_mention', 'facts.payer_name') }}
+        ) as payer_identity
     from facts
     left join mentions as region_mention
         on
@@ -30,6 +44,8 @@ resolved as (
             = region_mention.mention_key
     left join mentions as payer_mention
         on {{ region_mention_key('facts.payer_name') }} = payer_mention.mention_key
+    left join parties as payer_party
+        on {{ region_mention_key('facts.payer_name') }} = payer_party.mention_key
 
 ),
 

@@ -1,6 +1,7 @@
 -- One row per (helper, helped) relationship, however many articles report it.
 -- Sides are identified by division code when resolved, else by normalised
--- name, so "Jinniu District" and "Jinniu" are one helper. The attributes shown
+-- name, so "Jinniu District" and "Jinniu" are one helper; an organisation by
+-- its organisation_code, so its spellings are one helper too. The attributes shown
 -- (mechanism, evidence) come from one representative fact, so the evidence
 -- sentence supports what the row says.
 with
@@ -41,11 +42,9 @@ final as (
     select
         {{ surrogate_key(['ranked.dedup_key']) }} as pairing_key,
         ranked.dedup_key,
-        coalesce(helper_region.name_en, ranked.helper_name) as helper_name,
-        case
-            when ranked.helper_region_code is not null then 'region' else 'organisation'
-        end as helper_kind,
-        ranked.helper_region_code as helper_code,
+        coalesce(ranked.helper_party_name, ranked.helper_name) as helper_name,
+        coalesce(ranked.helper_kind, 'region') as helper_kind,
+        ranked.helper_party_code as helper_code,
         coalesce(helped_region.name_en, ranked.helped_name) as helped_name,
         ranked.helped_region_code as helped_code,
         ranked.mechanism,
@@ -54,7 +53,6 @@ final as (
         {{ merged_provenance_columns('ranked', 'aggregated') }}
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
-    left join regions as helper_region on ranked.helper_region_code = helper_region.region_code
     left join regions as helped_region on ranked.helped_region_code = helped_region.region_code
     where ranked.representative_rank = 1
 

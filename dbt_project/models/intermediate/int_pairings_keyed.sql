@@ -15,14 +15,26 @@ mentions as (
 
 ),
 
+parties as (
+
+    select * from {{ ref('int_party_names') }}
+
+),
+
 resolved as (
 
     select
         facts.*,
         helper_mention.region_code as helper_region_code,
         helped_mention.region_code as helped_region_code,
-        {{ mention_identity('helper_mention', 'facts.helper_name', default=none) }}
-            as helper_identity,
+        helper_party.party_kind as helper_kind,
+        helper_party.party_code as helper_party_code,
+        helper_party.party_name as helper_party_name,
+        -- An organisation is one helper under all its spellings.
+        coalesce(
+            'org:' || helper_party.organisation_code,
+            {{ mention_identity('helper_mention', 'facts.helper_name', default=none) }}
+        ) as helper_identity,
         {{ mention_identity('helped_mention', 'facts.helped_name', default=none) }}
             as helped_identity
     from facts
@@ -30,6 +42,10 @@ resolved as (
         on
             {{ region_mention_key('facts.helper_name', 'facts.helper_code') }}
             = helper_mention.mention_key
+    left join parties as helper_party
+        on
+            {{ region_mention_key('facts.helper_name', 'facts.helper_code') }}
+            = helper_party.mention_key
     left join mentions as helped_mention
         on
             {{ region_mention_key('facts.helped_name', 'facts.helped_code') }}

@@ -10,6 +10,8 @@ final as (
 
     select
         cast(fund_key as varchar) as fund_key,
+        cast(payer_kind as varchar) as payer_kind,
+        cast(payer_code as varchar) as payer_code,
         cast(payer_name as varchar) as payer_name,
         cast(region_name as varchar) as region_name,
         cast(region_code as varchar) as region_code,
