@@ -91,10 +91,11 @@ MART_COLUMNS = {
     ],
     "mart_fact_evidence": [
         ("evidence_key", "VARCHAR"), ("mart_name", "VARCHAR"), ("mart_key", "VARCHAR"),
-        ("measure", "VARCHAR"), ("fact_id", "VARCHAR"), ("article_id", "VARCHAR"), ("evidence", "VARCHAR"),
-        ("start_char", "INTEGER"), ("end_char", "INTEGER"), ("is_representative", "BOOLEAN"),
-        ("extractor_version", "VARCHAR"), ("confidence", "DOUBLE"), ("url", "VARCHAR"),
-        ("title", "VARCHAR"), ("published_date", "DATE"),
+        ("measure", "VARCHAR"), ("fact_id", "VARCHAR"), ("article_id", "VARCHAR"),
+        ("evidence", "VARCHAR"), ("start_char", "INTEGER"), ("end_char", "INTEGER"),
+        ("is_representative", "BOOLEAN"), ("extractor_version", "VARCHAR"),
+        ("confidence", "DOUBLE"), ("url", "VARCHAR"), ("title", "VARCHAR"),
+        ("published_date", "DATE"),
     ],
 }  # fmt: skip
 
@@ -509,6 +510,9 @@ def test_late_arriving_article_updates_the_marts(
     assert (evidence["fact_id"], evidence["published_date"]) == ("f7", date(2022, 6, 1))
     assert len(read_mart(late, "mart_fact_conflicts")) == 2
     walnut = by(read_mart(late, "mart_output_value"), region_code="653221000000")
-    assert (walnut["output_value_cny"], walnut["output_value_qualifier"]) == (120_000_000, "at_least")
+    assert (walnut["output_value_cny"], walnut["output_value_qualifier"]) == (
+        120_000_000,
+        "at_least",
+    )
     assert (walnut["article_ids"], walnut["last_reported_date"]) == ("a4,a6,a7", date(2022, 6, 1))
     assert walnut["has_conflicting_values"] is True

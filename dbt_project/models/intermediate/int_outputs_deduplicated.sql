@@ -60,10 +60,10 @@ pivoted as (
     select
         dedup_key,
         {%- for m in measures %}
-        max(case when measure = '{{ m.measure }}' and is_chosen then value end)
-            as {{ m.column }},
-        max(case when measure = '{{ m.measure }}' and is_chosen then qualifier end)
-            as {{ m.measure }}_qualifier,
+            max(case when measure = '{{ m.measure }}' and is_chosen then value end)
+                as {{ m.column }},
+            max(case when measure = '{{ m.measure }}' and is_chosen then qualifier end)
+                as {{ m.measure }}_qualifier,
         {%- endfor %}
         max(value_count) > 1 as has_conflicting_values,
         {{ list_agg_sorted(
@@ -84,8 +84,8 @@ final as (
         ranked.product,
         ranked.fact_year as year,
         {%- for m in measures %}
-        pivoted.{{ m.column }},
-        pivoted.{{ m.measure }}_qualifier,
+            pivoted.{{ m.column }},
+            pivoted.{{ m.measure }}_qualifier,
         {%- endfor %}
         pivoted.has_conflicting_values,
         pivoted.conflicting_measures,

@@ -18,8 +18,8 @@ final as (
         cast(product as varchar) as product,
         cast(year as integer) as year,
         {%- for m in measures %}
-        cast({{ m.column }} as double precision) as {{ m.column }},
-        cast({{ m.measure }}_qualifier as varchar) as {{ m.measure }}_qualifier,
+            cast({{ m.column }} as double precision) as {{ m.column }},
+            cast({{ m.measure }}_qualifier as varchar) as {{ m.measure }}_qualifier,
         {%- endfor %}
         cast(has_conflicting_values as boolean) as has_conflicting_values,
         cast(conflicting_measures as varchar) as conflicting_measures,
