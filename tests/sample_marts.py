@@ -39,8 +39,11 @@ create table {schema}.mart_funds (
 );
 create table {schema}.mart_output_value (
     output_key varchar, region_name varchar, region_code varchar, product varchar,
-    year integer, measure varchar, value double, unit varchar, qualifier varchar,
-    article_count integer, article_ids varchar, evidence varchar
+    year integer, planting_area_mu double, planting_area_qualifier varchar,
+    output_volume_tonnes double, output_volume_qualifier varchar, output_value_cny double,
+    output_value_qualifier varchar, sales_cny double, sales_qualifier varchar,
+    has_conflicting_values boolean, conflicting_measures varchar, article_count integer,
+    article_ids varchar, first_reported_date date, last_reported_date date
 );
 create table {schema}.mart_poverty_exits (
     exit_key varchar, region_name varchar, region_code varchar, level varchar,
@@ -68,7 +71,7 @@ create table {schema}.mart_fact_conflicts (
     article_ids varchar, is_conflict boolean
 );
 create table {schema}.mart_fact_evidence (
-    evidence_key varchar, mart_name varchar, mart_key varchar, fact_id varchar,
+    evidence_key varchar, mart_name varchar, mart_key varchar, measure varchar, fact_id varchar,
     article_id varchar, evidence varchar, start_char integer, end_char integer,
     is_representative boolean, extractor_version varchar, confidence double,
     url varchar, title varchar, published_date date
@@ -102,10 +105,11 @@ insert into {schema}.mart_funds values
     ('f2', null, null, null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
      'More than 5 million yuan was donated.');
 insert into {schema}.mart_output_value values
-    ('o1', 'Luding', '513322000000', 'tea', 2020, 'output_value', 35000000.0, 'yuan',
-     'about', 1, 'a2', 'Tea output reached about 35 million yuan.'),
-    ('o2', 'Luding', '513322000000', 'red pepper', 2020, 'planting_area', 12000.0, 'mu',
-     null, 1, 'a2', '12,000 mu of red pepper were planted.');
+    ('o1', 'Luding', '513322000000', 'tea', 2020, 8000.0, 'at_least', 900.0, null,
+     35000000.0, 'about', null, null, true, 'output_value', 2, 'a2,a4',
+     '2020-05-01', '2021-01-10'),
+    ('o2', 'Luding', '513322000000', 'red pepper', 2020, 12000.0, null, null, null,
+     null, null, 4000000.0, 'exact', false, null, 1, 'a2', '2020-05-01', '2020-05-01');
 insert into {schema}.mart_poverty_exits values
     ('e1', 'Luding', '513322000000', 'village', 2019, 45, 45, 0, 100.0, 1, 'a1',
      'All 45 poor villages exited poverty.'),
@@ -125,7 +129,7 @@ insert into {schema}.mart_fact_conflicts values
      '513322000000', 'Luding', 'Zhejiang', null, null, 2019, 2,
      '100000000; 120000000', 'f1,f3', 2, 2, 'a1,a4', true);
 insert into {schema}.mart_fact_evidence values
-    ('v1', 'mart_funds', 'f1', 'fact-1', 'a1',
+    ('v1', 'mart_funds', 'f1', null, 'fact-1', 'a1',
      'Zhejiang provided 120 million yuan of assistance funds.', 120, 175, true,
      'patterns-0.2.0', 0.9, 'https://example.org/a1', 'Zhejiang aid', '2020-03-01');
 insert into {schema}.mart_region_indicators values

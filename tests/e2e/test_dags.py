@@ -76,8 +76,14 @@ def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
     assert (
         _query(path, "select count(*) from mart_poverty_exits where exited is not null")[0][0] > 0
     )
-    areas = "select count(*) from mart_output_value where measure = 'planting_area'"
-    assert _query(path, f"{areas} and unit = 'mu'")[0][0] > 0
+    # Wide outputs: one row per (place, product, year), planting area in mu.
+    areas = _query(
+        path,
+        "select count(*), count(distinct output_key), min(planting_area_mu) "
+        "from mart_output_value where planting_area_mu is not null",
+    )
+    [(area_rows, distinct_keys, smallest)] = areas
+    assert area_rows > 0 and area_rows == distinct_keys and smallest > 0
     assert _query(path, "select count(*) from dim_region where level = 'county'")[0][0] > 2500
     assert (sandbox.var_dir / "published" / "parquet" / "mart_funds.parquet").exists()
 

@@ -137,8 +137,10 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         "update marts.mart_pairings set mechanism = 'friendship' where pairing_key = 'p1'",
         "update marts.mart_pairings set first_year = 2021 where pairing_key = 'p1'",
         "update marts.mart_funds set year = 1900, qualifier = 'roughly' where fund_key = 'f2'",
-        "update marts.mart_output_value set unit = 'tonnes' where output_key = 'o2'",
-        "update marts.mart_output_value set article_count = 0 where output_key = 'o1'",
+        "update marts.mart_output_value set planting_area_mu = null, sales_cny = null, "
+        "sales_qualifier = null where output_key = 'o2'",
+        "update marts.mart_output_value set article_count = 0, output_value_cny = -1, "
+        "has_conflicting_values = true, conflicting_measures = null where output_key = 'o1'",
         "update marts.mart_poverty_exits set rate_pct = 140 where exit_key = 'e2'",
         "update marts.mart_poverty_exits set level = 'town' where exit_key = 'e3'",
         "update marts.mart_poverty_exits set exited = null, total = null, remaining = null "
@@ -160,7 +162,10 @@ def test_each_rule_catches_its_breakage(warehouse: Path, tmp_path: Path) -> None
         ),
         ("mart_funds", "expect_column_values_to_be_between", ("year",)),
         ("mart_funds", "expect_column_values_to_be_in_set", ("qualifier",)),
-        ("mart_output_value", "expect_column_pair_values_to_be_in_set", ("measure", "unit")),
+        # A row with no measure left; a negative value; a flag without its measures.
+        ("mart_output_value", "expect_column_values_to_be_null", ("output_key",)),
+        ("mart_output_value", "expect_column_values_to_be_between", ("output_value_cny",)),
+        ("mart_output_value", "expect_column_values_to_not_be_null", ("conflicting_measures",)),
         ("mart_output_value", "expect_column_values_to_be_between", ("article_count",)),
         ("mart_poverty_exits", "expect_column_values_to_be_between", ("rate_pct",)),
         ("mart_poverty_exits", "expect_column_values_to_be_in_set", ("level",)),

@@ -5,8 +5,8 @@ transformation exists for: one fund reported by two articles, one pairing
 named differently across articles, ambiguous names (Hotan, Liangshan) and
 6-digit codes, organisations as helpers and payers (central SOEs under
 several spellings, one fund reported under two payer spellings, a provincial
-bureau), one fund subject reported with two
-different amounts (a conflict), and ``LATE_*`` rows for an article that
+bureau), one fund subject and one output measure reported with two different
+values (conflicts), and ``LATE_*`` rows for an article that
 arrives after a first build. ``raw_rows()`` gives every table's rows in column order, so
 each target's loader inserts the same values with its own driver.
 """
@@ -132,6 +132,10 @@ OUTPUTS = [
     ("o3", "a4", "sales", 35_000_000.0, "about", None, None, 2021),
     ("o4", "a2", "output_volume", 1_500.5, None, "Tea", "Zhaojue County", 2020),
     ("o5", "a3", "output_volume", 1_500.5, None, "tea", "Zhaojue", 2020),
+    # Another measure of the same tea row (2,000 hectares as the extractor converts them).
+    ("o6", "a5", "planting_area", 30_000.000000000004, "about", "tea", "Zhaojue County", 2020),
+    # A conflict: a later article gives Hotan's walnut another output value.
+    ("o7", "a6", "output_value", 100_000_000.0, "about", "Walnut", "Hotan County", 2020),
 ]  # fmt: skip
 
 # (fact_id, article, level, exited, total, remaining, rate_pct, region, region_code, year)
@@ -149,6 +153,10 @@ LATE_PAIRINGS = [
 ]  # fmt: skip
 LATE_FUNDS = [
     ("f7", "a7", 8_000_000.0, "exact", "assistance_funds", "Jinniu District", "Shiqu County", None, 2022, 0.8),
+]  # fmt: skip
+# It repeats Hotan's 120 million walnut output value: two articles now outvote the one for 100 million.
+LATE_OUTPUTS = [
+    ("o8", "a7", "output_value", 120_000_000.0, None, "walnut", "Hotan County", 2020),
 ]  # fmt: skip
 
 MARTS = (
@@ -216,6 +224,7 @@ def late_rows() -> dict[str, list[tuple[Any, ...]]]:
         "articles": _article_rows(LATE_ARTICLES),
         "facts_pairing": [(*row, *_provenance(row[0])) for row in LATE_PAIRINGS],
         "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in LATE_FUNDS],
+        "facts_output": [(*row[:7], None, row[7], *_provenance(row[0])) for row in LATE_OUTPUTS],
     }
 
 

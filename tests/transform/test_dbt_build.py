@@ -54,9 +54,14 @@ MART_COLUMNS = {
     ],
     "mart_output_value": [
         ("output_key", "VARCHAR"), ("region_name", "VARCHAR"), ("region_code", "VARCHAR"),
-        ("product", "VARCHAR"), ("year", "INTEGER"), ("measure", "VARCHAR"),
-        ("value", "DOUBLE"), ("unit", "VARCHAR"), ("qualifier", "VARCHAR"),
-        ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("evidence", "VARCHAR"),
+        ("product", "VARCHAR"), ("year", "INTEGER"),
+        ("planting_area_mu", "DOUBLE"), ("planting_area_qualifier", "VARCHAR"),
+        ("output_volume_tonnes", "DOUBLE"), ("output_volume_qualifier", "VARCHAR"),
+        ("output_value_cny", "DOUBLE"), ("output_value_qualifier", "VARCHAR"),
+        ("sales_cny", "DOUBLE"), ("sales_qualifier", "VARCHAR"),
+        ("has_conflicting_values", "BOOLEAN"), ("conflicting_measures", "VARCHAR"),
+        ("article_count", "INTEGER"), ("article_ids", "VARCHAR"),
+        ("first_reported_date", "DATE"), ("last_reported_date", "DATE"),
     ],
     "mart_poverty_exits": [
         ("exit_key", "VARCHAR"), ("region_name", "VARCHAR"), ("region_code", "VARCHAR"),
@@ -90,10 +95,11 @@ MART_COLUMNS = {
     ],
     "mart_fact_evidence": [
         ("evidence_key", "VARCHAR"), ("mart_name", "VARCHAR"), ("mart_key", "VARCHAR"),
-        ("fact_id", "VARCHAR"), ("article_id", "VARCHAR"), ("evidence", "VARCHAR"),
-        ("start_char", "INTEGER"), ("end_char", "INTEGER"), ("is_representative", "BOOLEAN"),
-        ("extractor_version", "VARCHAR"), ("confidence", "DOUBLE"), ("url", "VARCHAR"),
-        ("title", "VARCHAR"), ("published_date", "DATE"),
+        ("measure", "VARCHAR"), ("fact_id", "VARCHAR"), ("article_id", "VARCHAR"),
+        ("evidence", "VARCHAR"), ("start_char", "INTEGER"), ("end_char", "INTEGER"),
+        ("is_representative", "BOOLEAN"), ("extractor_version", "VARCHAR"),
+        ("confidence", "DOUBLE"), ("url", "VARCHAR"), ("title", "VARCHAR"),
+        ("published_date", "DATE"),
     ],
     "mart_region_indicators": [
         ("indicator_key", "VARCHAR"), ("region_code", "VARCHAR"), ("year", "INTEGER"),
@@ -227,18 +233,78 @@ def test_fund_reported_by_two_articles_is_counted_once(built: tuple[Path, DbtRes
     assert (liangshan["year"], liangshan["qualifier"]) == (2020, "about")
 
 
-def test_outputs_carry_units_and_merge_spellings(built: tuple[Path, DbtResult]) -> None:
+def test_outputs_are_one_wide_row_per_place_product_and_year(
+    built: tuple[Path, DbtResult],
+) -> None:
     rows = read_mart(built[0], "mart_output_value")
     assert len(rows) == 4
-    barley = by(rows, measure="planting_area")
-    assert (barley["value"], barley["unit"]) == (30_000.0, "mu")
-    assert barley["region_code"] == "513332000000"
-    walnut = by(rows, measure="output_value")
-    assert (walnut["unit"], walnut["region_code"]) == ("yuan", "653221000000")
-    tea = by(rows, measure="output_volume")
-    assert (tea["unit"], tea["article_count"], tea["article_ids"]) == ("tonnes", 2, "a2,a3")
-    sales = by(rows, measure="sales")
-    assert (sales["unit"], sales["region_code"], sales["region_name"]) == ("yuan", None, None)
+    barley = by(rows, product="highland barley")
+    assert (barley["planting_area_mu"], barley["region_code"], barley["year"]) == (
+        30_000.0,
+        "513332000000",
+        2020,
+    )
+    assert barley["output_value_cny"] is None and barley["has_conflicting_values"] is False
+
+    # Tea reported in three articles under three spellings: one row, two measures,
+    # the area converted from hectares keyed to the hundredth.
+    tea = by(rows, region_code="513431000000")
+    assert (tea["region_name"], tea["product"], tea["year"]) == ("Zhaojue County", "Tea", 2020)
+    assert (tea["output_volume_tonnes"], tea["output_volume_qualifier"]) == (1_500.5, None)
+    assert tea["planting_area_mu"] == pytest.approx(30_000)
+    assert tea["planting_area_qualifier"] == "about"
+    assert (tea["article_count"], tea["article_ids"]) == (3, "a2,a3,a5")
+    assert (tea["first_reported_date"], tea["last_reported_date"]) == (
+        date(2021, 3, 1),
+        date(2021, 9, 1),
+    )
+
+    # Two articles disagree on the walnut output value: not averaged; one
+    # article each, so the later report (a6) is chosen, with its qualifier.
+    walnut = by(rows, region_code="653221000000")
+    assert (walnut["output_value_cny"], walnut["output_value_qualifier"]) == (
+        100_000_000.0,
+        "about",
+    )
+    assert walnut["has_conflicting_values"] is True
+    assert walnut["conflicting_measures"] == "output_value"
+    assert (walnut["article_count"], walnut["article_ids"]) == (2, "a4,a6")
+
+    # No place: its own row, in yuan, with its qualifier.
+    sales = by(rows, region_name=None)
+    assert (sales["sales_cny"], sales["sales_qualifier"], sales["year"]) == (
+        35_000_000.0,
+        "about",
+        2021,
+    )
+    assert {k: sales[k] for k in ("planting_area_mu", "output_volume_tonnes")} == {
+        "planting_area_mu": None,
+        "output_volume_tonnes": None,
+    }
+
+
+def test_evidence_bridge_links_each_measure_of_a_wide_output_row(
+    built: tuple[Path, DbtResult],
+) -> None:
+    warehouse = built[0]
+    tea = by(read_mart(warehouse, "mart_output_value"), region_code="513431000000")
+    evidence = [
+        (r["measure"], r["fact_id"], r["is_representative"])
+        for r in read_mart(warehouse, "mart_fact_evidence")
+        if (r["mart_name"], r["mart_key"]) == ("mart_output_value", tea["output_key"])
+    ]
+    assert sorted(evidence) == [
+        ("output_volume", "o4", True),
+        ("output_volume", "o5", False),
+        ("planting_area", "o6", True),
+    ]
+    walnut = by(read_mart(warehouse, "mart_output_value"), region_code="653221000000")
+    chosen = [
+        r["fact_id"]
+        for r in read_mart(warehouse, "mart_fact_evidence")
+        if r["mart_key"] == walnut["output_key"] and r["is_representative"]
+    ]
+    assert chosen == ["o7"]  # the sentence of the value the column shows
 
 
 def test_exits_merge_and_keep_the_reported_rate(built: tuple[Path, DbtResult]) -> None:
@@ -408,8 +474,14 @@ def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, Dbt
     shiqu = by(rows, region_code="513332000000")
     assert (shiqu["helpers"], shiqu["total_funds_cny"]) == ("Jinniu District", 20_000_000)
     assert (shiqu["planting_area_mu"], shiqu["planting_area_year"]) == (30_000, 2020)
+    assert (zhaojue["planting_area_mu"], zhaojue["planting_area_year"]) == (
+        pytest.approx(30_000),
+        2020,
+    )
     hotan = by(rows, region_code="653221000000")
-    assert (hotan["output_value_cny"], hotan["output_value_year"]) == (120_000_000, 2020)
+    # The chosen one of the two conflicting values, not their sum or average.
+    assert (hotan["output_value_cny"], hotan["output_value_year"]) == (100_000_000, 2020)
+    assert hotan["conflict_count"] == 1
     assert (hotan["helpers"], hotan["helper_count"], hotan["total_funds_cny"]) == (None, 0, None)
     garze = by(rows, region_code="513328000000")
     assert garze["helpers"] == "Sichuan Provincial Bureau of Economic Cooperation"
@@ -444,18 +516,22 @@ def test_evidence_bridge_gives_the_sentences_behind_a_fund(built: tuple[Path, Db
                 [mart],
             ).fetchone()
             assert unbacked == (0,), mart
-        facts, bridged = connection.execute(
+        counts = connection.execute(
             "select (select count(*) from raw.facts_fund), "
-            "(select count(*) from marts.mart_fact_evidence where mart_name = 'mart_funds')"
-        ).fetchone()
-    assert facts == bridged
+            "(select count(*) from marts.mart_fact_evidence where mart_name = 'mart_funds'), "
+            "(select count(*) from raw.facts_output), "
+            "(select count(*) from marts.mart_fact_evidence "
+            "where mart_name = 'mart_output_value' and measure is not null)"
+        ).fetchall()
+    [(funds, bridged_funds, outputs, bridged_outputs)] = counts
+    assert (funds, outputs) == (bridged_funds, bridged_outputs)
 
 
 def test_conflicting_amounts_are_flagged_not_averaged(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_fact_conflicts")
-    assert len(rows) == 1
-    conflict = rows[0]
-    assert (conflict["fact_type"], conflict["mart_name"]) == ("fund", "mart_funds")
+    assert len(rows) == 2
+    conflict = by(rows, fact_type="fund")
+    assert conflict["mart_name"] == "mart_funds"
     assert (conflict["region_code"], conflict["year"]) == ("513431000000", 2021)
     assert conflict["measure"] == "assistance_funds"
     assert conflict["values_reported"] == "3000000; 3500000"
@@ -464,6 +540,20 @@ def test_conflicting_amounts_are_flagged_not_averaged(built: tuple[Path, DbtResu
     funds = read_mart(built[0], "mart_funds")
     keys = {by(funds, amount_cny=a)["fund_key"] for a in (3_000_000.0, 3_500_000.0)}
     assert set(conflict["mart_keys"].split(",")) == keys
+
+    # Both output values stay visible here; the wide row shows one and is flagged.
+    output = by(rows, fact_type="output")
+    assert (output["mart_name"], output["measure"], output["product"]) == (
+        "mart_output_value",
+        "output_value",
+        "Walnut",  # as one article spells it
+    )
+    assert (output["region_code"], output["year"]) == ("653221000000", 2020)
+    assert output["values_reported"] == "100000000.00; 120000000.00"
+    assert (output["value_count"], output["article_ids"]) == (2, "a4,a6")
+    walnut = by(read_mart(built[0], "mart_output_value"), region_code="653221000000")
+    assert output["mart_keys"] == walnut["output_key"]
+    assert walnut["has_conflicting_values"] is True
 
 
 def test_late_arriving_article_updates_the_marts(
@@ -485,4 +575,11 @@ def test_late_arriving_article_updates_the_marts(
     new_fund = by(read_mart(late, "mart_funds"), amount_cny=8_000_000.0)
     evidence = by(read_mart(late, "mart_fact_evidence"), mart_key=new_fund["fund_key"])
     assert (evidence["fact_id"], evidence["published_date"]) == ("f7", date(2022, 6, 1))
-    assert len(read_mart(late, "mart_fact_conflicts")) == 1
+    assert len(read_mart(late, "mart_fact_conflicts")) == 2
+    walnut = by(read_mart(late, "mart_output_value"), region_code="653221000000")
+    assert (walnut["output_value_cny"], walnut["output_value_qualifier"]) == (
+        120_000_000,
+        "at_least",
+    )
+    assert (walnut["article_ids"], walnut["last_reported_date"]) == ("a4,a6,a7", date(2022, 6, 1))
+    assert walnut["has_conflicting_values"] is True

@@ -2,8 +2,9 @@
 -- A subject is what one number should describe: a fund of one payer to one
 -- place in one year under one measure; an output measure of one product of
 -- one place in one year; the exits at one level of one place in one year.
--- Different values are never averaged: each stays a row of its mart and the
--- subject lists them all, so an analyst sees the disagreement.
+-- Different values are never averaged: each fund or exit value stays a row of
+-- its mart, an output row shows one chosen value and a flag, and the subject
+-- lists them all, so an analyst sees the disagreement.
 with
 
 funds as (

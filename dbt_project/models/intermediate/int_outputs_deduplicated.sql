@@ -1,10 +1,25 @@
--- One row per output figure, however many articles report it: the same
--- measure and value (to two decimals) for the same place, product and year.
+-- One wide row per (place, product, year): the chosen figure of each measure
+-- in its own column with its qualifier, and the articles behind every fact
+-- of the row. A fact with no place or no year is a row of its own figure
+-- (see int_outputs_keyed).
+{%- set measures = output_measure_columns() %}
 with
 
 keyed as (
 
     select * from {{ ref('int_outputs_keyed') }}
+
+),
+
+figures as (
+
+    select * from {{ ref('int_outputs_figures') }}
+
+),
+
+articles as (
+
+    select * from {{ ref('stg_articles') }}
 
 ),
 
@@ -14,18 +29,48 @@ regions as (
 
 ),
 
+-- The row's place, product and year as its most complete fact gives them.
 ranked as (
 
     select
         *,
-        {{ representative_rank('dedup_key', ['qualifier']) }} as representative_rank
+        {{ representative_rank('dedup_key', ['product', 'region_name']) }}
+            as representative_rank
     from keyed
 
 ),
 
 aggregated as (
 
-    {{ article_aggregation('keyed', 'dedup_key') }}
+    select
+        keyed.dedup_key,
+        count(*) as fact_count,
+        count(distinct keyed.article_id) as article_count,
+        {{ list_agg_sorted('keyed.article_id', distinct=true) }} as article_ids,
+        min(articles.published_date) as first_reported_date,
+        max(articles.published_date) as last_reported_date
+    from keyed
+    left join articles on keyed.article_id = articles.article_id
+    group by keyed.dedup_key
+
+),
+
+pivoted as (
+
+    select
+        dedup_key,
+        {%- for m in measures %}
+            max(case when measure = '{{ m.measure }}' and is_chosen then value end)
+                as {{ m.column }},
+            max(case when measure = '{{ m.measure }}' and is_chosen then qualifier end)
+                as {{ m.measure }}_qualifier,
+        {%- endfor %}
+        max(value_count) > 1 as has_conflicting_values,
+        {{ list_agg_sorted(
+            "case when value_count > 1 and is_chosen then measure end", ","
+        ) }} as conflicting_measures
+    from figures
+    group by dedup_key
 
 ),
 
@@ -38,12 +83,20 @@ final as (
         ranked.resolved_region_code as region_code,
         ranked.product,
         ranked.fact_year as year,
-        ranked.measure,
-        ranked.value,
-        ranked.qualifier,
-        {{ merged_provenance_columns('ranked', 'aggregated') }}
+        {%- for m in measures %}
+            pivoted.{{ m.column }},
+            pivoted.{{ m.measure }}_qualifier,
+        {%- endfor %}
+        pivoted.has_conflicting_values,
+        pivoted.conflicting_measures,
+        aggregated.fact_count,
+        aggregated.article_count,
+        aggregated.article_ids,
+        aggregated.first_reported_date,
+        aggregated.last_reported_date
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
+    inner join pivoted on ranked.dedup_key = pivoted.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code
     where ranked.representative_rank = 1
 

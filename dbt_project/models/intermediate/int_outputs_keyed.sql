@@ -1,6 +1,8 @@
--- Every output fact with the dedup key that merges it into one mart row
--- (output_key = md5 of the key): the evidence bridge and the conflict
--- check start from here, the deduplicated model groups it.
+-- Every output fact with the keys that place it: the figure it states
+-- (measure and value of one place, product and year), the subject the figure
+-- describes (that measure of that place, product and year) and the wide
+-- mart_output_value row it lands in (output_key = md5 of dedup_key). The
+-- evidence bridge, the conflict check and the deduplicated models start here.
 with
 
 facts as (
@@ -37,11 +39,21 @@ keyed as (
 
     select
         *,
+        -- Values to the hundredth: the extractor's unit conversions (hectares
+        -- x 15, kg / 1,000) leave float noise that must not split a figure.
         'output|' || measure
         || '|' || cast(cast(round(value * 100) as bigint) as varchar)
         || '|' || region_identity
         || '|' || product_key
-        || '|' || coalesce(cast(fact_year as varchar), '') as dedup_key
+        || '|' || coalesce(cast(fact_year as varchar), '') as figure_key,
+        -- Same place, product and year: one value expected per measure.
+        -- Without a place or a year a fact names no comparable subject.
+        case
+            when region_identity <> '' and fact_year is not null
+                then 'output|' || region_identity
+                    || '|' || product_key
+                    || '|' || cast(fact_year as varchar)
+        end as row_subject_key
     from resolved
 
 ),
@@ -50,15 +62,12 @@ final as (
 
     select
         *,
-        {{ surrogate_key(['dedup_key']) }} as output_key,
-        -- Same measure, place, product and year: one value expected.
-        case
-            when region_identity <> '' and fact_year is not null
-                then 'output|' || measure
-                    || '|' || region_identity
-                    || '|' || product_key
-                    || '|' || cast(fact_year as varchar)
-        end as subject_key,
+        -- A placed, dated fact joins its (place, product, year) row; any other
+        -- is its own row, merged only with reports of the same figure, so
+        -- unrelated figures of unknown places are never taken for a conflict.
+        coalesce(row_subject_key, figure_key) as dedup_key,
+        {{ surrogate_key(['coalesce(row_subject_key, figure_key)']) }} as output_key,
+        row_subject_key || '|' || measure as subject_key,
         cast(cast(value as decimal(20, 2)) as varchar) as reported_value,
         value as reported_sort_value
     from keyed

@@ -3,7 +3,8 @@
 -- it (helped place, fund recipient, producing place, exit scope) or the
 -- statistics list it (Sichuan's 39 underdeveloped counties, poor counties
 -- with an exit year). Sums are over mart rows, i.e. deduplicated facts;
--- conflicting reports stay separate rows there and are counted here.
+-- conflicting fund reports stay separate rows there and are counted here,
+-- an output row holds the one value chosen among conflicting reports.
 with
 
 regions as (
@@ -134,21 +135,43 @@ fund_totals as (
 
 ),
 
--- The latest year with a figure; figures of several products that year add up.
+-- Figures of several products in one year add up (sum ignores the products
+-- that state only another measure).
 output_years as (
 
     select
         region_code,
-        measure,
         year,
-        sum(value) as value,
-        row_number() over (partition by region_code, measure order by year desc) as year_rank
+        sum(output_value_cny) as output_value_cny,
+        sum(planting_area_mu) as planting_area_mu
     from outputs
-    where
-        region_code is not null
-        and year is not null
-        and measure in ('output_value', 'planting_area')
-    group by region_code, measure, year
+    where region_code is not null and year is not null
+    group by region_code, year
+
+),
+
+-- The latest year with a figure, per measure.
+output_value_years as (
+
+    select
+        region_code,
+        year,
+        output_value_cny,
+        row_number() over (partition by region_code order by year desc) as year_rank
+    from output_years
+    where output_value_cny is not null
+
+),
+
+planting_area_years as (
+
+    select
+        region_code,
+        year,
+        planting_area_mu,
+        row_number() over (partition by region_code order by year desc) as year_rank
+    from output_years
+    where planting_area_mu is not null
 
 ),
 
@@ -192,9 +215,9 @@ final as (
         cast(coalesce(helpers.helper_count, 0) as integer) as helper_count,
         cast(fund_totals.total_funds_cny as double precision) as total_funds_cny,
         cast(fund_totals.funds_by_year as varchar) as funds_by_year,
-        cast(output_value.value as double precision) as output_value_cny,
+        cast(output_value.output_value_cny as double precision) as output_value_cny,
         cast(output_value.year as integer) as output_value_year,
-        cast(planting_area.value as double precision) as planting_area_mu,
+        cast(planting_area.planting_area_mu as double precision) as planting_area_mu,
         cast(planting_area.year as integer) as planting_area_year,
         cast(counties.poverty_exit_year as integer) as poverty_exit_year,
         cast(counties.is_sichuan_underdeveloped as boolean) as is_sichuan_underdeveloped,
@@ -205,15 +228,13 @@ final as (
     left join regions as province on counties.province_code = province.region_code
     left join helpers on counties.region_code = helpers.region_code
     left join fund_totals on counties.region_code = fund_totals.region_code
-    left join output_years as output_value
+    left join output_value_years as output_value
         on
             counties.region_code = output_value.region_code
-            and output_value.measure = 'output_value'
             and output_value.year_rank = 1
-    left join output_years as planting_area
+    left join planting_area_years as planting_area
         on
             counties.region_code = planting_area.region_code
-            and planting_area.measure = 'planting_area'
             and planting_area.year_rank = 1
     left join conflict_counts on counties.region_code = conflict_counts.region_code
     left join articles on counties.region_code = articles.region_code

@@ -2,7 +2,8 @@
 -- a row of mart_pairings, mart_funds, mart_output_value or mart_poverty_exits,
 -- with its sentence, offsets and article. A mart row merged from three
 -- articles has three rows here; is_representative marks the fact whose
--- sentence the mart row shows.
+-- sentence the mart row shows (for a wide mart_output_value row: one per
+-- measure, the fact stating the value its column shows).
 with
 
 pairings as (
@@ -47,9 +48,9 @@ merged_funds as (
 
 ),
 
-merged_outputs as (
+output_figures as (
 
-    select * from {{ ref('int_outputs_deduplicated') }}
+    select * from {{ ref('int_outputs_figures') }}
 
 ),
 
@@ -64,6 +65,7 @@ facts as (
     select
         'mart_pairings' as mart_name,
         pairings.pairing_key as mart_key,
+        cast(null as varchar) as measure,
         pairings.fact_id,
         pairings.article_id,
         pairings.evidence,
@@ -82,6 +84,7 @@ facts as (
     select
         'mart_funds' as mart_name,
         funds.fund_key as mart_key,
+        cast(null as varchar) as measure,
         funds.fact_id,
         funds.article_id,
         funds.evidence,
@@ -100,6 +103,7 @@ facts as (
     select
         'mart_output_value' as mart_name,
         outputs.output_key as mart_key,
+        outputs.measure,
         outputs.fact_id,
         outputs.article_id,
         outputs.evidence,
@@ -107,17 +111,18 @@ facts as (
         outputs.end_char,
         outputs.extractor_version,
         outputs.confidence,
-        merged_outputs.evidence_fact_id is not null as is_representative
+        output_figure.evidence_fact_id is not null as is_representative
     from outputs
-    left join merged_outputs
+    left join output_figures as output_figure
         on
-            outputs.output_key = merged_outputs.output_key
-            and outputs.fact_id = merged_outputs.evidence_fact_id
-    where outputs.dedup_key is not null
+            outputs.figure_key = output_figure.figure_key
+            and outputs.fact_id = output_figure.evidence_fact_id
+            and output_figure.is_chosen
     union all
     select
         'mart_poverty_exits' as mart_name,
         exits.exit_key as mart_key,
+        cast(null as varchar) as measure,
         exits.fact_id,
         exits.article_id,
         exits.evidence,
@@ -141,6 +146,7 @@ final as (
         cast({{ surrogate_key(['facts.mart_name', 'facts.fact_id']) }} as varchar) as evidence_key,
         cast(facts.mart_name as varchar) as mart_name,
         cast(facts.mart_key as varchar) as mart_key,
+        cast(facts.measure as varchar) as measure,
         cast(facts.fact_id as varchar) as fact_id,
         cast(facts.article_id as varchar) as article_id,
         cast(facts.evidence as varchar) as evidence,

@@ -1,3 +1,6 @@
+-- What assisted places produce, one row per (place, product, year) with each
+-- measure in its own column, in the unit the column names.
+{%- set measures = output_measure_columns() %}
 with
 
 outputs as (
@@ -6,29 +9,25 @@ outputs as (
 
 ),
 
-measures as (
-
-    select * from {{ ref('output_measures') }}
-
-),
-
 final as (
 
     select
-        cast(outputs.output_key as varchar) as output_key,
-        cast(outputs.region_name as varchar) as region_name,
-        cast(outputs.region_code as varchar) as region_code,
-        cast(outputs.product as varchar) as product,
-        cast(outputs.year as integer) as year,
-        cast(outputs.measure as varchar) as measure,
-        cast(outputs.value as double precision) as value,
-        cast(measures.unit as varchar) as unit,
-        cast(outputs.qualifier as varchar) as qualifier,
-        cast(outputs.article_count as integer) as article_count,
-        cast(outputs.article_ids as varchar) as article_ids,
-        cast(outputs.evidence as varchar) as evidence
+        cast(output_key as varchar) as output_key,
+        cast(region_name as varchar) as region_name,
+        cast(region_code as varchar) as region_code,
+        cast(product as varchar) as product,
+        cast(year as integer) as year,
+        {%- for m in measures %}
+            cast({{ m.column }} as double precision) as {{ m.column }},
+            cast({{ m.measure }}_qualifier as varchar) as {{ m.measure }}_qualifier,
+        {%- endfor %}
+        cast(has_conflicting_values as boolean) as has_conflicting_values,
+        cast(conflicting_measures as varchar) as conflicting_measures,
+        cast(article_count as integer) as article_count,
+        cast(article_ids as varchar) as article_ids,
+        cast(first_reported_date as date) as first_reported_date,
+        cast(last_reported_date as date) as last_reported_date
     from outputs
-    left join measures on outputs.measure = measures.measure
 
 )
 
