@@ -70,6 +70,8 @@ def test_build_is_deterministic_and_matches_shipped_file():
         ("Harbin", "230100000000"),
         ("Shaanxi", "610000000000"),
         ("Shanxi", "140000000000"),
+        ("Minhang", "310112000000"),  # 行 read hang, not xing
+        ("Pidu", "510124000000"),  # renamed from Pi County in 2016
     ],
 )
 def test_override_names_resolve(gaz, name, code):
