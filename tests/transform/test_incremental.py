@@ -25,7 +25,13 @@ from ingestion.cli import build_parser
 from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.extract.models import FACT_CLASSES, FACT_TYPES, Evidence, Fact
 from ingestion.load.facts import _replace_facts
-from ingestion.transform.dbt_runner import DbtResult, build_models, run_dbt
+from ingestion.transform.dbt_runner import (
+    FULL_REFRESH_HINT,
+    DbtError,
+    DbtResult,
+    build_models,
+    run_dbt,
+)
 from ingestion.warehouse import connect
 from tests.transform.raw_fixture import (
     LATE_FUNDS,
@@ -265,3 +271,27 @@ def test_an_incremental_run_reads_only_the_new_batch(days: Days, tmp_path: Path)
     staged = days.after_day_two
     assert counts == [(len(staged["staging.stg_articles"]) + 1,
                        len(staged["staging.stg_facts_pairing"]) + 1)]  # fmt: skip
+
+
+def test_changed_columns_fail_with_the_full_refresh_hint(days: Days, tmp_path: Path) -> None:
+    # A staged table whose columns no longer match the model (as after a model
+    # change) must stop the build, not leave old rows half-filled, and say how to fix it.
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(days.incremental.warehouse_path, changed)
+    with connect(changed) as connection:
+        connection.execute("alter table staging.stg_articles add column retired_column varchar")
+    with pytest.raises(DbtError) as caught:
+        run_dbt(["run", "--select", "stg_articles"], changed, target_dir=tmp_path / "target")
+    assert "model.assistance_warehouse.stg_articles [error]" in str(caught.value)
+    assert FULL_REFRESH_HINT in str(caught.value)
+    run_dbt(
+        ["run", "--select", "stg_articles", "--full-refresh"],
+        changed,
+        target_dir=tmp_path / "target",
+    )
+    with connect(changed) as connection:
+        columns = connection.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'staging' and table_name = 'stg_articles'"
+        ).fetchall()
+    assert ("retired_column",) not in columns
