@@ -41,6 +41,11 @@ def _collect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    pipeline.build(load_settings(), full_refresh=args.full_refresh)
+    return 0
+
+
 def _summary(_: argparse.Namespace) -> int:
     print(describe_published(load_settings()))
     return 0
@@ -54,13 +59,21 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     collect.set_defaults(func=_collect)
     steps = {
         "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
-        "build": (pipeline.build, "dbt build: staging, intermediate, candidate marts"),
         "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
         "publish": (pipeline.publish, "publish the candidate marts atomically"),
         "docs": (pipeline.generate_docs, "generate dbt docs"),
     }
     for name, (step, help_text) in steps.items():
         subparsers.add_parser(name, help=help_text).set_defaults(func=_command(step))
+    build = subparsers.add_parser(
+        "build", help="dbt build: staging (incremental), intermediate, candidate marts"
+    )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental article and fact models from the raw tables",
+    )
+    build.set_defaults(func=_build)
     subparsers.add_parser("summary", help="where the published marts are, a few rows of each")
     subparsers.choices["summary"].set_defaults(func=_summary)
 

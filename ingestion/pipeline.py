@@ -120,11 +120,14 @@ def collect_all(settings: Settings) -> list[CollectSummary]:
 # them: Airflow imports this module in every task, and GX alone takes seconds to load.
 
 
-def build(settings: Settings) -> None:
-    """Build staging, intermediate and candidate marts with dbt (raises on a failed node)."""
+def build(settings: Settings, *, full_refresh: bool = False) -> None:
+    """Build staging, intermediate and candidate marts with dbt (raises on a failed node).
+
+    Incremental by default; ``full_refresh`` rebuilds the incremental models from raw.
+    """
     from ingestion.transform.dbt_runner import build_models
 
-    build_models(settings)
+    build_models(settings, full_refresh=full_refresh)
 
 
 def audit(settings: Settings) -> None:

@@ -33,6 +33,13 @@ FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 
+# dbt's words when an incremental model's columns changed (on_schema_change: fail).
+_SCHEMA_CHANGED = "schemas on this incremental model are out of sync"
+FULL_REFRESH_HINT = (
+    "an incremental model's columns changed: rebuild it from the raw tables with "
+    "`python -m ingestion build --full-refresh`"
+)
+
 
 class DbtError(RuntimeError):
     """A dbt invocation failed; the message names the failed nodes and why."""
@@ -130,6 +137,8 @@ def _failure_message(result: DbtResult) -> str:
         lines = [f"dbt {command} failed: {len(failed)} node(s)"]
         for node in failed:
             lines.append(f"  {node.unique_id} [{node.status}]: {node.message}")
+        if any(_SCHEMA_CHANGED in (node.message or "") for node in failed):
+            lines.append(f"  {FULL_REFRESH_HINT}")
         skipped = result.count("skipped")
         if skipped:
             lines.append(f"  ({skipped} downstream node(s) skipped)")
@@ -206,13 +215,19 @@ def _pipeline_target_dir(settings: Settings) -> Path:
     return settings.var_dir / "dbt" / "target"
 
 
-def build_models(settings: Settings, target_dir: Path | None = None) -> DbtResult:
+def build_models(
+    settings: Settings, target_dir: Path | None = None, *, full_refresh: bool = False
+) -> DbtResult:
     """Seed, run and test every model in dependency order (``dbt build``).
 
     ``dbt build`` loads the seeds itself, before the models that use them,
-    so no separate ``dbt seed`` is needed.
+    so no separate ``dbt seed`` is needed. The article and fact staging models
+    are incremental; ``full_refresh`` rebuilds them from the raw tables (after
+    a change to their columns, or to check nothing drifted: it gives the same
+    tables).
     """
-    return run_dbt(["build"], settings.warehouse_path, target_dir or _pipeline_target_dir(settings))
+    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    return run_dbt(args, settings.warehouse_path, target_dir or _pipeline_target_dir(settings))
 
 
 def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = None) -> Path:

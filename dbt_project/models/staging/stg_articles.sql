@@ -1,8 +1,18 @@
+-- Incremental: raw.articles only grows (the loader inserts a new text once and
+-- never updates it), so each build reads the articles parsed since the last.
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'articles') }}
+    {{ incremental_batch(source('raw', 'articles'), 'parsed_at', 'article_id', 'article_id') }}
 
 ),
 

@@ -1,8 +1,19 @@
+-- Incremental, keyed on the article: a batch replaces all facts of each article
+-- (re-)extracted since the last build (see macros/incremental_batch.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        post_hook="{{ delete_superseded_facts() }}",
+    )
+}}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'facts_fund') }}
+    {{ incremental_batch(source('raw', 'facts_fund'), 'extracted_at', 'article_id', 'fact_id') }}
 
 ),
 
