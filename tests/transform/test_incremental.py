@@ -113,8 +113,8 @@ def load_day_two(connection: duckdb.DuckDBPyConnection) -> None:
         _insert(connection, table, day_one[table])
     _insert(connection, "articles", [_article("a8", DAY_2.date(), DAY_2)])
     _insert(connection, "facts_fund", [
-        ("f8", "a8", 2_000_000.0, "exact", "donation", "Jinniu District", "Garze County",
-         None, 2024, *_provenance("f8", DAY_2)),
+        ("f20", "a8", 2_000_000.0, "exact", "donation", "Jinniu District", "Garze County",
+         None, 2024, *_provenance("f20", DAY_2)),
     ])  # fmt: skip
     # a7 was published in 2022 and is loaded only now.
     _insert(connection, "articles", [_article("a7", date(2022, 6, 1), BACKDATED)])
@@ -208,7 +208,7 @@ def test_day_two_changes_reach_staging_and_marts(days: Days) -> None:
         funds = connection.execute("select amount_cny from marts.mart_funds").fetchall()
     assert REMOVED_FACT not in {fact for fact, _ in evidence}
     assert EMPTIED_ARTICLE not in {article for _, article in evidence}
-    assert {("f7", "a7"), ("f8", "a8")} <= set(evidence)
+    assert {("f7", "a7"), ("f20", "a8")} <= set(evidence)
     assert {(8_000_000.0,), (2_000_000.0,)} <= set(funds)
 
 
