@@ -29,13 +29,13 @@ create table {schema}.mart_pairings (
     pairing_key varchar, helper_name varchar, helper_kind varchar, helper_code varchar,
     helped_name varchar, helped_code varchar, mechanism varchar,
     first_year integer, last_year integer, article_count integer,
-    article_ids varchar, evidence varchar
+    article_ids varchar, first_reported_date date, last_reported_date date, evidence varchar
 );
 create table {schema}.mart_funds (
     fund_key varchar, payer_kind varchar, payer_code varchar, payer_name varchar,
     region_name varchar, region_code varchar, year integer, measure varchar,
-    qualifier varchar, amount_cny double,
-    article_count integer, article_ids varchar, evidence varchar
+    qualifier varchar, amount_cny double, article_count integer, article_ids varchar,
+    first_reported_date date, last_reported_date date, evidence varchar
 );
 create table {schema}.mart_output_value (
     output_key varchar, region_name varchar, region_code varchar, product varchar,
@@ -48,7 +48,8 @@ create table {schema}.mart_output_value (
 create table {schema}.mart_poverty_exits (
     exit_key varchar, region_name varchar, region_code varchar, level varchar,
     year integer, exited integer, total integer, remaining integer, rate_pct double,
-    article_count integer, article_ids varchar, evidence varchar
+    article_count integer, article_ids varchar, first_reported_date date,
+    last_reported_date date, evidence varchar
 );
 create table {schema}.dim_organisation (
     organisation_code varchar, name varchar, kind varchar, home_region_code varchar,
@@ -94,15 +95,17 @@ insert into {schema}.dim_region values
      120.15, 30.27, false, null, null, null, null, null);
 insert into {schema}.mart_pairings values
     ('p1', 'Zhejiang', 'region', '330000000000', 'Luding', '513322000000',
-     'east_west_cooperation', 2018, 2020, 2, 'a1,a2',
+     'east_west_cooperation', 2018, 2020, 2, 'a1,a2', '2019-03-02', '2020-11-30',
      'Zhejiang paired with Luding County under east-west cooperation.'),
     ('p2', 'China Three Gorges Corporation', 'organisation', 'org_0123456789ab', 'Luding',
-     '513322000000', null, 2019, null, 1, 'a3', 'China Three Gorges Corporation assisted Luding.');
+     '513322000000', null, 2019, null, 1, 'a3', null, null,
+     'China Three Gorges Corporation assisted Luding.');
 insert into {schema}.mart_funds values
     ('f1', 'region', '330000000000', 'Zhejiang', 'Luding', '513322000000', 2019,
-     'assistance_funds', 'exact', 120000000.0, 1, 'a1',
+     'assistance_funds', 'exact', 120000000.0, 1, 'a1', '2019-06-01', '2019-06-01',
      'Zhejiang provided 120 million yuan of assistance funds.'),
     ('f2', null, null, null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
+     '2020-05-01', '2021-01-10',
      'More than 5 million yuan was donated.');
 insert into {schema}.mart_output_value values
     ('o1', 'Luding', '513322000000', 'tea', 2020, 8000.0, 'at_least', 900.0, null,
@@ -112,10 +115,11 @@ insert into {schema}.mart_output_value values
      null, null, 4000000.0, 'exact', false, null, 1, 'a2', '2020-05-01', '2020-05-01');
 insert into {schema}.mart_poverty_exits values
     ('e1', 'Luding', '513322000000', 'village', 2019, 45, 45, 0, 100.0, 1, 'a1',
+     '2019-06-01', '2019-06-01',
      'All 45 poor villages exited poverty.'),
-    ('e2', 'Garze', '513300000000', 'person', 2020, 9400, 10000, 600, 94.0, 1, 'a3',
+    ('e2', 'Garze', '513300000000', 'person', 2020, 9400, 10000, 600, 94.0, 1, 'a3', null, null,
      '9,400 of 10,000 poor people exited poverty.'),
-    ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1',
+    ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1', '2019-06-01', '2019-06-01',
      'Luding County exited poverty.');
 insert into {schema}.dim_organisation values
     ('org_0123456789ab', 'China Three Gorges Corporation', 'central_soe', null,

@@ -51,16 +51,22 @@
 
 {#
     One row per dedup key of `relation`: how many facts and articles report
-    it and which articles, after any `extra_columns` (aggregates the model
-    needs besides, e.g. the first and last year a pairing is reported).
+    it, which articles, and the first and last dates they were published
+    (null when no reporting article carries a date), after any
+    `extra_columns` (aggregates the model needs besides, e.g. the first and
+    last year a pairing is reported).
 #}
 {% macro article_aggregation(relation, key, extra_columns=[]) -%}
     select
         {{ ([key] + extra_columns) | join(", ") }},
         count(*) as fact_count,
-        count(distinct article_id) as article_count,
-        {{ list_agg_sorted("article_id", distinct=true) }} as article_ids
-    from {{ relation }}
+        count(distinct facts.article_id) as article_count,
+        {{ list_agg_sorted("facts.article_id", distinct=true) }} as article_ids,
+        min(reporting_articles.published_date) as first_reported_date,
+        max(reporting_articles.published_date) as last_reported_date
+    from {{ relation }} as facts
+    left join {{ ref('stg_articles') }} as reporting_articles
+        on facts.article_id = reporting_articles.article_id
     group by {{ key }}
 {%- endmacro %}
 
@@ -72,6 +78,8 @@
     {{ aggregated }}.fact_count,
     {{ aggregated }}.article_count,
     {{ aggregated }}.article_ids,
+    {{ aggregated }}.first_reported_date,
+    {{ aggregated }}.last_reported_date,
     {{ representative }}.evidence,
     {{ representative }}.fact_id as evidence_fact_id,
     {{ representative }}.article_id as evidence_article_id

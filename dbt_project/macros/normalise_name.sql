@@ -98,7 +98,8 @@
     organisation_aliases seeds) cover what a rule cannot know.
 #}
 {% macro organisation_name_key(expression) -%}
-    {{ _collapse(_strip_words(_strip_words(_padded_tokens(expression), _contract_stop_words()), _company_form_words())) }}
+    {%- set without_stop_words = _strip_words(_padded_tokens(expression), _contract_stop_words()) -%}
+    {{ _collapse(_strip_words(without_stop_words, _company_form_words())) }}
 {%- endmacro %}
 
 {#

@@ -125,7 +125,8 @@ def test_republish_replaces_the_files(warehouse: Path, published_dir: Path) -> N
         warehouse,
         "insert into marts.mart_funds select 'f3', payer_kind, payer_code, payer_name,"
         " region_name, region_code, year,"
-        " measure, qualifier, 7.0, article_count, article_ids, evidence"
+        " measure, qualifier, 7.0, article_count, article_ids,"
+        " first_reported_date, last_reported_date, evidence"
         " from marts.mart_funds where fund_key = 'f1'",
         # Same rows in another physical order: the content hash must not change.
         "create or replace table marts.mart_pairings as"

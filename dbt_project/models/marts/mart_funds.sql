@@ -21,6 +21,8 @@ final as (
         cast(amount_cny as double precision) as amount_cny,
         cast(article_count as integer) as article_count,
         cast(article_ids as varchar) as article_ids,
+        cast(first_reported_date as date) as first_reported_date,
+        cast(last_reported_date as date) as last_reported_date,
         cast(evidence as varchar) as evidence
     from funds
 

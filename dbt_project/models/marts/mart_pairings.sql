@@ -20,6 +20,8 @@ final as (
         cast(last_year as integer) as last_year,
         cast(article_count as integer) as article_count,
         cast(article_ids as varchar) as article_ids,
+        cast(first_reported_date as date) as first_reported_date,
+        cast(last_reported_date as date) as last_reported_date,
         cast(evidence as varchar) as evidence
     from pairings
 
