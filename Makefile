@@ -12,11 +12,15 @@ export AIRFLOW_HOME := $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT := 120
+# Cosmos keeps dbt's partial-parse cache per DAG: in the project, not in a shared /tmp/cosmos.
+export AIRFLOW__COSMOS__CACHE_DIR := $(CURDIR)/var/cosmos
+# This checkout's ingestion package, even where the venv's editable install points elsewhere.
+export PYTHONPATH := $(CURDIR)
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install demo test airflow-init run-dags summary lint format bench evaluate reliability lock clean
+.PHONY: install demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
 
 install: $(STAMP)
 
@@ -27,7 +31,11 @@ $(STAMP): requirements.in requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-airflow-init: install
+# dbt's manifest.json, from which the build DAG renders one task per model (dbt parse: no database).
+dbt-manifest: install
+	cd dbt_project && ../$(BIN)/dbt parse --no-static-parser --profiles-dir . --quiet
+
+airflow-init: install dbt-manifest
 	$(BIN)/airflow db migrate > /dev/null
 	$(BIN)/airflow pools set warehouse_writer 1 "DuckDB allows one writer: tasks that open the warehouse" > /dev/null
 

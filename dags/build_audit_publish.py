@@ -3,8 +3,12 @@
 
 Write–audit–publish of the BI-facing marts:
 
-1. **dbt_build**: `dbt build` of staging, intermediate and candidate marts in
-   the working warehouse (`var/warehouse.duckdb`), with dbt's data tests.
+1. **dbt**: one task per dbt seed and model (rendered by astronomer-cosmos
+   from dbt's manifest), each running `dbt build --select <node>`: the node
+   and then its tests, in the working warehouse (`var/warehouse.duckdb`). A
+   failed model is its own failed task, retried or cleared on its own; what
+   depends on it waits. **dbt_cross_model_tests** then runs the tests that
+   read two models (e.g. relationships from a mart to a dimension).
 2. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
    every candidate mart. On failure the task fails with each failed
    expectation and sample offending values in its log; nothing is published;
@@ -20,6 +24,8 @@ Runs daily and whenever `collect_sources` refreshes the raw asset.
 from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from cosmos import DbtTaskGroup
+from cosmos.operators.local import DbtTestLocalOperator
 from warehouse_assets import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS_ASSET,
@@ -27,6 +33,13 @@ from warehouse_assets import (
     START_DATE,
     WAREHOUSE_POOL,
 )
+
+from ingestion.config import load_settings
+from ingestion.transform import cosmos_config
+
+# Reads dbt's manifest (no dbt command): a missing or stale one is an import
+# error saying how to make it.
+SETTINGS = load_settings()
 
 
 @dag(
@@ -42,12 +55,13 @@ from warehouse_assets import (
     tags=["assistance-warehouse", "dbt", "quality"],
 )
 def build_audit_publish():
-    @task(pool=WAREHOUSE_POOL)
-    def dbt_build() -> None:
-        from ingestion import pipeline
-        from ingestion.config import load_settings
-
-        pipeline.build(load_settings())
+    dbt_models = DbtTaskGroup(
+        group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL)
+    )
+    cross_model_tests = DbtTestLocalOperator(
+        task_id="dbt_cross_model_tests",
+        **cosmos_config.cross_model_tests_args(SETTINGS, WAREHOUSE_POOL),
+    )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
     @task(pool=WAREHOUSE_POOL, retries=0)
@@ -71,7 +85,7 @@ def build_audit_publish():
 
         pipeline.generate_docs(load_settings())
 
-    dbt_build() >> quality_gate() >> publish() >> dbt_docs()
+    dbt_models >> cross_model_tests >> quality_gate() >> publish() >> dbt_docs()
 
 
 build_audit_publish()

@@ -23,6 +23,19 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="assist-airflow-home-")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = tempfile.mkdtemp(prefix="assist-cosmos-cache-")
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dbt_project/target/manifest.json, parsed once per session as `make dbt-manifest` does.
+
+    The build DAG renders its dbt tasks from it; `dbt parse` opens no database.
+    """
+    from ingestion.transform.cosmos_config import write_manifest
+
+    var_dir = tmp_path_factory.mktemp("manifest-var")
+    return write_manifest(Settings(PROJECT_ROOT, var_dir, PROJECT_ROOT / "sources.yml"))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,9 @@ class AirflowSandbox:
             AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="120",
+            AIRFLOW__COSMOS__CACHE_DIR=str(self.root / "cosmos"),
+            # This checkout's package, wherever the venv's editable install points.
+            PYTHONPATH=str(PROJECT_ROOT),
             ASSIST_VAR_DIR=str(self.var_dir),
             ASSIST_TASK_RETRIES="0",
             GX_ANALYTICS_ENABLED="False",
@@ -58,3 +62,16 @@ class AirflowSandbox:
 
     def dags_test(self, dag_id: str, logical_date: str) -> subprocess.CompletedProcess[str]:
         return self.airflow("dags", "test", dag_id, logical_date)
+
+    def _json(self, *args: str) -> list[dict]:
+        result = self.airflow(*args, "-o", "json")
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        # Airflow's own warnings come first on stdout; the JSON is the last line.
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def task_states(self, dag_id: str) -> dict[str, str]:
+        """Task id -> state in the DAG's latest run."""
+        runs = self._json("dags", "list-runs", dag_id)
+        run_id = max(runs, key=lambda run: run["run_after"])["run_id"]
+        rows = self._json("tasks", "states-for-dag-run", dag_id, run_id)
+        return {row["task_id"]: row["state"] for row in rows}

@@ -2,35 +2,109 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from ingestion.config import PROJECT_ROOT
 
 pytest.importorskip("airflow")
+pytest.importorskip("cosmos")
+
+
+def _parse_dags():
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    # As the dag processor does for the dags-folder bundle: its path goes on sys.path.
+    return BundleDagBag(dag_folder=PROJECT_ROOT / "dags", bundle_path=PROJECT_ROOT / "dags")
 
 
 @pytest.fixture(scope="module")
-def dagbag():
-    from airflow.dag_processing.dagbag import BundleDagBag
+def dagbag(dbt_manifest):
+    from unittest import mock
 
-    started = time.perf_counter()
-    # As the dag processor does for the dags-folder bundle: its path goes on sys.path.
-    bag = BundleDagBag(dag_folder=PROJECT_ROOT / "dags", bundle_path=PROJECT_ROOT / "dags")
-    bag.parse_seconds = time.perf_counter() - started
+    from dbt.cli.main import dbtRunner
+
+    # Parsing must not run dbt, in-process or as a command: either raises here.
+    def no_dbt(*args, **kwargs):
+        raise AssertionError(f"dbt was run while parsing the DAGs: {args}")
+
+    _parse_dags()  # warm up: importing airflow and cosmos is not what the parse time is about
+    with (
+        mock.patch.object(dbtRunner, "invoke", no_dbt),
+        mock.patch.object(subprocess, "Popen", no_dbt),
+    ):
+        started = time.perf_counter()
+        bag = _parse_dags()
+        bag.parse_seconds = time.perf_counter() - started
     return bag
 
 
-def test_dags_import_without_errors(dagbag):
+def _manifest_nodes(manifest: Path, resource_type: str) -> dict[str, dict]:
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    return {n["name"]: n for n in nodes.values() if n["resource_type"] == resource_type}
+
+
+def test_dags_import_without_errors_and_parse_fast_without_dbt(dagbag):
     assert dagbag.import_errors == {}
     assert {"collect_sources", "build_audit_publish"} <= set(dagbag.dag_ids)
+    # Rendering ~40 tasks from the manifest: a dbt command would take several seconds.
+    assert dagbag.parse_seconds < 10, dagbag.parse_seconds
+
+
+def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt_manifest):
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    build = dagbag.dags["build_audit_publish"]
+    dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
+    expected = {f"dbt.{name}_model_build" for name in _manifest_nodes(dbt_manifest, "model")}
+    expected |= {f"dbt.{name}_seed_build" for name in _manifest_nodes(dbt_manifest, "seed")}
+    assert set(dbt_tasks) == expected
+    for task_id, task in dbt_tasks.items():
+        # `dbt build --select <node>`: the node, then its own tests, in the same task.
+        assert isinstance(task, DbtBuildLocalOperator), task_id
+        assert task.pool == "warehouse_writer", task_id
+        assert task.retries == build.default_args["retries"], task_id
+        assert task.on_failure_callback, task_id
+
+
+def test_models_follow_their_parents_and_cross_model_tests_follow_all_models(dagbag, dbt_manifest):
+    build = dagbag.dags["build_audit_publish"]
+    models = _manifest_nodes(dbt_manifest, "model")
+    mart = build.get_task("dbt.mart_funds_model_build")
+    parents = {d.split(".")[-1] for d in models["mart_funds"]["depends_on"]["nodes"]}
+    assert {f"dbt.{p}_model_build" for p in parents} <= mart.upstream_task_ids
+
+    cross = build.get_task("dbt_cross_model_tests")
+    assert cross.pool == "warehouse_writer"
+    every_dbt_task = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert every_dbt_task <= cross.get_flat_relative_ids(upstream=True)
+    assert "dbt_cross_model_tests" in build.get_task("quality_gate").upstream_task_ids
+    # The relationship from a mart to dim_region runs there, once both are built.
+    assert "relationships_mart_funds_region_code__region_code__ref_dim_region_" in cross.select
+
+
+def test_a_missing_manifest_is_an_error_saying_how_to_make_it(tmp_path):
+    from ingestion.transform.cosmos_config import ManifestError, checked_manifest_path
+
+    with pytest.raises(ManifestError, match="make dbt-manifest"):
+        checked_manifest_path(tmp_path / "manifest.json")
+    stale = tmp_path / "manifest.json"
+    stale.write_text("{}", encoding="utf-8")
+    old = time.time() - 10 * 365 * 24 * 3600
+    os.utime(stale, (old, old))
+    with pytest.raises(ManifestError, match=r"older than .*make dbt-manifest"):
+        checked_manifest_path(stale)
 
 
 def test_writers_share_the_one_slot_pool_and_runs_never_overlap(dagbag):
     writers = {
         "collect_sources": {"load_raw"},
-        "build_audit_publish": {"dbt_build", "quality_gate", "publish", "dbt_docs"},
+        "build_audit_publish": {"quality_gate", "publish", "dbt_docs"},
     }
     for dag_id, task_ids in writers.items():
         dag = dagbag.dags[dag_id]

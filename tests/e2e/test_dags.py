@@ -1,7 +1,8 @@
 """End to end: the real DAGs on the sample sources, from landing to published marts.
 
 The tests in this module share one sandbox and run in order: a first run, a
-re-run of the same day, then a bad candidate that must not be published.
+re-run of the same day, a model that fails in its own task and is re-run alone
+once fixed, then a bad candidate that must not be published.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _run_both(sandbox: AirflowSandbox) -> None:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AirflowSandbox:
+def sandbox(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> AirflowSandbox:
     sandbox = AirflowSandbox(tmp_path_factory.mktemp("airflow-e2e"))
     sandbox.init()
     _run_both(sandbox)
@@ -123,25 +124,62 @@ def test_rerunning_the_same_day_gives_the_same_marts(sandbox):
     )
 
 
+def _execute(path: Path, sql: str) -> None:
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(sql)
+    finally:
+        connection.close()
+
+
+def test_a_failing_model_fails_its_own_task_and_reruns_alone_once_fixed(sandbox):
+    published = _published(sandbox)
+    digest_before = hashlib.sha256(published.read_bytes()).hexdigest()
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    # A raw column renamed under the model (a schema change upstream): stg_facts_fund breaks.
+    _execute(warehouse, "alter table raw.facts_fund rename column amount_cny to amount_yuan")
+    try:
+        result = sandbox.dags_test("build_audit_publish", DAY)
+        assert result.returncode != 0, "the DAG must fail when a model fails"
+        assert "amount_cny" in result.stdout + result.stderr, "the log names the model's error"
+        states = sandbox.task_states("build_audit_publish")
+    finally:
+        _execute(warehouse, "alter table raw.facts_fund rename column amount_yuan to amount_cny")
+    assert states["dbt.stg_facts_fund_model_build"] == "failed"
+    # What needs it waits; the other branches ran and say so.
+    assert states["dbt.mart_funds_model_build"] == "upstream_failed"
+    assert states["quality_gate"] == "upstream_failed"
+    assert states["dbt.dim_region_model_build"] == "success"
+    assert states["dbt.stg_articles_model_build"] == "success"
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
+
+    # Fixed upstream: the failed task alone runs again and succeeds.
+    task_id = "dbt.stg_facts_fund_model_build"
+    retry = sandbox.airflow("tasks", "test", "build_audit_publish", task_id, DAY)
+    assert retry.returncode == 0, retry.stdout[-4000:] + retry.stderr[-4000:]
+    assert "stg_facts_fund" in retry.stdout + retry.stderr
+
+
 def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched(sandbox):
     published = _published(sandbox)
     digest_before = hashlib.sha256(published.read_bytes()).hexdigest()
     warehouse = sandbox.var_dir / "warehouse.duckdb"
-    connection = duckdb.connect(str(warehouse))
-    try:
-        # An exit count above its total: only a cross-column check can catch it.
-        connection.execute(
-            """
-            insert into raw.facts_exit values (
-                'bad-exit', (select min(article_id) from raw.articles), 'county', 60, 50, null,
-                null, 'Liangshan Prefecture', null, 2019, 'Sixty of the fifty counties exited.',
-                0, 10, 'injected', 1.0, now())
-            """
-        )
-    finally:
-        connection.close()
+    # An exit count above its total: only a cross-column check can catch it.
+    _execute(
+        warehouse,
+        """
+        insert into raw.facts_exit values (
+            'bad-exit', (select min(article_id) from raw.articles), 'county', 60, 50, null,
+            null, 'Liangshan Prefecture', null, 2019, 'Sixty of the fifty counties exited.',
+            0, 10, 'injected', 1.0, now())
+        """,
+    )
     result = sandbox.dags_test("build_audit_publish", DAY)
     log = result.stdout + result.stderr
     assert result.returncode != 0, "the DAG must fail on a bad candidate"
     assert "exited" in log and "total" in log, "the failure names the broken rule"
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
+    states = sandbox.task_states("build_audit_publish")
+    assert states["dbt.mart_poverty_exits_model_build"] == "success", "dbt's tests let it through"
+    assert states["quality_gate"] == "failed"
+    assert states["publish"] == "upstream_failed"
