@@ -18,12 +18,15 @@ Write–audit–publish of the BI-facing marts:
    atomic rename. BI tools read only `var/published/`.
 4. **dbt_docs**: dbt docs for the analysts.
 
+Trigger with `{"full_refresh": true}` to rebuild the incremental article and
+fact models from the raw tables (after a change to their columns).
+
 Runs daily and whenever `collect_sources` refreshes the raw asset.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup
 from cosmos.operators.local import DbtTestLocalOperator
 from warehouse_assets import (
@@ -51,6 +54,13 @@ SETTINGS = load_settings()
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="Rebuild the incremental article and fact models from the raw tables.",
+        )
+    },
     doc_md=__doc__,
     tags=["assistance-warehouse", "dbt", "quality"],
 )

@@ -51,6 +51,17 @@ def _summary(_: argparse.Namespace) -> int:
     return 0
 
 
+def _examples(_: argparse.Namespace) -> int:
+    from ingestion.examples import answer_examples, describe_answers, read_examples
+
+    settings = load_settings()
+    if not settings.published_db_path.exists():
+        print(f"No published marts yet at {settings.published_db_path}: run the pipeline first.")
+        return 1
+    print(describe_answers(answer_examples(settings.published_db_path, read_examples())))
+    return 0
+
+
 def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     subparsers.add_parser("run", help="the whole pipeline: collect, load, build, audit, publish")
     subparsers.choices["run"].set_defaults(func=_run)
@@ -76,6 +87,10 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     build.set_defaults(func=_build)
     subparsers.add_parser("summary", help="where the published marts are, a few rows of each")
     subparsers.choices["summary"].set_defaults(func=_summary)
+    examples = subparsers.add_parser(
+        "examples", help="answer the example BI questions (examples/bi_queries.sql)"
+    )
+    examples.set_defaults(func=_examples)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,11 +11,8 @@ PREVIEW_ROWS = 3
 PREVIEW_COLUMN_WIDTH = 40
 
 
-def _preview(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    # Table names come from the published file's own catalogue, quoted as identifiers.
-    relation = connection.sql(f'select * from "{table}" limit {PREVIEW_ROWS}')
-    columns = relation.columns
-    rows = relation.fetchall()
+def format_rows(columns: list[str], rows: list[tuple]) -> str:
+    """Rows as indented ``a | b`` lines under their column names, long cells cut."""
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
@@ -24,6 +21,12 @@ def _preview(connection: duckdb.DuckDBPyConnection, table: str) -> str:
     lines = [" | ".join(columns)]
     lines += [" | ".join(cell(v) for v in row) for row in rows]
     return "\n".join("    " + line for line in lines)
+
+
+def _preview(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+    # Table names come from the published file's own catalogue, quoted as identifiers.
+    relation = connection.sql(f'select * from "{table}" limit {PREVIEW_ROWS}')
+    return format_rows(relation.columns, relation.fetchall())
 
 
 def describe_published(settings: Settings) -> str:

@@ -123,6 +123,9 @@ def _operator_args(pool: str) -> dict[str, Any]:
         # Each task's manifest.json and run_results.json would land in a temporary
         # folder and be deleted: not writing them saves a fifth of a task's CPU.
         "dbt_cmd_global_flags": ["--no-write-json"],
+        # A run triggered with {"full_refresh": true} rebuilds the incremental
+        # article and fact models from the raw tables (see the DAG's params).
+        "full_refresh": "{{ params.full_refresh }}",
     }
 
 

@@ -60,8 +60,11 @@ class AirflowSandbox:
             result = self.airflow(*args)
             assert result.returncode == 0, result.stdout + result.stderr
 
-    def dags_test(self, dag_id: str, logical_date: str) -> subprocess.CompletedProcess[str]:
-        return self.airflow("dags", "test", dag_id, logical_date)
+    def dags_test(
+        self, dag_id: str, logical_date: str, conf: dict | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        extra = ("--conf", json.dumps(conf)) if conf else ()
+        return self.airflow("dags", "test", dag_id, logical_date, *extra)
 
     def _json(self, *args: str) -> list[dict]:
         result = self.airflow(*args, "-o", "json")

@@ -70,6 +70,9 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
         assert task.pool == "warehouse_writer", task_id
         assert task.retries == build.default_args["retries"], task_id
         assert task.on_failure_callback, task_id
+        # Rendered at run time from the run's params: a run can full-refresh.
+        assert task.full_refresh == "{{ params.full_refresh }}", task_id
+    assert build.params["full_refresh"] is False
 
 
 def test_models_follow_their_parents_and_cross_model_tests_follow_all_models(dagbag, dbt_manifest):
