@@ -50,8 +50,10 @@ demo: run-dags
 	@echo
 	@$(BIN)/python -m ingestion summary
 
+# Two workers, a test file each at a time: a file's expensive module fixture
+# (a DAG run, a dbt build) is built once, on one worker.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -32,10 +33,24 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     The build DAG renders its dbt tasks from it; `dbt parse` opens no database.
     """
-    from ingestion.transform.cosmos_config import write_manifest
+    from ingestion.transform.cosmos_config import (
+        MANIFEST_PATH,
+        ManifestError,
+        checked_manifest_path,
+        write_manifest,
+    )
 
-    var_dir = tmp_path_factory.mktemp("manifest-var")
-    return write_manifest(Settings(PROJECT_ROOT, var_dir, PROJECT_ROOT / "sources.yml"))
+    # pytest-xdist workers share dbt_project/target: one parses, the others
+    # wait and then take its manifest (a DAG being parsed must never see a
+    # manifest half rewritten).
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with open(MANIFEST_PATH.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return checked_manifest_path()
+        except ManifestError:
+            var_dir = tmp_path_factory.mktemp("manifest-var")
+            return write_manifest(Settings(PROJECT_ROOT, var_dir, PROJECT_ROOT / "sources.yml"))
 
 
 @pytest.fixture

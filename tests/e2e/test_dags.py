@@ -188,12 +188,17 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
             0, 10, 'injected', 1.0, now())
         """,
     )
-    result = sandbox.dags_test("build_audit_publish", DAY)
-    log = result.stdout + result.stderr
-    assert result.returncode != 0, "the DAG must fail on a bad candidate"
+    # Only the tasks the injected row flows through (the intermediate models
+    # are views), then the gate: a whole DAG run would rebuild every mart for
+    # nothing. That publish waits for the gate is the DAG's wiring, checked in
+    # test_dag_integrity.
+    for task_id in ("dbt.stg_facts_exit_model_build", "dbt.mart_poverty_exits_model_build"):
+        result = sandbox.airflow("tasks", "test", "build_audit_publish", task_id, DAY)
+        # Business rules only warn in dbt: the bad row reaches the candidate mart.
+        assert result.returncode == 0, task_id + result.stdout[-4000:] + result.stderr[-4000:]
+    gate = sandbox.airflow("tasks", "test", "build_audit_publish", "quality_gate", DAY)
+    log = gate.stdout + gate.stderr
+    assert gate.returncode != 0, "the gate must fail on a bad candidate"
     assert "exited" in log and "total" in log, "the failure names the broken rule"
+    assert "mart_poverty_exits" in log
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
-    states = sandbox.task_states("build_audit_publish")
-    assert states["dbt.mart_poverty_exits_model_build"] == "success", "dbt's tests let it through"
-    assert states["quality_gate"] == "failed"
-    assert states["publish"] == "upstream_failed"

@@ -379,16 +379,6 @@ def test_region_indicators_mart_is_one_row_per_region_and_year(
     assert by(rows, indicator_key="513332000000:2022")["rural_income_yuan"] is None
 
 
-def test_rebuild_gives_identical_marts(
-    built: tuple[Path, DbtResult], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    warehouse, _ = built
-    before = {mart: read_mart(warehouse, mart) for mart in MART_COLUMNS}
-    run_dbt(["build"], warehouse, target_dir=tmp_path_factory.mktemp("rebuild") / "target")
-    after = {mart: read_mart(warehouse, mart) for mart in MART_COLUMNS}
-    assert after == before
-
-
 def test_failed_test_raises_dbt_error_naming_the_node(
     built: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:
