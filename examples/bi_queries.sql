@@ -2,7 +2,8 @@
 -- Run them on var/published/marts.duckdb (read-only), e.g.
 --   .venv/bin/python -m ingestion examples
 -- Each query starts with a "-- name:" line and a "-- question:" line;
--- tests/e2e run every query on a real published snapshot.
+-- tests/e2e run every query on a real published snapshot. Every ORDER BY
+-- ends on a unique column, so the same marts always give the same answer.
 
 -- name: liangshan_funds_by_year_and_helper
 -- question: Total assistance funds to Liangshan's counties, by year and by payer.
@@ -16,7 +17,7 @@ from mart_funds as funds
 inner join dim_region as region on funds.region_code = region.region_code
 where region.prefecture_code = '513400000000' or region.region_code = '513400000000'
 group by funds.year, funds.payer_name, funds.payer_kind
-order by funds.year nulls last, total_cny desc;
+order by funds.year nulls last, total_cny desc, funds.payer_name;
 
 -- name: helpers_of_most_counties
 -- question: Which helpers are paired with the most places, and under which mechanisms?
@@ -45,7 +46,12 @@ select
 from mart_output_value
 where region_code is not null and year is not null
 qualify row_number() over (partition by region_code, product order by year desc) = 1
-order by output_value_cny desc nulls last, planting_area_mu desc nulls last
+order by
+    output_value_cny desc nulls last,
+    planting_area_mu desc nulls last,
+    sales_cny desc nulls last,
+    region_name,
+    product
 limit 10;
 
 -- name: poverty_exits_by_level_and_year
@@ -119,7 +125,7 @@ from mart_region_indicators as indicators
 inner join dim_region as region on indicators.region_code = region.region_code
 where region.prefecture_code = '513400000000'
 group by region.name_en, region.poverty_exit_year
-order by growth_pct desc nulls last
+order by growth_pct desc nulls last, region.name_en
 limit 10;
 
 -- name: figures_sources_disagree_on
@@ -134,7 +140,7 @@ select
     article_count
 from mart_fact_conflicts
 where is_conflict
-order by fact_type, region_name;
+order by fact_type, region_name, year, values_reported;
 
 -- name: where_the_largest_fund_comes_from
 -- question: Where does the largest fund figure come from (sentence, article, date)?
@@ -148,5 +154,5 @@ select
 from mart_funds as funds
 inner join mart_fact_evidence as evidence
     on evidence.mart_name = 'mart_funds' and evidence.mart_key = funds.fund_key
-order by funds.amount_cny desc, evidence.published_date
+order by funds.amount_cny desc, evidence.published_date, evidence.evidence
 limit 3;
