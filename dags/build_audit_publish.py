@@ -40,9 +40,10 @@ from warehouse_assets import (
 from ingestion.config import load_settings
 from ingestion.transform import cosmos_config
 
-# Reads dbt's manifest (no dbt command): a missing or stale one is an import
-# error saying how to make it.
 SETTINGS = load_settings()
+# Checked once per parse (no dbt command): a missing or stale manifest is an
+# import error saying how to make it.
+MANIFEST = cosmos_config.checked_manifest_path()
 
 
 @dag(
@@ -66,11 +67,11 @@ SETTINGS = load_settings()
 )
 def build_audit_publish():
     dbt_models = DbtTaskGroup(
-        group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL)
+        group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL, MANIFEST)
     )
     cross_model_tests = DbtTestLocalOperator(
         task_id="dbt_cross_model_tests",
-        **cosmos_config.cross_model_tests_args(SETTINGS, WAREHOUSE_POOL),
+        **cosmos_config.cross_model_tests_args(SETTINGS, WAREHOUSE_POOL, MANIFEST),
     )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.

@@ -158,6 +158,18 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
+def table_names(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """Names of the tables and views in ``schema`` of the connection's own database."""
+    return {
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = ? and table_catalog = current_database()",
+            [schema],
+        ).fetchall()
+    }
+
+
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables if they are not there (idempotent)."""
     connection.execute(RAW_SCHEMA_DDL)

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from ingestion.reliability.hooks import pause_point
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
     from ingestion.quality.gate import GateReport
@@ -359,14 +359,7 @@ def _write_invariant_table(
 def _require_tables(
     connection: duckdb.DuckDBPyConnection, schema: str, names: Sequence[str]
 ) -> None:
-    existing = {
-        row[0]
-        for row in connection.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = ? and table_catalog = current_database()",
-            [schema],
-        ).fetchall()
-    }
+    existing = table_names(connection, schema)
     missing = [name for name in names if name not in existing]
     if missing:
         raise PublishError(f"not in {schema}: {', '.join(missing)}; nothing published")

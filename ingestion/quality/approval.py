@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.publish.publisher import MART_TABLES, _content_hash, _row_count, snapshot_id
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, table_names
 
 log = logging.getLogger("assistance_warehouse.quality")
 
@@ -50,14 +50,7 @@ def candidate_fingerprint(
         raise FileNotFoundError(f"no warehouse at {warehouse_path}")
     built: dict[str, tuple[int, str]] = {}
     with connect(warehouse_path) as connection:
-        existing = {
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = ? and table_catalog = current_database()",
-                [schema],
-            ).fetchall()
-        }
+        existing = table_names(connection, schema)
         for name in tables:
             if name in existing:
                 target = f'"{schema}"."{name}"'

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -410,14 +410,7 @@ def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict
     schema = _identifier(schema)
     frames: dict[str, pd.DataFrame] = {}
     with connect(warehouse_path) as connection:
-        existing = {
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = ? and table_catalog = current_database()",
-                [schema],
-            ).fetchall()
-        }
+        existing = table_names(connection, schema)
         for table in tables:
             if _identifier(table) in existing:
                 frames[table] = connection.execute(f'select * from "{schema}"."{table}"').df()

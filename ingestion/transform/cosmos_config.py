@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
-from ingestion.transform.dbt_runner import DBT_PROJECT_DIR, run_dbt
+from ingestion.transform.dbt_runner import DBT_PROJECT_DIR, dbt_settings_env, run_dbt
 
 PROFILE_NAME = "assistance_warehouse"
 # dbt_project.yml's target-path: `dbt parse` run in dbt_project/ writes the manifest here.
@@ -89,12 +89,9 @@ def cross_model_test_ids(manifest: Path) -> list[str]:
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Only what dbt needs beyond the worker's own environment (no secrets at parse time)."""
     return {
-        "ASSIST_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
+        **dbt_settings_env(settings.warehouse_path),
         # dbt.log of every task in one place under var/, like `python -m ingestion build`.
         "DBT_LOG_PATH": str((settings.var_dir / "dbt" / "target" / "logs").resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-        "DBT_USE_COLORS": "false",
     }
 
 
@@ -129,7 +126,7 @@ def _operator_args(pool: str) -> dict[str, Any]:
     }
 
 
-def task_group_args(settings: Settings, pool: str) -> dict[str, Any]:
+def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, Any]:
     """Keyword arguments of ``cosmos.DbtTaskGroup`` for the project's seeds and models.
 
     ``pool`` holds every dbt task (DuckDB allows one writer). Retries and
@@ -149,7 +146,7 @@ def task_group_args(settings: Settings, pool: str) -> dict[str, Any]:
     return {
         "project_config": ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
-            manifest_path=checked_manifest_path(),
+            manifest_path=manifest,
             env_vars=dbt_env(settings),
             install_dbt_deps=False,
             partial_parse=True,
@@ -174,7 +171,7 @@ def task_group_args(settings: Settings, pool: str) -> dict[str, Any]:
     }
 
 
-def cross_model_tests_args(settings: Settings, pool: str) -> dict[str, Any]:
+def cross_model_tests_args(settings: Settings, pool: str, manifest: Path) -> dict[str, Any]:
     """Keyword arguments of a ``cosmos.operators.local.DbtTestLocalOperator`` (one task).
 
     It runs the tests that read several models (see the module docstring), so it
@@ -185,7 +182,7 @@ def cross_model_tests_args(settings: Settings, pool: str) -> dict[str, Any]:
     return {
         "project_dir": str(DBT_PROJECT_DIR),
         "profile_config": _profile_config(),
-        "select": cross_model_test_ids(checked_manifest_path()),
+        "select": cross_model_test_ids(manifest),
         "env": dbt_env(settings),
         "invocation_mode": InvocationMode.DBT_RUNNER,
         **_operator_args(pool),

@@ -88,17 +88,19 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
+def dbt_settings_env(warehouse_path: Path) -> dict[str, str]:
+    """What every dbt invocation sets on top of the caller's environment: the
+    warehouse file the profile reads, no telemetry, no colour codes in logs."""
+    return {
+        "ASSIST_WAREHOUSE_PATH": str(warehouse_path.resolve()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "DBT_USE_COLORS": "false",
+    }
+
+
 def _dbt_env(warehouse_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "ASSIST_WAREHOUSE_PATH": str(warehouse_path.resolve()),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DO_NOT_TRACK": "1",
-            "DBT_USE_COLORS": "false",
-        }
-    )
-    return env
+    return {**os.environ, **dbt_settings_env(warehouse_path)}
 
 
 def _node_message(item: dict[str, Any]) -> str | None:
