@@ -80,6 +80,7 @@ create table if not exists raw.facts_fund (
     region            varchar,
     region_code       varchar,
     year              integer,
+    year_from         integer,          -- first year of a period ending in year
     evidence          varchar not null,
     start_char        integer not null,
     end_char          integer not null,
@@ -98,6 +99,7 @@ create table if not exists raw.facts_output (
     region            varchar,
     region_code       varchar,
     year              integer,
+    year_from         integer,          -- first year of a period ending in year
     evidence          varchar not null,
     start_char        integer not null,
     end_char          integer not null,
@@ -117,6 +119,7 @@ create table if not exists raw.facts_exit (
     region            varchar,
     region_code       varchar,
     year              integer,
+    year_from         integer,          -- first year of a period ending in year
     evidence          varchar not null,
     start_char        integer not null,
     end_char          integer not null,
@@ -170,6 +173,15 @@ def table_names(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     }
 
 
+# Columns added after a warehouse may have been created: added in place, nothing lost.
+RAW_SCHEMA_MIGRATIONS = tuple(
+    f"alter table raw.facts_{fact_type} add column if not exists year_from integer"
+    for fact_type in ("fund", "output", "exit")
+)
+
+
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables if they are not there (idempotent)."""
     connection.execute(RAW_SCHEMA_DDL)
+    for migration in RAW_SCHEMA_MIGRATIONS:
+        connection.execute(migration)

@@ -10,7 +10,17 @@ from typing import Any, TextIO
 
 from ingestion.evaluation.gold import GoldError
 from ingestion.evaluation.runner import EvaluationReport, evaluate
-from ingestion.evaluation.scoring import ATTRIBUTES, FACT_TYPES, PRF, ScoredError
+from ingestion.evaluation.scoring import (
+    ATTRIBUTES,
+    FACT_TYPES,
+    PRF,
+    RECORD_ATTRIBUTES,
+    AttributeScore,
+    MatchedPair,
+    ScoredError,
+    attribute_correct,
+    is_correct_record,
+)
 
 # Fields shown for a fact in --errors, in reading order; provenance is shown apart.
 _SHOWN_FIELDS = (
@@ -30,6 +40,7 @@ _SHOWN_FIELDS = (
     "payer",
     "region",
     "year",
+    "year_from",
 )
 
 
@@ -95,9 +106,27 @@ def _prf_row(label: str, s: PRF) -> str:
     )
 
 
+def _wrong_record_lines(pair: MatchedPair) -> list[str]:
+    wrong = [
+        a for a in RECORD_ATTRIBUTES if attribute_correct(pair.predicted, pair.gold, a) is False
+    ]
+    lines = [
+        f"WRONG {pair.doc} {pair.type} ({', '.join(wrong)}): {_fact_summary(pair.predicted)}",
+        f"    gold: {_fact_summary(pair.gold)}",
+    ]
+    evidence = pair.predicted.get("evidence")
+    if isinstance(evidence, str):
+        lines.append(f"    evidence: {' '.join(evidence.split())}")
+    return lines
+
+
+def _attribute_cell(a: AttributeScore) -> str:
+    return "-" if not a.total else f"{a.correct}/{a.total}"
+
+
 def _fact_summary(fact: dict[str, Any]) -> str:
     parts = [f"{k}={fact[k]!r}" for k in _SHOWN_FIELDS if fact.get(k) is not None]
-    for role in ("helper", "helped"):
+    for role in ("helper", "helped", "payer", "region", "product"):
         if fact.get(f"{role}_aliases"):
             parts.append(f"{role}_aliases={fact[f'{role}_aliases']!r}")
     return " ".join(parts)
@@ -132,17 +161,42 @@ def format_report(report: EvaluationReport, *, with_errors: bool = False) -> str
         *(_prf_row(t, score.by_type[t]) for t in FACT_TYPES),
         _prf_row("overall", score.overall),
         "",
-        f"{'attribute':<10} {'correct':>7} {'total':>6} {'accuracy':>8}",
+        "records (a matched fact counts only with every year, year_from, payer, region and",
+        "product its gold gives right; otherwise it is one fp and one fn)",
+        f"{'type':<9} {'gold':>5} {'pred':>5} {'tp':>5} {'fp':>5} {'fn':>5}"
+        f" {'precision':>9} {'recall':>7} {'f1':>7}",
+        *(_prf_row(t, score.records_by_type[t]) for t in FACT_TYPES),
+        _prf_row("overall", score.records_overall),
+        "",
+        "attribute accuracy on matched facts (correct/total where the gold gives it)",
+        f"{'attribute':<10} "
+        + " ".join(f"{t:>12}" for t in FACT_TYPES)
+        + f" {'all':>12} {'accuracy':>8}",
     ]
     for attribute in ATTRIBUTES:
         a = score.attributes[attribute]
+        if not a.total:
+            continue
+        cells = [_attribute_cell(score.attributes_by_type[t][attribute]) for t in FACT_TYPES]
         acc = "-" if a.accuracy is None else f"{a.accuracy:.3f}"
-        lines.append(f"{attribute:<10} {a.correct:>7} {a.total:>6} {acc:>8}")
+        lines.append(
+            f"{attribute:<10} "
+            + " ".join(f"{c:>12}" for c in cells)
+            + f" {_attribute_cell(a):>12} {acc:>8}"
+        )
     if with_errors:
         lines += ["", f"errors ({len(score.errors)})"]
         for error in sorted(score.errors, key=lambda e: (e.doc, e.type, e.kind)):
             lines += _error_lines(error)
-    lines += ["", f"overall F1 {score.overall.f1:.3f}"]
+        wrong = [m for m in score.matches if not is_correct_record(m.predicted, m.gold)]
+        lines += ["", f"matched facts with a wrong record attribute ({len(wrong)})"]
+        for pair in wrong:
+            lines += _wrong_record_lines(pair)
+    lines += [
+        "",
+        f"record overall F1 {score.records_overall.f1:.3f}",
+        f"overall F1 {score.overall.f1:.3f}",
+    ]
     return "\n".join(lines) + "\n"
 
 

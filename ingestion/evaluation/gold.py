@@ -22,15 +22,25 @@ FUND_MEASURES = frozenset(get_args(FundMeasure))
 OUTPUT_MEASURES = frozenset(get_args(OutputMeasure))
 EXIT_LEVELS = frozenset(get_args(ExitLevel))
 
-# Fields a gold line may carry beyond the contract: notes for the annotator.
+# Fields a gold line may carry beyond the contract: notes for the annotator
+# (the contract's free-text ``note``; scoring ignores both).
 _ANNOTATION_FIELDS = frozenset({"evidence", "note"})
+# The names each type carries; any of them may list other names in ``<name>_aliases``.
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "pairing": ("helper", "helped"),
+    "fund": ("payer", "region"),
+    "output": ("product", "region"),
+    "exit": ("region",),
+}
+_OTHER_FIELDS: dict[str, frozenset[str]] = {
+    "pairing": frozenset({"mechanism", "year"}),
+    "fund": frozenset({"amount_cny", "qualifier", "measure", "year", "year_from"}),
+    "output": frozenset({"measure", "value", "qualifier", "year", "year_from"}),
+    "exit": frozenset({"level", "exited", "total", "remaining", "rate_pct", "year", "year_from"}),
+}
 _FIELDS: dict[str, frozenset[str]] = {
-    "pairing": frozenset(
-        {"helper", "helped", "helper_aliases", "helped_aliases", "mechanism", "year"}
-    ),
-    "fund": frozenset({"amount_cny", "qualifier", "measure", "payer", "region", "year"}),
-    "output": frozenset({"measure", "value", "qualifier", "product", "region", "year"}),
-    "exit": frozenset({"level", "exited", "total", "remaining", "rate_pct", "region", "year"}),
+    kind: _OTHER_FIELDS[kind] | frozenset(names) | frozenset(f"{name}_aliases" for name in names)
+    for kind, names in NAME_FIELDS.items()
 }
 
 
@@ -82,20 +92,27 @@ def _check_aliases(fact: Mapping[str, Any], name: str) -> list[str]:
 
 
 def _check_year(fact: Mapping[str, Any]) -> list[str]:
-    year = fact.get("year")
-    if year is None:
-        return []
-    if not (_is_count(year) and 1949 <= year <= 2100):
-        return [f"year: {year!r} is not a plausible year number"]
-    return []
+    """``year`` and ``year_from`` are plausible years; a period ends after it starts."""
+    problems = [
+        f"{name}: {fact[name]!r} is not a plausible year number"
+        for name in ("year", "year_from")
+        if fact.get(name) is not None and not (_is_count(fact[name]) and 1949 <= fact[name] <= 2100)
+    ]
+    year, year_from = fact.get("year"), fact.get("year_from")
+    # A period may lack its last year ("since 2012" in an undated text): year_from alone.
+    if not problems and year_from is not None and year is not None and year_from > year:
+        problems.append(f"year_from: {year_from} is after year {year}")
+    return problems
+
+
+def _check_all_aliases(fact: Mapping[str, Any], kind: str) -> list[str]:
+    return [p for name in NAME_FIELDS[kind] for p in _check_aliases(fact, f"{name}_aliases")]
 
 
 def _check_pairing(fact: Mapping[str, Any]) -> list[str]:
     return [
         *_check_name(fact, "helper", required=True),
         *_check_name(fact, "helped", required=True),
-        *_check_aliases(fact, "helper_aliases"),
-        *_check_aliases(fact, "helped_aliases"),
         *_check_enum(fact, "mechanism", MECHANISMS, many=True),
     ]
 
@@ -163,7 +180,7 @@ def validate_gold_fact(fact: Any) -> list[str]:
         return [*problems, f"type: {kind!r} is not one of {sorted(_CHECKS)}"]
     allowed = _FIELDS[kind] | _ANNOTATION_FIELDS | {"doc", "type"}
     problems += [f"{name}: not a field of {kind} facts" for name in fact if name not in allowed]
-    return [*problems, *_check_year(fact), *_CHECKS[kind](fact)]
+    return [*problems, *_check_year(fact), *_check_all_aliases(fact, kind), *_CHECKS[kind](fact)]
 
 
 def read_gold(path: Path) -> list[GoldLine]:

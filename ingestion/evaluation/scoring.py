@@ -23,7 +23,13 @@ OUTPUT_MEASURES: frozenset[str] = frozenset(
     {"output_value", "output_volume", "planting_area", "sales"}
 )
 EXIT_COUNTS: tuple[str, ...] = ("exited", "total", "remaining")
-ATTRIBUTES: tuple[str, ...] = ("year", "mechanism", "qualifier", "measure")
+# Attributes judged on matched pairs: values compared exactly, then names.
+VALUE_ATTRIBUTES: tuple[str, ...] = ("year", "year_from", "mechanism", "qualifier", "measure")
+NAME_ATTRIBUTES: tuple[str, ...] = ("payer", "region", "product")
+ATTRIBUTES: tuple[str, ...] = VALUE_ATTRIBUTES + NAME_ATTRIBUTES
+# What a mart row hangs on: a matched pair is a correct record only when every one
+# of these that the gold fact gives is right.
+RECORD_ATTRIBUTES: tuple[str, ...] = ("year", "year_from", "payer", "region", "product")
 
 # The contract's tolerance for amounts and values: 0.5% of the gold number.
 # Kept as a fraction of integers so the boundary (exactly 0.5%) is not lost to
@@ -38,6 +44,7 @@ NAME_STOPWORDS = CONTRACT_NAME_STOPWORDS
 # "Yi-Autonomous" loses "autonomous" just like "Yi Autonomous" does.
 _APOSTROPHES = ("â€™", "â€˜", "¡¯", "¡®", "'", "’", "‘", "`", "´", "ʼ", "′")
 _NON_WORD = re.compile(r"[\W_]+")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 # ---------------------------------------------------------------------------
@@ -48,7 +55,7 @@ def normalise_name(name: str | None) -> str:
     """The contract's normal form of a name: lower-case words, no stopwords."""
     if not name:
         return ""
-    text = name.lower().split(",", 1)[0]
+    text = _PARENTHESES.sub(" ", name.lower()).split(",", 1)[0]
     for mark in _APOSTROPHES:
         text = text.replace(mark, "")
     # Accents are not part of the contract but transliterations vary in them
@@ -85,6 +92,21 @@ def names_match(predicted: str | None, gold_names: Iterable[str]) -> bool:
     key = _name_key(predicted)
     # An empty key (a name made only of stopwords) names nobody.
     return bool(key) and any(key == _name_key(g) for g in gold_names)
+
+
+def name_attribute_right(predicted: Any, gold: Fact, role: str) -> bool:
+    """The contract's rule for a name attribute (payer, region, product).
+
+    Right when, normalised, the prediction equals the gold name or an alias, or
+    stands as whole words inside the gold name ("Liangshan" in "Liangshan
+    Xichang"); a missing or non-string prediction is wrong.
+    """
+    if not isinstance(predicted, str):
+        return False
+    if names_match(predicted, name_variants(gold, role)):
+        return True
+    key, main = _name_key(predicted), _name_key(gold.get(role))
+    return bool(key) and f" {key} " in f" {main} "
 
 
 # ---------------------------------------------------------------------------
@@ -176,8 +198,15 @@ def attribute_correct(pred: Fact, gold: Fact, attribute: str) -> bool | None:
     accepted = _acceptable(gold.get(attribute))
     if not accepted:
         return None
+    if attribute in NAME_ATTRIBUTES:
+        return name_attribute_right(pred.get(attribute), gold, attribute)
     predicted = _acceptable(pred.get(attribute))
     return any(_values_equal(p, g) for p in predicted for g in accepted)
+
+
+def is_correct_record(pred: Fact, gold: Fact) -> bool:
+    """A matched pair whose number hangs on the right party, place, product and period."""
+    return all(attribute_correct(pred, gold, a) is not False for a in RECORD_ATTRIBUTES)
 
 
 def _closeness_cost(pred: Fact, gold: Fact) -> float:
@@ -339,6 +368,13 @@ class PRF:
         }
 
 
+def _summed(scores: Iterable[PRF]) -> PRF:
+    scores = list(scores)
+    return PRF(
+        tp=sum(s.tp for s in scores), fp=sum(s.fp for s in scores), fn=sum(s.fn for s in scores)
+    )
+
+
 @dataclass(frozen=True)
 class AttributeScore:
     """Accuracy of one attribute over matched pairs whose gold gives it."""
@@ -399,6 +435,8 @@ class ScoreReport:
     """Everything the scorer found: per-type and overall PRF, attributes, errors."""
 
     by_type: dict[str, PRF]
+    # Record counts: a matched pair with a wrong record attribute is one fp and one fn.
+    records_by_type: dict[str, PRF]
     attributes: dict[str, AttributeScore]
     attributes_by_type: dict[str, dict[str, AttributeScore]]
     errors: list[ScoredError] = field(default_factory=list)
@@ -408,16 +446,19 @@ class ScoreReport:
     @property
     def overall(self) -> PRF:
         """Micro-average: the counts of all four types summed."""
-        return PRF(
-            tp=sum(s.tp for s in self.by_type.values()),
-            fp=sum(s.fp for s in self.by_type.values()),
-            fn=sum(s.fn for s in self.by_type.values()),
-        )
+        return _summed(self.by_type.values())
+
+    @property
+    def records_overall(self) -> PRF:
+        """Record counts of all four types summed."""
+        return _summed(self.records_by_type.values())
 
     def to_dict(self, *, with_errors: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {
             "by_type": {t: s.to_dict() for t, s in self.by_type.items()},
             "overall": self.overall.to_dict(),
+            "records_by_type": {t: s.to_dict() for t, s in self.records_by_type.items()},
+            "records_overall": self.records_overall.to_dict(),
             "attributes": {a: s.to_dict() for a, s in self.attributes.items()},
             "attributes_by_type": {
                 t: {a: s.to_dict() for a, s in attrs.items()}
@@ -459,6 +500,7 @@ def score(predictions: Iterable[Fact], gold: Iterable[Fact]) -> ScoreReport:
     gold_groups = _group(g for g in gold if is_scored(g))
 
     counts = {t: [0, 0, 0] for t in FACT_TYPES}  # tp, fp, fn
+    correct_records = dict.fromkeys(FACT_TYPES, 0)
     attr_counts = {t: {a: [0, 0] for a in ATTRIBUTES} for t in FACT_TYPES}
     errors: list[ScoredError] = []
     matches: list[MatchedPair] = []
@@ -473,6 +515,7 @@ def score(predictions: Iterable[Fact], gold: Iterable[Fact]) -> ScoreReport:
         for p_index, g_index in pairs:
             pred, gold_fact = preds[p_index], golds[g_index]
             matches.append(MatchedPair(doc, kind, pred, gold_fact))
+            correct_records[kind] += int(is_correct_record(pred, gold_fact))
             for attribute in ATTRIBUTES:
                 verdict = attribute_correct(pred, gold_fact, attribute)
                 if verdict is not None:
@@ -499,8 +542,17 @@ def score(predictions: Iterable[Fact], gold: Iterable[Fact]) -> ScoreReport:
         )
         for a in ATTRIBUTES
     }
+    records_by_type = {
+        t: PRF(
+            tp=correct_records[t],
+            fp=counts[t][0] + counts[t][1] - correct_records[t],
+            fn=counts[t][0] + counts[t][2] - correct_records[t],
+        )
+        for t in FACT_TYPES
+    }
     return ScoreReport(
         by_type={t: PRF(*counts[t]) for t in FACT_TYPES},
+        records_by_type=records_by_type,
         attributes=attributes,
         attributes_by_type=attributes_by_type,
         errors=errors,

@@ -28,11 +28,21 @@ ExitLevel = Literal["county", "village", "household", "person"]
 FACT_TYPES = ("pairing", "fund", "output", "exit")
 
 # Words the contract's name matching drops ("Jinniu District" is "jinniu").
-CONTRACT_NAME_STOPWORDS: frozenset[str] = frozenset(
+DIVISION_AND_COMPANY_WORDS: frozenset[str] = frozenset(
     {
         "county", "district", "city", "prefecture", "province", "autonomous", "region",
         "municipality", "municipal", "town", "township", "village", "the", "of",
         "group", "co", "company", "corporation", "ltd", "limited",
+    }
+)  # fmt: skip
+# The contract also drops the ethnic-group words division names carry ("Liangshan Yi
+# Autonomous Prefecture" is "liangshan"). Some are place names too (Dongxiang County), so
+# the extractor's own dedupe keys keep them and use DIVISION_AND_COMPANY_WORDS alone.
+CONTRACT_NAME_STOPWORDS: frozenset[str] = DIVISION_AND_COMPANY_WORDS | frozenset(
+    {
+        "yi", "tibetan", "hui", "qiang", "miao", "uygur", "uyghur", "kazak", "kazakh",
+        "mongol", "mongolian", "zhuang", "tujia", "buyi", "bouyei", "hani", "lisu", "naxi",
+        "kirgiz", "kyrgyz", "salar", "dongxiang", "bonan", "yugur",
     }
 )  # fmt: skip
 
@@ -108,6 +118,7 @@ class FundFact(FactBase):
     payer: str | None = None
     region: str | None = None
     year: int | None = None
+    year_from: int | None = None  # first year of a period ending in ``year``
     region_code: str | None = None
 
 
@@ -121,6 +132,7 @@ class OutputFact(FactBase):
     product: str | None = None
     region: str | None = None
     year: int | None = None
+    year_from: int | None = None  # first year of a period ending in ``year``
     region_code: str | None = None
 
 
@@ -135,6 +147,7 @@ class ExitFact(FactBase):
     rate_pct: float | None = None
     region: str | None = None
     year: int | None = None
+    year_from: int | None = None  # first year of a period ending in ``year``
     region_code: str | None = None
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
-    CONTRACT_NAME_STOPWORDS,
+    DIVISION_AND_COMPANY_WORDS,
     Evidence,
     ExitFact,
     Fact,
@@ -45,7 +45,7 @@ EXTRACTOR_VERSION = "patterns-0.3.1"
 
 # The contract's name matching ignores these words; dedupe keys ignore them too,
 # and "area" as well ("Shannan area" and "Shannan" are one place to dedupe).
-_NAME_NOISE = CONTRACT_NAME_STOPWORDS | {"area"}
+_NAME_NOISE = DIVISION_AND_COMPANY_WORDS | {"area"}
 _PUNCT_RE = re.compile(r"[^\w\s]")
 RULE_CONFIDENCE = {
     "table": 0.7,

@@ -74,9 +74,16 @@ def test_stopwords_are_dropped_only_as_whole_words() -> None:
 
 
 def test_lower_case_and_autonomous_region_forms() -> None:
-    assert normalise_name("Ningxia Hui Autonomous Region") == "ningxia hui"
+    # The contract drops the ethnic-group words division names carry.
+    assert normalise_name("Ningxia Hui Autonomous Region") == "ningxia"
+    assert normalise_name("Liangshan Yi Autonomous Prefecture") == "liangshan"
     assert normalise_name("The Tibet Autonomous Region") == "tibet"
     assert normalise_name("Chongqing Municipality") == "chongqing"
+
+
+def test_text_in_parentheses_is_dropped() -> None:
+    assert normalise_name("Pidu District (formerly Pi County)") == "pidu"
+    assert names_match("Pidu", ["Pidu District (Chengdu)"])
 
 
 def test_only_the_part_before_the_first_comma_counts() -> None:
@@ -93,8 +100,8 @@ def test_apostrophes_are_deleted_not_split() -> None:
 
 
 def test_hyphens_and_other_punctuation_are_dropped() -> None:
-    assert normalise_name("Sichuan-Energy (Investment) Co., Ltd.") == "sichuan energy investment"
-    assert normalise_name("Yi-Autonomous Prefecture") == "yi"
+    assert normalise_name("Sichuan-Energy Investment Co., Ltd.") == "sichuan energy investment"
+    assert normalise_name("Ebian-Autonomous Prefecture") == "ebian"
     assert names_match('"Jinniu" District.', ["Jinniu District"])
     assert names_match("Inner-Mongolia", ["Inner Mongolia Autonomous Region"])
 
