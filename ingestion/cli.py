@@ -95,6 +95,7 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from ingestion.evaluation.cli import register as register_evaluate
+    from ingestion.evaluation.scoreboard import register as register_scoreboard
     from ingestion.extract.bench import register as register_bench
     from ingestion.extract.cli import register as register_extract
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _register_pipeline_commands(subparsers)
     register_extract(subparsers)
     register_evaluate(subparsers)
+    register_scoreboard(subparsers)
     register_bench(subparsers)
     return parser
 

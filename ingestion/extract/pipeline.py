@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from ingestion.extract import attribution
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
@@ -35,6 +36,7 @@ from ingestion.extract.pairings import (
     places_in_name,
     subject_organisation,
 )
+from ingestion.extract.periods import Period, document_year, figure_period, opening_period
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
@@ -77,6 +79,33 @@ class DocContext:
     mentions: list[list[Mention]]
     mechanism: str | None
     hints: dict[str, set[int]]
+    # The year of the dateline the text prints, for "this year" and "since 2017".
+    doc_year: int | None = None
+    # Where each figure stands: id(fact) -> (sentence index, offset of its number).
+    anchors: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Every place a figure is reported (a headline and its body repeat one): kept
+    # through deduplication, so the figure's period can come from any of them.
+    sites: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def anchor(self, fact: Fact, s: Sentence, at: int) -> Fact:
+        self.anchors[id(fact)] = (s.index, at)
+        self.sites.setdefault(_figure_key(fact), []).append((s.index, at))
+        return fact
+
+    def period(self, fact: Fact, index: int, at: int) -> Period:
+        """The figure's period from its sentence, else another report of it, else the
+        sentence before when that one opens with a time ("By the end of last year, ...")."""
+        period = figure_period(self.sentences[index].text, at, self.doc_year)
+        if period.year is not None or period.year_from is not None:
+            return period
+        for other, other_at in self.sites.get(_figure_key(fact), []):
+            if other != index:
+                period = figure_period(self.sentences[other].text, other_at, self.doc_year)
+                if period.year is not None or period.year_from is not None:
+                    return period
+        if index > 0:
+            return opening_period(self.sentences[index - 1].text, self.doc_year)
+        return Period()
 
     def evidence(self, s: Sentence) -> Evidence:
         return Evidence(self.norm.original[s.orig_start : s.orig_end], s.orig_start, s.orig_end)
@@ -90,18 +119,49 @@ class DocContext:
         return Sentence(text, start, o_start, max(o_end, o_start), -1)
 
 
-def extract_facts(doc_id: str, text: str) -> list[Fact]:
+def _figure_key(fact: Fact) -> tuple[str, int]:
+    """Facts with the same type, measure and number (to three significant digits) repeat one."""
+    if isinstance(fact, FundFact):
+        value: float = fact.amount_cny
+    elif isinstance(fact, OutputFact):
+        value = fact.value
+    elif isinstance(fact, ExitFact):
+        value = float(fact.exited or fact.total or fact.remaining or 0)
+    else:
+        value = 0.0
+    # A fund's measure is a reading of its verbs, which two reports may word apart.
+    kind = (
+        "" if isinstance(fact, FundFact) else getattr(fact, "measure", getattr(fact, "level", ""))
+    )
+    return (f"{fact.type}:{kind}", int(float(f"{value:.3g}")))
+
+
+# What the attribution fitter sees of one figure: the fact as chosen and its candidates.
+AttributionTrace = list[tuple[Fact, list[attribution.Candidate], attribution.Candidate | None]]
+
+
+def extract_facts(
+    doc_id: str,
+    text: str,
+    *,
+    weights: attribution.Weights | None = None,
+    trace: AttributionTrace | None = None,
+) -> list[Fact]:
     """Facts of one document.
 
+    ``weights`` replaces the shipped attribution weights (cross-validation fits
+    its own); ``trace``, when given, receives every figure with its candidates.
     An exception is a bug and propagates: the loader quarantines the article with
     the reason, where swallowing it here would lose the article's facts silently.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    return _extract(str(doc_id), text)
+    return _extract(str(doc_id), text, weights or attribution.load_weights(), trace)
 
 
-def _extract(doc_id: str, text: str) -> list[Fact]:
+def _extract(
+    doc_id: str, text: str, weights: attribution.Weights, trace: AttributionTrace | None
+) -> list[Fact]:
     gaz = load_gazetteer()
     norm = NormText(text)
     sentences = split_sentences(norm)
@@ -112,12 +172,19 @@ def _extract(doc_id: str, text: str) -> list[Fact]:
         for s in sentences
     ]
     mentions = _resolve(mentions, gaz)
-    ctx = DocContext(doc_id, norm, sentences, mentions, _doc_mechanism(norm.text), hints)
+    ctx = DocContext(
+        doc_id,
+        norm,
+        sentences,
+        mentions,
+        _doc_mechanism(norm.text),
+        hints,
+        doc_year=document_year(norm.text),
+    )
     tables = find_table_facts(norm.text)
-    facts: list[Fact] = []
-    facts.extend(_pairing_facts(ctx, tables))
-    facts.extend(_number_facts(ctx, tables))
-    return facts
+    pairings = _pairing_facts(ctx, tables)
+    numbers = _number_facts(ctx, tables)
+    return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
 
 
 # Cue families, each run once over the whole document: a sentence none of whose
@@ -372,35 +439,45 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             payer = _payer(mentions, hit.amount.start)
             place = _nearest_place(mentions, hit.amount.start)
             funds.append(
-                FundFact(
-                    doc=ctx.doc_id,
-                    evidence=ev,
-                    extractor_version=EXTRACTOR_VERSION,
-                    confidence=0.75,
-                    amount_cny=hit.amount.value,
-                    qualifier=hit.amount.qualifier,  # type: ignore[arg-type]
-                    measure=hit.measure,  # type: ignore[arg-type]
-                    payer=payer.label if payer and (payer.kind != "home" or payer.code) else None,
-                    region=place.label if place else None,
-                    year=year_near(text, hit.amount.start),
-                    region_code=place.code if place else None,
+                ctx.anchor(
+                    FundFact(
+                        doc=ctx.doc_id,
+                        evidence=ev,
+                        extractor_version=EXTRACTOR_VERSION,
+                        confidence=0.75,
+                        amount_cny=hit.amount.value,
+                        qualifier=hit.amount.qualifier,  # type: ignore[arg-type]
+                        measure=hit.measure,  # type: ignore[arg-type]
+                        payer=payer.label
+                        if payer and (payer.kind != "home" or payer.code)
+                        else None,
+                        region=place.label if place else None,
+                        year=year_near(text, hit.amount.start),
+                        region_code=place.code if place else None,
+                    ),
+                    s,
+                    hit.amount.start,
                 )
             )
         for hit in find_outputs(text, money):
             place = _nearest_place(mentions, hit.quantity.start)
             outputs.append(
-                OutputFact(
-                    doc=ctx.doc_id,
-                    evidence=ev,
-                    extractor_version=EXTRACTOR_VERSION,
-                    confidence=0.75,
-                    measure=hit.measure,  # type: ignore[arg-type]
-                    value=hit.quantity.value,
-                    qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
-                    product=hit.product,
-                    region=place.label if place else None,
-                    year=year_near(text, hit.quantity.start),
-                    region_code=place.code if place else None,
+                ctx.anchor(
+                    OutputFact(
+                        doc=ctx.doc_id,
+                        evidence=ev,
+                        extractor_version=EXTRACTOR_VERSION,
+                        confidence=0.75,
+                        measure=hit.measure,  # type: ignore[arg-type]
+                        value=hit.quantity.value,
+                        qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
+                        product=hit.product,
+                        region=place.label if place else None,
+                        year=year_near(text, hit.quantity.start),
+                        region_code=place.code if place else None,
+                    ),
+                    s,
+                    hit.quantity.start,
                 )
             )
         for hit in find_exits(text) if exit_hint else []:
@@ -409,19 +486,23 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             exits.append(
                 (
                     hit,
-                    ExitFact(
-                        doc=ctx.doc_id,
-                        evidence=ev,
-                        extractor_version=EXTRACTOR_VERSION,
-                        confidence=0.75,
-                        level=hit.level,  # type: ignore[arg-type]
-                        exited=hit.exited,
-                        total=hit.total,
-                        remaining=hit.remaining,
-                        rate_pct=hit.rate_pct,
-                        region=place.label if place else None,
-                        year=year_near(text, hit.end),
-                        region_code=place.code if place else None,
+                    ctx.anchor(
+                        ExitFact(
+                            doc=ctx.doc_id,
+                            evidence=ev,
+                            extractor_version=EXTRACTOR_VERSION,
+                            confidence=0.75,
+                            level=hit.level,  # type: ignore[arg-type]
+                            exited=hit.exited,
+                            total=hit.total,
+                            remaining=hit.remaining,
+                            rate_pct=hit.rate_pct,
+                            region=place.label if place else None,
+                            year=year_near(text, hit.end),
+                            region_code=place.code if place else None,
+                        ),
+                        s,
+                        hit.start,
                     ),
                 )
             )
@@ -511,3 +592,63 @@ def _dedupe_exits(items: list[tuple[ExitHit, ExitFact]]) -> list[ExitFact]:
         kept.append((hit, fact))
     order = {id(f): i for i, (_, f) in enumerate(items)}
     return [f for _, f in sorted(kept, key=lambda it: order[id(it[1])])]
+
+
+# --- attribution: payer, place and period of each figure ------------------------
+
+
+def _attribute(
+    ctx: DocContext,
+    facts: list[Fact],
+    pairings: list[PairingFact],
+    weights: attribution.Weights,
+    trace: AttributionTrace | None,
+) -> list[Fact]:
+    """Each sentence figure's payer, place and period, chosen with the whole document in view."""
+    parties = attribution.doc_parties(
+        ctx.sentences,
+        ctx.mentions,
+        [(p.helper, p.helper_code, p.helped, p.helped_code) for p in pairings],
+    )
+    out: list[Fact] = []
+    for fact in facts:
+        where = ctx.anchors.get(id(fact))
+        if where is None or isinstance(fact, PairingFact):
+            out.append(fact)  # table rows carry their own columns
+            continue
+        index, at = where
+        sentence = ctx.sentences[index]
+        period = ctx.period(fact, index, at)
+        cands = attribution.candidates(ctx.sentences, ctx.mentions, index, at, parties)
+        chosen = attribution.choose(cands, weights, with_payer=isinstance(fact, FundFact))
+        region = chosen.region
+        changes: dict[str, object] = {
+            "year": period.year,
+            "year_from": period.year_from,
+            "region": region.label if region else None,
+            "region_code": region.code if region else None,
+            "evidence": _evidence_with(ctx, sentence, chosen),
+        }
+        if isinstance(fact, FundFact):
+            changes["payer"] = chosen.payer.label if chosen.payer else None
+        attributed = replace(fact, **changes)  # type: ignore[arg-type]
+        if trace is not None:
+            trace.append((attributed, cands, chosen.payer))
+        out.append(attributed)
+    return out
+
+
+def _evidence_with(ctx: DocContext, s: Sentence, chosen: attribution.Attribution) -> Evidence:
+    """The figure's sentence, reaching back to the sentence its payer or place came from."""
+    back = max(
+        (
+            round(c.features.get("sentences_back", 0) * 2)
+            for c in (chosen.payer, chosen.region)
+            if c is not None and c.source == "previous"
+        ),
+        default=0,
+    )
+    if back == 0:
+        return ctx.evidence(s)
+    first = ctx.sentences[s.index - back]
+    return Evidence(ctx.norm.original[first.orig_start : s.orig_end], first.orig_start, s.orig_end)

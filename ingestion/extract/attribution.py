@@ -1,0 +1,321 @@
+"""Who paid and where it went: choosing a figure's payer and place among candidates.
+
+The place nearest a number is often the wrong one ("Beijing, which has helped
+Yushu, has arranged 510 million yuan for the prefecture"; "Foshan, Liangshan's
+partner, provided 3 billion yuan"). So every party the document offers is a
+candidate: the places and bodies of the figure's sentence, of the two sentences
+before it and of the title, and the helpers and helped places of the document's
+pairings. Each candidate is described by features (where it stands against the
+figure, the words around it, whether the document pairs it as a helper or as a
+helped place, whether it lies in the eastern provinces that give aid) and a
+small linear model scores it; the best-scored candidate is the payer, and the
+best place other than the payer is the region.
+
+The weights live in ``attribution_weights.json`` beside this module. They are
+fitted by ``python -m ingestion attribution fit`` on annotated documents and
+cross-validated by ``python -m ingestion attribution cv`` (see
+``ingestion/evaluation/attribution_fit.py``); every fact can say why it got
+its payer and place (``explain``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingestion.extract.regions import Mention, find_mentions
+from ingestion.extract.text import Sentence
+from ingestion.gazetteer import Region, load_gazetteer
+
+WEIGHTS_PATH = Path(__file__).with_name("attribution_weights.json")
+ROLES = ("payer", "region")
+# Per role (payer, region): feature name to weight.
+Weights = Mapping[str, Mapping[str, float]]
+
+# Provinces that give east-west and counterpart aid (Beijing, Tianjin, Liaoning, Shanghai,
+# Jiangsu, Zhejiang, Fujian, Shandong, Guangdong): by the first two digits of a division code.
+DONOR_PROVINCES = frozenset({"11", "12", "21", "31", "32", "33", "35", "37", "44"})
+
+_TO_BEFORE_RE = re.compile(
+    r"\b(?:to|in|into|for|toward|towards|at|of|within|across|throughout)\s+(?:the\s+)?$", re.I
+)
+_HELP_BEFORE_RE = re.compile(
+    r"\b(?:help(?:ed|s|ing)?|assist(?:ed|s|ing)?|support(?:ed|s|ing)?|aid(?:ed|s|ing)?"
+    r"|benefit(?:ed|s|ing)?|pair(?:ed)?\s+with|partner(?:ed)?\s+with)\s+(?:the\s+)?$",
+    re.I,
+)
+_BY_FROM_BEFORE_RE = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.I)
+_GIVER_AFTER_RE = re.compile(
+    r"^(?:['’]s\s+\w+\s+)?(?:\s*(?:municipal|provincial|city|county|district)?\s*"
+    r"(?:government|governments|committee|department|bureau)s?)?\s*,?\s*(?:has|have|had|will|would|"
+    r"invested|allocated|donated|provided|spent|arranged|raised|earmarked|put|poured|"
+    r"contributed|granted|injected|funded|offered|pledged|paid)\b",
+    re.I,
+)
+_POSSESSIVE_AFTER_RE = re.compile(r"^['’]s\b|^\s+(?:county|city|prefecture|province)['’]s\b", re.I)
+_RECEIVE_AFTER_RE = re.compile(
+    r"^[^.;]{0,40}?\b(?:received|receives|receiving|obtained|got|gets|has\s+received)\b", re.I
+)
+_WHICH_HELPS_AFTER_RE = re.compile(
+    r"^\s*,?\s*(?:which|who)\s+(?:has\s+|have\s+)?(?:been\s+)?(?:help|assist|support|aid|pair)",
+    re.I,
+)
+_PARTNER_AFTER_RE = re.compile(r"^\s*,\s*(?:\w+['’]s\s+)?(?:partner|helper|counterpart)", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One party a figure may belong to, with where it was found."""
+
+    label: str
+    code: str | None
+    kind: str  # region | village | org | team | home | pairing
+    source: str  # sentence | previous | title | pairing
+    features: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.code or " ".join(self.label.lower().split())
+
+    @property
+    def is_place(self) -> bool:
+        return self.kind in ("region", "village", "home") or (
+            self.kind == "pairing" and self.code is not None
+        )
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The chosen payer and place of one figure, and why."""
+
+    payer: Candidate | None
+    region: Candidate | None
+
+    def explain(self, weights: Weights) -> str:
+        parts = []
+        for role, cand in (("payer", self.payer), ("region", self.region)):
+            if cand is None:
+                continue
+            top = sorted(
+                ((name, weights[role].get(name, 0.0) * v) for name, v in cand.features.items()),
+                key=lambda item: -abs(item[1]),
+            )[:3]
+            parts.append(
+                f"{role}={cand.label} ({cand.source}: "
+                + ", ".join(f"{n} {c:+.2f}" for n, c in top)
+                + ")"
+            )
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class DocParties:
+    """What the whole document says about its parties."""
+
+    helpers: frozenset[str]  # keys (codes or folded names) of pairing helpers
+    helped: frozenset[str]
+    pairing_candidates: tuple[Candidate, ...]
+    counts: Mapping[str, int]  # mentions of each key across the document
+    title: tuple[Mention, ...]
+
+
+@functools.cache
+def load_weights(path: Path = WEIGHTS_PATH) -> Weights:
+    """The fitted weights per role (payer, region): feature name to weight."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {role: dict(data["weights"][role]) for role in ROLES}
+
+
+def _region(code: str | None) -> Region | None:
+    return load_gazetteer().get(code) if code else None
+
+
+def _party(m: Mention) -> Mention:
+    return m.team_place if (m.kind == "team" and m.team_place is not None) else m
+
+
+def _key(m: Mention) -> str:
+    return m.code or " ".join(m.label.lower().split())
+
+
+def _place_features(code: str | None, kind: str) -> dict[str, float]:
+    region = _region(code)
+    f: dict[str, float] = {}
+    if kind in ("org", "team"):
+        f["is_org"] = 1.0
+    if region is None:
+        f["no_code"] = 1.0
+        return f
+    f[f"level_{region.level}"] = 1.0
+    if region.province_code[:2] in DONOR_PROVINCES:
+        f["donor_province"] = 1.0
+    else:
+        f["assisted_province"] = 1.0
+    return f
+
+
+def _context_features(sentence: str, m: Mention, at: int) -> dict[str, float]:
+    """Where a mention stands against the figure and what words surround it."""
+    before = sentence[max(0, m.start - 40) : m.start]
+    after = sentence[m.end : m.end + 60]
+    distance = abs(m.start - at) if m.start > at else abs(at - m.end)
+    f: dict[str, float] = {
+        "same_sentence": 1.0,
+        "before_figure": 1.0 if m.end <= at else 0.0,
+        "after_figure": 1.0 if m.start >= at else 0.0,
+        "distance": math.log1p(distance) / 5.0,
+        "sentence_start": 1.0 if not sentence[: m.start].strip(" \"'“‘(") else 0.0,
+    }
+    if _TO_BEFORE_RE.search(before):
+        f["after_to_in_for"] = 1.0
+    if _HELP_BEFORE_RE.search(before):
+        f["object_of_help"] = 1.0
+    if _BY_FROM_BEFORE_RE.search(before):
+        f["after_by_from"] = 1.0
+    if _GIVER_AFTER_RE.search(after):
+        f["before_giving_verb"] = 1.0
+    if _POSSESSIVE_AFTER_RE.search(after):
+        f["possessive"] = 1.0
+    if _RECEIVE_AFTER_RE.search(after):
+        f["before_receive"] = 1.0
+    if _WHICH_HELPS_AFTER_RE.search(after) or _PARTNER_AFTER_RE.search(after):
+        f["described_as_helper"] = 1.0
+    return f
+
+
+def _doc_features(key: str, parties: DocParties) -> dict[str, float]:
+    f: dict[str, float] = {}
+    if key in parties.helpers:
+        f["pairing_helper"] = 1.0
+    if key in parties.helped:
+        f["pairing_helped"] = 1.0
+    count = parties.counts.get(key, 0)
+    f["doc_mentions"] = math.log1p(count) / 3.0
+    if any(_key(_party(m)) == key for m in parties.title):
+        f["in_title"] = 1.0
+    return f
+
+
+def doc_parties(
+    sentences: list[Sentence],
+    mentions: list[list[Mention]],
+    pairings: Iterable[tuple[str, str | None, str, str | None]],
+) -> DocParties:
+    """The document's parties: pairing sides, mention counts and the title's names.
+
+    ``pairings`` are (helper, helper_code, helped, helped_code) of the document's pairings.
+    """
+    helpers: set[str] = set()
+    helped: set[str] = set()
+    cands: dict[str, Candidate] = {}
+    for helper, helper_code, place, place_code in pairings:
+        h_key = helper_code or " ".join(helper.lower().split())
+        p_key = place_code or " ".join(place.lower().split())
+        helpers.add(h_key)
+        helped.add(p_key)
+        cands.setdefault(h_key, Candidate(helper, helper_code, "pairing", "pairing"))
+        cands.setdefault(p_key, Candidate(place, place_code, "pairing", "pairing"))
+    counts: dict[str, int] = {}
+    for ms in mentions:
+        for m in ms:
+            k = _key(_party(m))
+            counts[k] = counts.get(k, 0) + 1
+    title: tuple[Mention, ...] = ()
+    if sentences:
+        title = tuple(mentions[0]) if mentions[0] else tuple(find_mentions(sentences[0].text))
+    return DocParties(frozenset(helpers), frozenset(helped), tuple(cands.values()), counts, title)
+
+
+def candidates(
+    sentences: list[Sentence],
+    mentions: list[list[Mention]],
+    index: int,
+    at: int,
+    parties: DocParties,
+) -> list[Candidate]:
+    """Every party the figure at ``at`` of sentence ``index`` may belong to, with features."""
+    out: dict[str, Candidate] = {}
+
+    def add(label: str, code: str | None, kind: str, source: str, f: dict[str, float]) -> None:
+        key = code or " ".join(label.lower().split())
+        if not key or key in out:
+            return
+        features = {**f, **_place_features(code, kind), **_doc_features(key, parties)}
+        features[f"from_{source}"] = 1.0
+        out[key] = Candidate(label, code, kind, source, features)
+
+    sentence = sentences[index].text
+    for m in sorted(mentions[index], key=lambda m: abs(m.start - at)):
+        party = _party(m)
+        if party.kind == "home" and not party.code:
+            continue
+        add(party.label, party.code, party.kind, "sentence", _context_features(sentence, m, at))
+    for back in (1, 2):
+        if index - back < 0:
+            break
+        for m in _sentence_mentions(sentences, mentions, index - back):
+            party = _party(m)
+            if party.kind == "home" and not party.code:
+                continue
+            add(party.label, party.code, party.kind, "previous", {"sentences_back": back / 2})
+    for m in parties.title:
+        party = _party(m)
+        if party.kind != "home" or party.code:
+            add(party.label, party.code, party.kind, "title", {})
+    for c in parties.pairing_candidates:
+        add(c.label, c.code, c.kind, "pairing", {})
+    return list(out.values())
+
+
+def _sentence_mentions(
+    sentences: list[Sentence], mentions: list[list[Mention]], index: int
+) -> list[Mention]:
+    # Sentences without numbers or assistance words were never looked up.
+    return mentions[index] or find_mentions(sentences[index].text)
+
+
+def score(candidate: Candidate, weights: Mapping[str, float]) -> float:
+    return weights.get("bias", 0.0) + sum(
+        weights.get(name, 0.0) * value for name, value in candidate.features.items()
+    )
+
+
+def choose(
+    cands: list[Candidate],
+    weights: Weights,
+    *,
+    with_payer: bool,
+) -> Attribution:
+    """The best payer (when the fact type has one) and the best place other than it."""
+    payer = None
+    if with_payer:
+        payer = max(payer_candidates(cands), key=lambda c: score(c, weights["payer"]), default=None)
+    places = region_candidates(cands, payer)
+    region = max(places, key=lambda c: score(c, weights["region"]), default=None)
+    return Attribution(payer, region)
+
+
+def payer_candidates(cands: list[Candidate]) -> list[Candidate]:
+    """Who may have paid: any party but a village."""
+    return [c for c in cands if c.kind != "village"]
+
+
+def region_candidates(cands: list[Candidate], payer: Candidate | None) -> list[Candidate]:
+    """Where the money may have gone: places, the chosen payer marked as such.
+
+    A province's own budget spent in the province has payer = region, so the payer
+    stays a candidate; the weights say how rarely that is the answer.
+    """
+    out = []
+    for c in cands:
+        if not c.is_place:
+            continue
+        if payer is not None and c.key == payer.key:
+            c = Candidate(c.label, c.code, c.kind, c.source, {**c.features, "is_payer": 1.0})
+        out.append(c)
+    return out

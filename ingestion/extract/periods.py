@@ -1,0 +1,190 @@
+"""The year, or the period, a figure belongs to (the contract's "Years and periods").
+
+A single-year figure has ``year`` alone. A figure that covers several years
+("from 2016 to 2019", "since 2012", "over the past five years", "during the
+13th Five-Year Plan") has ``year`` = the last year and ``year_from`` = the first:
+a warehouse sums single-year figures by year, so a cumulative figure dated by
+the first year of its period is a wrong number in a chart.
+
+Relative years ("this year", "since 2017", "over the past three years") end in
+the year of the statement. Only a date printed in the text itself dates it (a
+dateline, "Updated: 2020-05-23", "December 24, 2011"): the contract does not let
+a year seen only in the URL or the feed decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingestion.extract.years import YEAR_RE, find_years
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_YEAR = r"(19[5-9]\d|20[0-4]\d)"
+# A full date: the statement's date when it is the first one the text prints.
+_DATE_RES = (
+    re.compile(
+        rf"(?<!\d){_YEAR}\s?[-/.年]\s?(?:0?[1-9]|1[0-2])\s?[-/.月]\s?(?:[0-2]?\d|3[01])(?!\d)"
+    ),
+    re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b(?:[0-2]?\d|3[01])\s+(?:{_MONTHS})\.?,?\s+{_YEAR}\b", re.I),
+)
+# How far into the text a dateline may stand (site chrome, a headline, a byline first).
+_DATELINE_WINDOW = 1500
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+}  # fmt: skip
+_COUNT = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+
+_RANGE_RES = (
+    re.compile(
+        rf"\bfrom\s+(?:the\s+end\s+of\s+|early\s+|late\s+)?{_YEAR}"
+        rf"\s+(?:to|through|until|till)\s+{_YEAR}\b",
+        re.I,
+    ),
+    re.compile(rf"\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b", re.I),
+    re.compile(rf"(?<![\d.,]){_YEAR}\s?(?:-|–|—|~|to)\s?{_YEAR}(?![\d,])", re.I),
+)  # fmt: skip
+# "since 2012", "since the end of 2016", "since the pairing began in 2010", "starting from 2018".
+_SINCE_RE = re.compile(
+    rf"\b(?:since|starting\s+(?:from|in)|beginning\s+in|ever\s+since)\b[^.;:]{{0,90}}?\b{_YEAR}\b(?!\s?(?:-|–|to)\s?\d)",
+    re.I,
+)
+_PAST_YEARS_RE = re.compile(
+    rf"\b(?:over|in|during|for|within)\s+the\s+(?:past|last|previous)\s+{_COUNT}\s+years\b"
+    rf"|\b(?:over|in|during|for|within)\s+(?:a|the)\s+{_COUNT}[-\s–]years?\s+period\b"
+    rf"|\bin\s+{_COUNT}\s+years\b",
+    re.I,
+)
+_PLAN_RE = re.compile(r"\b(1[0-5])th\s+five[-\s]year\s+plan", re.I)
+_RELATIVE_RE = re.compile(
+    r"\b(this|last|next|the\s+previous|the\s+past|the\s+current)\s+year\b(?!s)", re.I
+)
+# A day or month without a year ("on September 14", "this June") is in the dateline's year.
+_DAY_RE = re.compile(
+    rf"\b(?:on|in|this|since|by|until|from)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b(?!\.?\s*(?:[0-3]?\d,?\s+)?(?:19|20)\d\d)",
+    re.I,
+)
+_RELATIVE_OFFSET = {"this": 0, "the current": 0, "last": -1, "the previous": -1, "the past": -1}
+# How far into a sentence a time phrase still opens it, and the words before one that do.
+_OPENING_CHARS = 48
+_OPENER_RE = re.compile(
+    r"^\s*(?:in|by|as\s+of|since|from|during|over|at|until|till)\b[^,;]{0,40}?,", re.I
+)
+# Clause breaks a period should not reach across.
+_BREAK_RE = re.compile(r";|\.\s|,\s*(?:which|who|while|when|and\s+the|but|of\s+which)\b")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A figure's year (the last year of a period) and, for a period, its first year."""
+
+    year: int | None = None
+    year_from: int | None = None
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    period: Period
+    explicit_single: bool = False  # a plain year ("in 2019"), weaker than a stated period
+
+
+def document_year(text: str) -> int | None:
+    """The year of the first full date the text prints near its start (its dateline)."""
+    head = text[:_DATELINE_WINDOW]
+    best: tuple[int, int] | None = None
+    for pattern in _DATE_RES:
+        m = pattern.search(head)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), int(next(g for g in m.groups() if g)))
+    return best[1] if best else None
+
+
+def _plan_period(number: int) -> Period:
+    # The 13th plan is 2016-2020; plans are five years each.
+    first = 2016 + 5 * (number - 13)
+    return Period(first + 4, first)
+
+
+def _spans(text: str, doc_year: int | None) -> list[_Span]:
+    spans: list[_Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, period: Period, single: bool = False) -> None:
+        if any(start < e and s < end for s, e in taken):
+            return
+        taken.append((start, end))
+        spans.append(_Span(start, end, period, single))
+
+    for pattern in _RANGE_RES:
+        for m in pattern.finditer(text):
+            first, last = int(m.group(1)), int(m.group(2))
+            if first < last <= first + 30:
+                add(m.start(), m.end(), Period(last, first))
+    for m in _PLAN_RE.finditer(text):
+        add(m.start(), m.end(), _plan_period(int(m.group(1))))
+    for m in _SINCE_RE.finditer(text):
+        first = int(m.group(1))
+        last = doc_year if doc_year and doc_year > first else None
+        add(m.start(), m.end(), Period(last, first))
+    for m in _PAST_YEARS_RE.finditer(text):
+        word = next(g for g in m.groups() if g).lower()
+        n = _NUMBER_WORDS.get(word) or int(word)
+        if doc_year:
+            add(m.start(), m.end(), Period(doc_year, doc_year - n + 1))
+    for m in _RELATIVE_RE.finditer(text):
+        offset = _RELATIVE_OFFSET.get(" ".join(m.group(1).lower().split()))
+        if doc_year and offset is not None:
+            add(m.start(), m.end(), Period(doc_year + offset))
+    for m in _DAY_RE.finditer(text):
+        if doc_year:
+            add(m.start(), m.end(), Period(doc_year), single=True)
+    for y in find_years(text):
+        add(y.start, y.start + 4, Period(y.value), single=True)
+    return spans
+
+
+def _cost(text: str, span: _Span, at: int) -> float:
+    lo, hi = (span.end, at) if span.end <= at else (at, span.start)
+    cost = float(max(hi - lo, 0))
+    if _BREAK_RE.search(text, min(lo, hi), max(lo, hi)):
+        cost += 400
+    return cost
+
+
+def figure_period(text: str, at: int, doc_year: int | None) -> Period:
+    """The period the sentence ties the figure at ``at`` to (empty when none).
+
+    The nearest period expression in the figure's own clause wins; a stated
+    period ("since 2017") beats a plain year at the same distance.
+    """
+    spans = _spans(text, doc_year)
+    if not spans:
+        return Period()
+    best = min(spans, key=lambda s: _cost(text, s, at) + (30 if s.explicit_single else 0))
+    return best.period
+
+
+def has_year(text: str) -> bool:
+    """Whether the text names a year at all (cheap pre-check)."""
+    return YEAR_RE.search(text) is not None
+
+
+def opening_period(text: str, doc_year: int | None) -> Period:
+    """The period a sentence opens with ("In 2019, ...", "By the end of last year, ..."),
+    which the sentences after it in a paragraph go on reporting."""
+    head = text[:_OPENING_CHARS]
+    spans = [
+        s
+        for s in _spans(head, doc_year)
+        if not head[: s.start].strip(" ,") or _OPENER_RE.match(head)
+    ]
+    opening = [s for s in spans if s.start < _OPENING_CHARS // 2]
+    return min(opening, key=lambda s: s.start).period if opening else Period()
