@@ -71,8 +71,10 @@ bench: install
 reliability: install
 	$(BIN)/python -m ingestion.reliability
 
+# Fact and record F1 per type on every annotated set in ../shared/eval, and each large
+# set's 5-fold cross-validated figure (attribution weights fitted on the other folds).
 evaluate: install
-	$(BIN)/python -m ingestion evaluate --docs ../shared/eval/dev/docs --gold ../shared/eval/dev/gold.jsonl
+	$(BIN)/python -m ingestion scoreboard --eval-dir ../shared/eval --folds 5
 
 # Re-pin every package after changing requirements.in.
 lock:

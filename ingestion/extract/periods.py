@@ -76,6 +76,13 @@ _OPENING_CHARS = 48
 _OPENER_RE = re.compile(
     r"^\s*(?:in|by|as\s+of|since|from|during|over|at|until|till)\b[^,;]{0,40}?,", re.I
 )
+# The figure's own words: its number, scale and unit ("4.5 million yuan", "300 mu").
+_FIGURE_RE = re.compile(
+    r"[\d.,\s]*(?:hundred|thousand|million|billion|trillion|wan|yi)?\s*"
+    r"(?:yuan|rmb|dollars|tonnes|tons|mu|hectares|people|persons|households|villages|counties)?\s*",
+    re.I,
+)
+_RELATIVE_CLAUSE_RE = re.compile(r",\s*(?:which|who)\b[^,;]*(?:,|$)", re.I)
 # Clause breaks a period should not reach across.
 _BREAK_RE = re.compile(r";|\.\s|,\s*(?:which|who|while|when|and\s+the|but|of\s+which)\b")
 
@@ -152,10 +159,16 @@ def _spans(text: str, doc_year: int | None) -> list[_Span]:
 
 
 def _cost(text: str, span: _Span, at: int) -> float:
-    lo, hi = (span.end, at) if span.end <= at else (at, span.start)
+    # A period after the figure is as near as the words that follow the figure's unit.
+    after = at + len(_FIGURE_RE.match(text, at).group())  # type: ignore[union-attr]
+    lo, hi = (span.end, at) if span.end <= at else (after, span.start)
     cost = float(max(hi - lo, 0))
     if _BREAK_RE.search(text, min(lo, hi), max(lo, hi)):
         cost += 400
+    # "X, which has helped Y since 2010, will ...": the clause dates the relationship.
+    for clause in _RELATIVE_CLAUSE_RE.finditer(text):
+        if clause.start() <= span.start < clause.end() and not clause.start() <= at < clause.end():
+            cost += 300
     return cost
 
 
@@ -168,7 +181,7 @@ def figure_period(text: str, at: int, doc_year: int | None) -> Period:
     spans = _spans(text, doc_year)
     if not spans:
         return Period()
-    best = min(spans, key=lambda s: _cost(text, s, at) + (30 if s.explicit_single else 0))
+    best = min(spans, key=lambda s: _cost(text, s, at) + (8 if s.explicit_single else 0))
     return best.period
 
 

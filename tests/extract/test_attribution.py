@@ -1,0 +1,93 @@
+"""Payer and place of a figure: each kind of attribution, on sentences we wrote."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingestion.evaluation.scoring import normalise_name
+from ingestion.extract import extract_facts
+from ingestion.extract.attribution import Candidate, choose, load_weights
+from ingestion.extract.models import FundFact
+
+
+def _fund(text: str) -> FundFact:
+    funds = [f for f in extract_facts("t", text) if isinstance(f, FundFact)]
+    assert len(funds) == 1, funds
+    return funds[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "payer", "region"),
+    [
+        # The helper described by a relative clause, the helped place after "for".
+        (
+            "Tianjin, which has given counterpart support to Hotan since 2010, has invested "
+            "120 million yuan of aid funds in the prefecture this year.",
+            "tianjin",
+            "hotan",
+        ),
+        # An appositive names the helped place before the payer's verb.
+        (
+            "Suzhou, Tongren's partner city, invested 2 billion yuan of assistance funds there.",
+            "suzhou",
+            "tongren",
+        ),
+        # The passive: invested in a county by a city.
+        (
+            "A total of 40 million yuan was invested in Zhaojue County by Guangzhou.",
+            "guangzhou",
+            "zhaojue",
+        ),
+        # The receiver is the subject.
+        (
+            "Zhenfeng County received 12 million yuan of assistance funds from Ningbo in 2021.",
+            "ningbo",
+            "zhenfeng",
+        ),
+        # Eastern helper, western place, plain word order.
+        ("Hangzhou allocated 30 million yuan to Qiandongnan in 2019.", "hangzhou", "qiandongnan"),
+    ],
+)
+def test_payer_and_region(text: str, payer: str, region: str) -> None:
+    fund = _fund(text)
+    assert normalise_name(fund.payer) == payer
+    assert normalise_name(fund.region) == region
+
+
+def test_parties_from_the_sentence_before_carry_its_span() -> None:
+    text = (
+        "Qingdao has paired with Anshun in Guizhou since 2016 under east-west cooperation. "
+        "Last year it allocated 90 million yuan for poverty alleviation projects there."
+    )
+    fund = _fund(text)
+    assert normalise_name(fund.payer) == "qingdao"
+    assert normalise_name(fund.region) == "anshun"
+    # The payer is named in the first sentence, the amount in the second: both are evidence.
+    assert fund.evidence.start_char == 0
+    assert fund.evidence.sentence.endswith("projects there.")
+
+
+def test_provincial_budget_spent_at_home_may_have_payer_equal_region() -> None:
+    weights = load_weights()
+    province = Candidate(
+        "Sichuan", "510000000000", "region", "sentence",
+        {"same_sentence": 1.0, "before_figure": 1.0, "sentence_start": 1.0, "level_province": 1.0,
+         "assisted_province": 1.0, "from_sentence": 1.0},
+    )  # fmt: skip
+    chosen = choose([province], weights, with_payer=True)
+    assert chosen.payer == province
+    assert chosen.region is not None and chosen.region.code == province.code
+
+
+def test_every_choice_can_say_why() -> None:
+    fund = extract_facts(
+        "t", "Hangzhou allocated 30 million yuan to Qiandongnan in 2019."
+    )
+    assert fund
+    weights = load_weights()
+    cands = [
+        Candidate("Hangzhou", None, "region", "sentence", {"before_figure": 1.0}),
+        Candidate("Qiandongnan", None, "region", "sentence", {"after_to_in_for": 1.0}),
+    ]
+    explanation = choose(cands, weights, with_payer=True).explain(weights)
+    assert "payer=" in explanation and "region=" in explanation
