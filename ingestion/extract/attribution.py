@@ -21,6 +21,7 @@ its payer and place (``explain``).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -55,6 +56,11 @@ _GIVER_AFTER_RE = re.compile(
     r"(?:government|governments|committee|department|bureau)s?)?\s*,?\s*(?:has|have|had|will|would|"
     r"invested|allocated|donated|provided|spent|arranged|raised|earmarked|put|poured|"
     r"contributed|granted|injected|funded|offered|pledged|paid)\b",
+    re.I,
+)
+_QUALIFIER_GAP_RE = re.compile(
+    r"^\s*(?:,|\bin\b|\bof\b|,\s*in\b)?\s*(?:the\s+)?(?:(?:north|south)?(?:east|west)(?:ern)?\s+|"
+    r"(?:north|south)(?:ern)?\s+|central\s+)?(?:china['’]s\s+)?(?:the\s+)?$",
     re.I,
 )
 _POSSESSIVE_AFTER_RE = re.compile(r"^['’]s\b|^\s+(?:county|city|prefecture|province)['’]s\b", re.I)
@@ -188,6 +194,35 @@ def _context_features(sentence: str, m: Mention, at: int) -> dict[str, float]:
     return f
 
 
+def _sentence_features(sentence: str, ms: list[Mention], at: int) -> dict[int, dict[str, float]]:
+    """Context features of each mention; a locating place hands its verb to the place it
+    locates ("Haishu District of Ningbo in Zhejiang has invested": Haishu invested)."""
+    out = {id(m): _context_features(sentence, m, at) for m in ms}
+    for key, roles in _qualifier_roles(sentence, ms).items():
+        out[key].update(roles)
+    ordered = sorted(ms, key=lambda m: m.start)
+    for prev, m in itertools.pairwise(ordered):
+        if "locates_previous" in out[id(m)] and out[id(m)].pop("before_giving_verb", None):
+            out[id(prev)]["before_giving_verb"] = 1.0
+    return out
+
+
+def _qualifier_roles(sentence: str, ms: list[Mention]) -> dict[int, dict[str, float]]:
+    """Places that only locate the place before them ("Haishu District of Ningbo in east
+    China's Zhejiang", "Tsonyi county in Tibet", "Leye, Baise, Guangxi"): such a place is
+    neither payer nor recipient, and the place it locates is the one the text is about."""
+    out: dict[int, dict[str, float]] = {}
+    ordered = sorted(ms, key=lambda m: m.start)
+    for prev, m in itertools.pairwise(ordered):
+        inner, outer = _region(_party(prev).code), _party(m).code
+        if inner is None or outer is None or not inner.is_within(outer):
+            continue
+        if _QUALIFIER_GAP_RE.match(sentence[prev.end : m.start]):
+            out.setdefault(id(m), {})["locates_previous"] = 1.0
+            out.setdefault(id(prev), {})["located_by_next"] = 1.0
+    return out
+
+
 def _doc_features(key: str, parties: DocParties) -> dict[str, float]:
     f: dict[str, float] = {}
     if key in parties.helpers:
@@ -250,11 +285,12 @@ def candidates(
         out[key] = Candidate(label, code, kind, source, features)
 
     sentence = sentences[index].text
+    here = _sentence_features(sentence, mentions[index], at)
     for m in sorted(mentions[index], key=lambda m: abs(m.start - at)):
         party = _party(m)
         if party.kind == "home" and not party.code:
             continue
-        add(party.label, party.code, party.kind, "sentence", _context_features(sentence, m, at))
+        add(party.label, party.code, party.kind, "sentence", here[id(m)])
     for back in (1, 2):
         if index - back < 0:
             break

@@ -23,7 +23,9 @@ from ingestion.evaluation.runner import find_documents
 from ingestion.extract.attribution import load_weights
 
 HELPERS = ["Hangzhou", "Ningbo", "Xiamen", "Qingdao", "Suzhou", "Dalian", "Foshan", "Wuxi"]
-HELPED = ["Qiandongnan", "Zhenfeng", "Linxia", "Anshun", "Tongren", "Liupanshui", "Liangshan", "Yan'an"]
+HELPED = [
+    "Qiandongnan", "Zhenfeng", "Linxia", "Anshun", "Tongren", "Liupanshui", "Liangshan", "Yan'an"
+]  # fmt: skip
 
 
 def _write_set(root: Path) -> tuple[Path, Path]:
@@ -34,7 +36,9 @@ def _write_set(root: Path) -> tuple[Path, Path]:
         amount = (i + 2) * 10
         # Half the documents name the place first: word order alone cannot decide.
         if i % 2:
-            sentence = f"{helped} received {amount} million yuan of aid funds from {helper} in 2020."
+            sentence = (
+                f"{helped} received {amount} million yuan of aid funds from {helper} in 2020."
+            )
         else:
             sentence = f"In 2020, {helper} invested {amount} million yuan of aid funds in {helped}."
         (docs / f"d{i}.txt").write_text(

@@ -80,9 +80,7 @@ def test_provincial_budget_spent_at_home_may_have_payer_equal_region() -> None:
 
 
 def test_every_choice_can_say_why() -> None:
-    fund = extract_facts(
-        "t", "Hangzhou allocated 30 million yuan to Qiandongnan in 2019."
-    )
+    fund = extract_facts("t", "Hangzhou allocated 30 million yuan to Qiandongnan in 2019.")
     assert fund
     weights = load_weights()
     cands = [

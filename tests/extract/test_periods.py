@@ -20,12 +20,22 @@ def _period(sentence: str, number: str, doc_year: int | None = None) -> Period:
         ("During 2018-2021 Ningde allocated 9 million yuan.", "9 million", None, (2021, 2018)),
         # "since" ends in the year of the statement, when the text prints it.
         ("Dalian has invested 45 million yuan since 2016.", "45", 2021, (2021, 2016)),
-        ("Since the pairing began in 2013, Hangzhou gave 3 million yuan.", "3 million", 2019, (2019, 2013)),
+        (
+            "Since the pairing began in 2013, Hangzhou gave 3 million yuan.",
+            "3 million",
+            2019,
+            (2019, 2013),
+        ),
         ("Dalian has invested 45 million yuan since 2016.", "45", None, (None, 2016)),
         # Over the past N years, counted back from the statement.
         ("Over the past five years, Qingdao donated 20 million yuan.", "20", 2020, (2020, 2016)),
         # Five-year plans.
-        ("During the 13th Five-Year Plan, the county got 2 billion yuan.", "2 billion", None, (2020, 2016)),
+        (
+            "During the 13th Five-Year Plan, the county got 2 billion yuan.",
+            "2 billion",
+            None,
+            (2020, 2016),
+        ),
         # Relative single years need the dateline.
         ("This year the district will allocate 6 million yuan.", "6 million", 2022, (2022, None)),
         ("Last year the district allocated 6 million yuan.", "6 million", 2022, (2021, None)),
@@ -44,9 +54,7 @@ def test_figure_periods(
 
 
 def test_nearest_period_in_the_figures_clause_wins() -> None:
-    sentence = (
-        "Jinjiang, which has helped Dingxi since 2010, will invest 15 million yuan in 2023."
-    )
+    sentence = "Jinjiang, which has helped Dingxi since 2010, will invest 15 million yuan in 2023."
     assert _period(sentence, "15", 2022) == Period(2023, None)
 
 
