@@ -128,6 +128,8 @@ class DocParties:
     pairing_candidates: tuple[Candidate, ...]
     counts: Mapping[str, int]  # mentions of each key across the document
     title: tuple[Mention, ...]
+    # Mentions of sentences the extractor never looked up, found once when needed.
+    looked_up: dict[int, list[Mention]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -294,7 +296,7 @@ def candidates(
     for back in (1, 2):
         if index - back < 0:
             break
-        for m in _sentence_mentions(sentences, mentions, index - back):
+        for m in _sentence_mentions(sentences, mentions, index - back, parties):
             party = _party(m)
             if party.kind == "home" and not party.code:
                 continue
@@ -309,10 +311,14 @@ def candidates(
 
 
 def _sentence_mentions(
-    sentences: list[Sentence], mentions: list[list[Mention]], index: int
+    sentences: list[Sentence], mentions: list[list[Mention]], index: int, parties: DocParties
 ) -> list[Mention]:
     # Sentences without numbers or assistance words were never looked up.
-    return mentions[index] or find_mentions(sentences[index].text)
+    if mentions[index]:
+        return mentions[index]
+    if index not in parties.looked_up:
+        parties.looked_up[index] = find_mentions(sentences[index].text)
+    return parties.looked_up[index]
 
 
 def score(candidate: Candidate, weights: Mapping[str, float]) -> float:

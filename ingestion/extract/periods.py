@@ -14,6 +14,7 @@ a year seen only in the URL or the feed decide.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ _DATE_RES = (
     re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),
     re.compile(rf"\b(?:[0-2]?\d|3[01])\s+(?:{_MONTHS})\.?,?\s+{_YEAR}\b", re.I),
 )
+_ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 # How far into the text a dateline may stand (site chrome, a headline, a byline first).
 _DATELINE_WINDOW = 1500
 
@@ -106,12 +108,12 @@ class _Span:
 def document_year(text: str) -> int | None:
     """The year of the first full date the text prints near its start (its dateline)."""
     head = text[:_DATELINE_WINDOW]
-    best: tuple[int, int] | None = None
-    for pattern in _DATE_RES:
-        m = pattern.search(head)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), int(next(g for g in m.groups() if g)))
-    return best[1] if best else None
+    # Only the few places where a year is written can hold a date: look around those.
+    for year in _ANY_YEAR_RE.finditer(head):
+        around = head[max(0, year.start() - 20) : year.end() + 8]
+        if any(pattern.search(around) for pattern in _DATE_RES):
+            return int(year.group())
+    return None
 
 
 def _plan_period(number: int) -> Period:
@@ -120,7 +122,8 @@ def _plan_period(number: int) -> Period:
     return Period(first + 4, first)
 
 
-def _spans(text: str, doc_year: int | None) -> list[_Span]:
+@functools.lru_cache(maxsize=512)
+def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
     spans: list[_Span] = []
     taken: list[tuple[int, int]] = []
 
@@ -155,7 +158,7 @@ def _spans(text: str, doc_year: int | None) -> list[_Span]:
             add(m.start(), m.end(), Period(doc_year), single=True)
     for y in find_years(text):
         add(y.start, y.start + 4, Period(y.value), single=True)
-    return spans
+    return tuple(spans)
 
 
 def _cost(text: str, span: _Span, at: int) -> float:
