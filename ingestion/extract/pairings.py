@@ -112,7 +112,7 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 PAIR_HINT_RE = re.compile(
     r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
-    r"donat|designat|targeted"
+    r"donat|designat|targeted|assign"
 )
 # The same cues as plain substrings, for the document-wide sentence pre-filter
 # (" aid" and "-aid" stand for the word boundary of "\baid").
@@ -133,6 +133,7 @@ PAIR_HINT_WORDS = (
     "donat",
     "designat",
     "targeted",
+    "assign",
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
 LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
@@ -251,6 +252,19 @@ def find_pairings(sentence: str, mentions: list[Mention]) -> list[Pairing]:
     if not PAIR_HINT_RE.search(sentence.lower()):
         return []
     mech = mechanism_in(sentence)
+    aligned = _respectively(sentence, mentions, mech) + _pair_list(sentence, mentions, mech)
+    if aligned:
+        # The aligned lists say exactly who helps whom: the generic rules would
+        # cross every member of one list with the last of the other.
+        taken = {id(m) for p in aligned for m in (p.helper, p.helped)}
+        others = _generic(sentence, mentions, mech)
+        return aligned + [
+            p for p in others if id(p.helper) not in taken and id(p.helped) not in taken
+        ]
+    return _generic(sentence, mentions, mech)
+
+
+def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out: list[Pairing] = []
     out.extend(_active(sentence, mentions, mech))
     out.extend(_passive(sentence, mentions, mech))
@@ -260,6 +274,99 @@ def find_pairings(sentence: str, mentions: list[Mention]) -> list[Pairing]:
     out.extend(_team(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
+
+
+RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+# Between two aligned lists: the helped list comes first when it is assigned or
+# paired "to"/"by" the helpers ("A and B are assigned to C and D respectively").
+_HELPED_FIRST_RE = re.compile(
+    r"\b(?:assigned|allocated|allotted|attached|supported|assisted|aided|helped|paired)\s+"
+    r"(?:to|by|with\s+assistance\s+from)\s*$|\b(?:receiv\w*|get\w*|obtain\w*)\b",
+    re.I,
+)
+_ALIGN_VERB_RE = re.compile(
+    r"\b(?:pair\w*|help\w*|assist\w*|support\w*|aid\w*|partner\w*|twinn\w*|"
+    r"assigned|allocated|allotted|attached|counterpart|responsible)\b",
+    re.I,
+)
+
+
+def _lists(mentions: list[Mention], sentence: str) -> list[list[Mention]]:
+    """Maximal runs of names joined only by commas and "and"."""
+    runs: list[list[Mention]] = []
+    for m in mentions:
+        if runs and _ENUM_GAP_RE.match(sentence[runs[-1][-1].end : m.start]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def _respectively(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A, B and C pair with X, Y and Z respectively": members paired in order.
+
+    When one list is longer, its extra members go with the other list's last
+    member ("A and B help X, Y and Z respectively": B helps Y and Z).
+    """
+    if not RESPECTIVELY_RE.search(sentence):
+        return []
+    runs = [r for r in _lists(mentions, sentence) if len(r) >= 2]
+    for first, second in itertools.pairwise(runs):
+        gap = sentence[first[-1].end : second[0].start]
+        if ";" in gap or len(gap) > 80 or not _ALIGN_VERB_RE.search(gap):
+            continue
+        helpers, helped = (second, first) if _HELPED_FIRST_RE.search(gap) else (first, second)
+        if not all(_helper_ok(m) for m in helpers) or not all(
+            m.is_place and m.kind != "home" for m in helped
+        ):
+            continue
+        return [Pairing(a, b, "active", mech) for a, b in _align(helpers, helped)]
+    return []
+
+
+def _align(a: list[Mention], b: list[Mention]) -> list[tuple[Mention, Mention]]:
+    n = min(len(a), len(b))
+    pairs = list(zip(a[: n - 1], b[: n - 1], strict=True))
+    pairs.extend((x, y) for x in a[n - 1 :] for y in b[n - 1 :])
+    return pairs
+
+
+_PAIR_LIST_CUE_RE = re.compile(
+    r"\b(?:pair\w*|partner\w*|cooperat\w*|collaborat\w*|counterpart|twinn\w*|"
+    r"join\w*\s+hands|help\w*|assist\w*|support\w*)\b",
+    re.I,
+)
+
+
+def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A and B, C and D, E and F have joined hands": a list of pairs.
+
+    Each couple is "X and Y"; couples are separated by commas. Which of a couple
+    helps is read from the gazetteer (the side in a giving province), else the order.
+    """
+    if not _PAIR_LIST_CUE_RE.search(sentence):
+        return []
+    best: list[tuple[Mention, Mention]] = []
+    k = 0
+    while k + 1 < len(mentions):
+        couples: list[tuple[Mention, Mention]] = []
+        j = k
+        while j + 1 < len(mentions):
+            a, b = mentions[j], mentions[j + 1]
+            if not (a.kind == "region" and b.kind == "region"):
+                break
+            if sentence[a.end : b.start].strip().lower() != "and":
+                break
+            if couples and sentence[mentions[j - 1].end : a.start].strip() != ",":
+                break
+            couples.append((a, b))
+            j += 2
+        if len(couples) > len(best):
+            best = couples
+        k = j + 1 if couples else k + 1
+    if len(best) < 2:
+        return []
+    return [_ordered(a, b, "adjacent", mech) for a, b in best]
 
 
 def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -333,7 +440,7 @@ def _gapped(
     return out
 
 
-_LIST_INTRO_RE = re.compile(r"[:(]\s*$|\s[-–—]\s*$|\b(?:namely|including)\s*$")
+_LIST_INTRO_RE = re.compile(r"[:(]\s*$|\s[-–—]\s*$|\b(?:namely|including|such\s+as|like)\s*$")
 
 
 def _listed(
