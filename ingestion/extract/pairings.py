@@ -93,7 +93,8 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "east_west_cooperation",
         re.compile(r"east[\s-]+(?:and\s+)?west|eastern\s+and\s+western", re.I),
     ),
-    ("counterpart_support", re.compile(r"counterpart", re.I)),
+    # "its counterparts from around the country" are peers, not the programme.
+    ("counterpart_support", re.compile(r"counterpart(?!s\b)", re.I)),
     (
         "basic_assistance",
         re.compile(
@@ -151,6 +152,33 @@ class Pairing:
     helped: Mention
     rule: str
     sentence_mechanism: str | None
+
+
+# Western provinces that receive east-west cooperation (Inner Mongolia, Guangxi,
+# Chongqing, Sichuan, Guizhou, Yunnan, Shaanxi, Gansu, Qinghai, Ningxia), and the
+# two that receive counterpart support (Tibet, Xinjiang).
+EAST_WEST_RECEIVERS = frozenset({"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"})
+COUNTERPART_RECEIVERS = frozenset({"54", "65"})
+
+
+def mechanism_by_geography(helper: Region | None, helped: Region | None) -> str | None:
+    """The programme two places' provinces imply, when the text names none.
+
+    An eastern giver and a western receiver are east-west cooperation; Tibet and
+    Xinjiang receive counterpart support; two places of one province are paired.
+    """
+    if helper is None or helped is None:
+        return None
+    giver, receiver = helper.province_code[:2], helped.province_code[:2]
+    if giver == receiver:
+        return "paired_assistance"
+    if giver not in HELPER_PROVINCES:
+        return None
+    if receiver in COUNTERPART_RECEIVERS:
+        return "counterpart_support"
+    if receiver in EAST_WEST_RECEIVERS:
+        return "east_west_cooperation"
+    return None
 
 
 def mechanism_in(text: str) -> str | None:
@@ -402,11 +430,34 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
     return out
 
 
+# A place before one of these plural nouns only says whose they are ("Guizhou
+# counties", "Xinjiang products"); the helped are the unnamed counties.
+ATTRIBUTIVE_RE = re.compile(
+    r"^\s(?:poor\s|impoverished\s)?(?:counties|villages|towns|townships|products|produce|farmers|"
+    r"people|residents|households|enterprises|companies|firms|students|cadres|officials|"
+    r"herdsmen|villagers|goods)\b"
+)
+# The place only locates the object: "products from Guizhou", "Tibetans in Sichuan"
+# (the Tibetan areas of Sichuan, not Sichuan).
+LOCATING_LEAD_RE = re.compile(
+    r"(?:\bfrom|\b(?:tibetans|uy[g]?hurs|uygurs|ethnic\s+\w+|minorit(?:y|ies)(?:\s+\w+)?)"
+    r"\s+(?:in|of|from))\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def is_attributive(sentence: str, m: Mention) -> bool:
+    """The place names whose the following noun is, not a party."""
+    return bool(ATTRIBUTIVE_RE.match(sentence[m.end : m.end + 30]))
+
+
 def _is_modifier(sentence: str, trig_end: int, target: Mention) -> bool:
     """The place modifies a noun: "the Sichuan pepper orchards", "aid-Tibet team"."""
     lead = sentence[trig_end : target.start]
     tail = sentence[target.end : target.end + 16]
     if MODIFIED_NOUN_RE.match(tail) and not tail.startswith((" -", "-")):
+        return True
+    if is_attributive(sentence, target) or LOCATING_LEAD_RE.search(lead):
         return True
     return (
         lead.rstrip().lower().endswith(" the")
@@ -472,7 +523,7 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
         if not before or not after or after[0].start - trig.end() > 40:
             continue
         helped = before[-1]
-        if helped.kind == "home":
+        if helped.kind == "home" or is_attributive(sentence, helped):
             continue
         first = mentions.index(after[0])
         for helper in _enumeration(mentions, first, sentence, places_only=False):

@@ -32,6 +32,7 @@ from ingestion.extract.pairings import (
     carried_pairings,
     find_pairings,
     is_company,
+    mechanism_by_geography,
     places_in_name,
     subject_organisation,
 )
@@ -255,8 +256,11 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
         return None  # "Mianyang X Group ... in Mianyang": a body working at home
     if hr and dr and (hr.code == dr.code or dr.is_within(hr.code) or hr.is_within(dr.code)):
         return None  # a place and its own parent/child: administration, not pairing
-    mechanism = p.sentence_mechanism or (
-        "enterprise_assistance" if is_company(p.helper) else ctx.mechanism
+    # A company's help is enterprise assistance whatever programme it serves.
+    mechanism = (
+        "enterprise_assistance"
+        if is_company(p.helper)
+        else p.sentence_mechanism or ctx.mechanism or mechanism_by_geography(hr, dr)
     )
     confidence = RULE_CONFIDENCE.get(p.rule, 0.6)
     if (helper.kind == "region" and not helper.code) or (

@@ -484,6 +484,8 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     regions = find_region_mentions(sentence, gaz)
     mentions: list[Mention] = []
     for org in orgs:
+        if _is_given_name(sentence, org.start, org.name):
+            continue
         inside = [r for r in regions if org.start <= r.start and r.end <= org.end]
         kind = "team" if org.is_team else "org"
         team_place = _merge_qualifiers(inside)[-1] if (inside and org.is_team) else None
@@ -501,6 +503,17 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)
     return _merge_qualifiers(mentions, sentence)
+
+
+_PREV_WORD_RE = re.compile(r"([A-Z][a-z]+)\s$")
+
+
+def _is_given_name(sentence: str, start: int, name: str) -> bool:
+    """A one-word name right after a surname is a person's ("Wang Dongfeng")."""
+    if " " in name.strip():
+        return False
+    prev = _PREV_WORD_RE.search(sentence, max(0, start - 12), start)
+    return bool(prev and prev.group(1).lower() in SURNAMES)
 
 
 def _related(a: Mention, b: Mention) -> bool:
