@@ -300,6 +300,9 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_between(sentence, mentions, mech))
     out.extend(_partner_of(sentence, mentions, mech))
     out.extend(_team(sentence, mentions, mech))
+    out.extend(_paired_object(sentence, mentions, mech))
+    out.extend(_passive_by(sentence, mentions, mech))
+    out.extend(_relation_with(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
 
@@ -532,6 +535,39 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     return out
 
 
+_DONE_IN_RE = re.compile(
+    r"\b(?:invested|funded|built|donated|provided|allocated|offered|implemented|launched|"
+    r"constructed|sent|dispatched)\s+(?:in|to|for)\s+(?:the\s+)?$",
+    re.I,
+)
+_BY_RE = re.compile(r"^(?:\s+province|\s+city)?\s+by\s+", re.I)
+# "by eight partner cities, including A, B and C": the parties are spelt out later.
+_BY_LIST_RE = re.compile(
+    r"^(?:the\s+)?(?:[\w-]+\s+){0,4}?[\w-]+,?\s+(?:including|such\s+as|namely)\s+$|^$",
+    re.I,
+)
+
+
+def _passive_by(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "... have been invested in B by A" and "... in B by eight cities, including A, C"."""
+    out = []
+    for k, helped in enumerate(mentions[:-1]):
+        if not helped.is_place or helped.kind == "home":
+            continue
+        if not _DONE_IN_RE.search(sentence[max(0, helped.start - 30) : helped.start]):
+            continue
+        by = _BY_RE.match(sentence[helped.end : helped.end + 20])
+        if by is None:
+            continue
+        first = mentions[k + 1]
+        if not _BY_LIST_RE.match(sentence[helped.end + by.end() : first.start]):
+            continue
+        for helper in _enumeration(mentions, k + 1, sentence, places_only=False):
+            if _helper_ok(helper) and helper.kind != "home":
+                out.append(Pairing(helper, helped, "passive", mech))
+    return out
+
+
 def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """ "A-B east-west cooperation", "A and B carried out cooperation": a pair, then the word."""
     out = []
@@ -570,6 +606,52 @@ def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         if PARTNER_OF_RE.match(sentence[a.end : b.start]) and PARTNER_NOUN_RE.match(
             sentence[b.end : b.end + 40]
         ):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_PAIRING_VERB_END_RE = re.compile(r"\b(?:paired|pairs|pair|matched|twinned)\s+$", re.I)
+_WITH_GAP_RE = re.compile(r"^\s+(?:up\s+)?with\s+$", re.I)
+
+
+def _paired_object(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "The central government paired A with B": a third party made the pair."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if not (a.kind == "region" and b.kind == "region"):
+            continue
+        if not _WITH_GAP_RE.match(sentence[a.end : b.start]):
+            continue
+        if _PAIRING_VERB_END_RE.search(sentence[max(0, a.start - 16) : a.start]):
+            out.append(_ordered(a, b, "active", mech))
+    return out
+
+
+_RELATION_WITH_RE = re.compile(
+    r"\b(?:pair\w*|partner\w*|counterpart|assistance|aid|cooperation|twinning)\s+"
+    r"(?:relationship|relation|ties|partnership)\s+with\s+$",
+    re.I,
+)
+# The clause after the place: its subject is the other side ("..., A has invested").
+_MAIN_SUBJECT_RE = re.compile(r"^[^,;]{0,60},\s*(?:the\s+)?$", re.I)
+_SUBJECT_VERB_RE = re.compile(
+    r"^\s+(?:has|have|had|is|was|will|invested|sent|provided|helped|assisted|supported)\b",
+    re.I,
+)
+
+
+def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "Since a pairing relationship with B was set up in 2016, A has ...": A helps B."""
+    out = []
+    for k, b in enumerate(mentions[:-1]):
+        if not b.is_place or b.kind == "home":
+            continue
+        if not _RELATION_WITH_RE.search(sentence[max(0, b.start - 60) : b.start]):
+            continue
+        a = mentions[k + 1]
+        if not _helper_ok(a) or not _MAIN_SUBJECT_RE.match(sentence[b.end : a.start]):
+            continue
+        if _SUBJECT_VERB_RE.match(sentence[a.end : a.end + 20]):
             out.append(Pairing(a, b, "active", mech))
     return out
 

@@ -339,6 +339,13 @@ def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
         )
         alt = (name_key(fact.helper), name_key(fact.helped))
         if key in seen or alt in seen:
+            kept = seen.get(key) or seen[alt]
+            if kept.year is None and fact.year is not None:
+                # A later sentence dates the relationship an earlier one only named.
+                dated = replace(kept, year=fact.year)
+                for k, v in list(seen.items()):
+                    if v is kept:
+                        seen[k] = dated
             continue
         seen[key] = seen[alt] = fact
     return list({id(f): f for f in seen.values()}.values())
