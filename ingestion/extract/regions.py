@@ -399,6 +399,14 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
             i += 1
             continue
         hit = _lookup(gaz, words, i)
+        fused = None if hit else _fused_suffix(gaz, word)
+        if fused:
+            found = fused
+            start, end = words[i][0], words[i][1]
+            name = sentence[start:end]
+            out.append(Mention(start, end, name, "region", found, None, display=name))
+            i += 1
+            continue
         if not hit:
             i += 1
             continue
@@ -432,6 +440,22 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
         )
         i = last + 1
     return out
+
+
+# Pinyin of a county-level suffix written into the name: 威县 "Weixian", 芒市 "Mangshi".
+_FUSED_SUFFIXES = (("xian", "县"), ("shi", "市"))
+
+
+def _fused_suffix(gaz: Gazetteer, word: str) -> tuple[Region, ...]:
+    """Divisions a word names with its suffix's pinyin fused on ("Weixian")."""
+    key = fold(word)
+    for tail, zh in _FUSED_SUFFIXES:
+        stem = key[: -len(tail)]
+        if key.endswith(tail) and len(stem) >= 2 and stem in gaz.by_key:
+            found = tuple(r for r in gaz.by_key[stem] if r.name_zh == _zh_base(r) + zh)
+            if found:
+                return found
+    return ()
 
 
 def _rejected(
@@ -477,11 +501,43 @@ def find_unknown_places(sentence: str, taken: list[tuple[int, int]]) -> list[Men
     return out
 
 
+# Prefectures whose Chinese names are a province's one-character abbreviation plus a
+# direction, and that translators render by the direction: 黔东南 "southeastern
+# Guizhou", 黔南 "southern Guizhou", 黔西南 "southwestern Guizhou", 湘西 "western Hunan".
+DIRECTIONAL_PREFECTURES: dict[tuple[str, str], str] = {
+    ("southeast", "guizhou"): "522600000000",
+    ("south", "guizhou"): "522700000000",
+    ("southwest", "guizhou"): "522300000000",
+    ("west", "hunan"): "433100000000",
+}
+_DIRECTIONAL_RE = re.compile(
+    r"\b((?:south|north)?(?:east|west)?)(?:ern)?\s+(Guizhou|Hunan)\b(?!\s+[Pp]rovince)", re.I
+)
+
+
+def _directional(sentence: str, regions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Swap "Guizhou" in "southeastern Guizhou" for the prefecture the phrase names."""
+    if "uizhou" not in sentence and "unan" not in sentence:
+        return regions
+    out = list(regions)
+    for m in _DIRECTIONAL_RE.finditer(sentence):
+        code = DIRECTIONAL_PREFECTURES.get((m.group(1).lower(), m.group(2).lower()))
+        region = gaz.get(code)
+        if region is None:
+            continue
+        out = [r for r in out if not (m.start() <= r.start < m.end())]
+        name = m.group()
+        out.append(
+            Mention(m.start(), m.end(), name, "region", (region,), "prefecture", display=name)
+        )
+    return sorted(out, key=lambda r: r.start)
+
+
 def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     """All places and organisations of a sentence, qualifiers merged, in order."""
     gaz = gaz or load_gazetteer()
     orgs = find_organisations(sentence)
-    regions = find_region_mentions(sentence, gaz)
+    regions = _directional(sentence, find_region_mentions(sentence, gaz), gaz)
     mentions: list[Mention] = []
     for org in orgs:
         if _is_given_name(sentence, org.start, org.name):
