@@ -50,7 +50,8 @@ NEW_CLAUSE_RE = re.compile(
     re.I,
 )
 PASSIVE_RE = re.compile(
-    r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded)\s+by|"
+    r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
+    r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:from|by))\b",
     re.I,
 )
@@ -82,7 +83,14 @@ PARTNER_NOUN_RE = re.compile(
     r"^'s\s+(?:[a-z-]+\s+){0,2}?(?:partner|helper|counterpart|supporter)\b", re.I
 )
 TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|counterpart)\b", re.I)
-_ENUM_GAP_RE = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*$")
+# "Sichuan, Guizhou and Yunnan provinces and the Guangxi Zhuang autonomous region":
+# a plural suffix and "the" may sit between listed places.
+_ENUM_GAP_RE = re.compile(
+    r"^\s*(?:(?:provinces|counties|cities|prefectures|districts|regions)\s+)?"
+    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+)?"
+    r"(?:(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)?$",
+    re.I,
+)
 _HYPHEN_GAP_RE = re.compile(r"^\s*(?:-|–|—|/|and)?\s*$")
 # Provinces on the giving side of east-west cooperation and counterpart support
 # (Beijing, Tianjin, Liaoning, Shanghai, Jiangsu, Zhejiang, Fujian, Shandong, Guangdong):
@@ -518,12 +526,50 @@ def _listed(
     return []
 
 
+# "With the aid provided by A and B, C has ...": the helped is the main clause's subject.
+_FRONTED_RE = re.compile(r"^\W*(?:with|thanks\s+to|due\s+to|under|through)\s+(?:the\s+)?", re.I)
+_FINITE_AFTER_RE = re.compile(r"^\s+(?:has|have|had|is|are|was|were|will|\w+ed)\b")
+_MAIN_CLAUSE_LEAD_RE = re.compile(r"^[^,;]{0,40},\s*(?:[\w\s’']{0,30}?)$")
+
+
+def _fronted_helped(
+    sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
+) -> Mention | None:
+    """The place that opens the main clause after a fronted "with the help of A"."""
+    if not _FRONTED_RE.match(sentence[: trig.start()]) or len(sentence[: trig.start()]) > 40:
+        return None
+    last = helpers[-1]
+    # The list ran on into the main clause: its last name is that clause's subject.
+    if (
+        len(helpers) >= 2
+        and _FINITE_AFTER_RE.match(sentence[last.end : last.end + 20])
+        and last.is_place
+        and last.kind != "home"
+        and "," in sentence[helpers[-2].end : last.start]
+    ):
+        helpers.pop()
+        return last
+    after = [m for m in mentions if m.start >= helpers[-1].end]
+    if not after or not after[0].is_place or after[0].kind == "home":
+        return None
+    if not _MAIN_CLAUSE_LEAD_RE.match(sentence[helpers[-1].end : after[0].start]):
+        return None
+    return after[0]
+
+
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in PASSIVE_RE.finditer(sentence):
         before = [m for m in mentions if m.end <= trig.start() and m.is_place]
         after = [m for m in mentions if m.start >= trig.end()]
-        if not before or not after or after[0].start - trig.end() > 40:
+        if not after or after[0].start - trig.end() > 40:
+            continue
+        if not before:
+            first = mentions.index(after[0])
+            helpers = _enumeration(mentions, first, sentence, places_only=False)
+            fronted = _fronted_helped(sentence, mentions, trig, helpers)
+            if fronted is not None:
+                out.extend(Pairing(h, fronted, "passive", mech) for h in helpers if _helper_ok(h))
             continue
         helped = before[-1]
         if helped.kind == "home" or is_attributive(sentence, helped):
