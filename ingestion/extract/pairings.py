@@ -121,7 +121,7 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 PAIR_HINT_RE = re.compile(
     r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
-    r"donat|designat|targeted|assign"
+    r"donat|designat|targeted|assign|invest"
 )
 # The same cues as plain substrings, for the document-wide sentence pre-filter
 # (" aid" and "-aid" stand for the word boundary of "\baid").
@@ -143,6 +143,7 @@ PAIR_HINT_WORDS = (
     "designat",
     "targeted",
     "assign",
+    "invest",
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
 LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
@@ -310,6 +311,8 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_team(sentence, mentions, mech))
     out.extend(_paired_object(sentence, mentions, mech))
     out.extend(_passive_by(sentence, mentions, mech))
+    out.extend(_personnel(sentence, mentions, mech))
+    out.extend(_invested_in(sentence, mentions, mech))
     out.extend(_relation_with(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
@@ -611,6 +614,67 @@ def _passive_by(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         for helper in _enumeration(mentions, k + 1, sentence, places_only=False):
             if _helper_ok(helper) and helper.kind != "home":
                 out.append(Pairing(helper, helped, "passive", mech))
+    return out
+
+
+_STAFF = r"(?:cadres|officials|officers|doctors|teachers|experts|personnel|technicians|volunteers)"
+# "Jiangsu cadres", "Jiangsu's aid cadres", "officials from Shenzhen": whose people they are.
+_STAFF_AFTER_RE = re.compile(rf"^(?:['’]s)?\s+(?:(?:aid|assistance|support)\s+)?{_STAFF}\b", re.I)
+_STAFF_BEFORE_RE = re.compile(rf"\b{_STAFF}\s+from\s+(?:the\s+)?$", re.I)
+# "... arrived at B", "... stationed in a village in B": where they went to help.
+_POSTED_RE = re.compile(
+    r"\b(?:arrived\s+(?:at|in)|stationed\s+in|sent\s+to|dispatched\s+to|posted\s+to|"
+    r"went\s+to|came\s+to|working\s+in)\s+(?:(?:the|a|an)\s+)?(?:[a-z]+\s+in\s+)?$",
+    re.I,
+)
+
+
+def _personnel(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A place's cadres posted to another place, in a sentence about assistance."""
+    if not ASSIST_WORD_RE.search(sentence):
+        return []
+    for k, home in enumerate(mentions[:-1]):
+        if home.kind != "region":
+            continue
+        owned = _STAFF_AFTER_RE.match(sentence[home.end : home.end + 40]) or (
+            _STAFF_BEFORE_RE.search(sentence[max(0, home.start - 30) : home.start])
+        )
+        if not owned:
+            continue
+        for m in mentions[k + 1 :]:
+            if m.start - home.end > 90:
+                break
+            lead = sentence[max(home.end, m.start - 40) : m.start]
+            if m.is_place and m.kind != "home" and _POSTED_RE.search(lead):
+                return [Pairing(home, m, "active", mech)]
+    return []
+
+
+_INVESTED_RE = re.compile(
+    r"^[^;.]{0,60}?\b(?:invested|spent|allocated|donated|put|poured|channell?ed)\b"
+    r"[^;]{0,80}?\b(?:in|to|into|for)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def _crosses_east_west(a: Mention, b: Mention) -> bool:
+    """The gazetteer puts ``a`` in a giving province and ``b`` in a receiving one."""
+    return any(
+        mechanism_by_geography(x, y) in ("east_west_cooperation", "counterpart_support")
+        for x in a.candidates
+        for y in b.candidates
+    )
+
+
+def _invested_in(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A has invested N yuan in B", where only the gazetteer says it is assistance:
+    an eastern giver's money in a western receiver."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if a.kind != "region" or b.kind != "region" or not _crosses_east_west(a, b):
+            continue
+        if _INVESTED_RE.match(sentence[a.end : b.start]) and not is_attributive(sentence, b):
+            out.append(Pairing(a, b, "active", mech))
     return out
 
 

@@ -242,7 +242,13 @@ NOT_PLACE_NAMES = frozenset(
 )
 VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
 HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
-_GAP_QUALIFIER_RE = re.compile(r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+)$")
+# "Haishu District of Ningbo City in east China's Zhejiang Province": a parent named
+# after its child, possibly with a compass locator, only says where the child is.
+_GAP_QUALIFIER_RE = re.compile(
+    r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    r"(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
