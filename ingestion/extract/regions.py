@@ -390,6 +390,9 @@ def _may_name_place(sentence: str) -> bool:
         # "Jian-ge" is one name, "Fujian-Ningxia" two: try the whole and its head.
         if fold(word) in firsts or fold(word.split("-")[0]) in firsts:
             return True
+        key = fold(word)
+        if any(key.endswith(t) and key[: -len(t)] in firsts for t, _ in _FUSED_SUFFIXES):
+            return True
     return False
 
 
