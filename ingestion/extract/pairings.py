@@ -121,7 +121,7 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 PAIR_HINT_RE = re.compile(
     r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
-    r"donat|designat|targeted|assign|invest"
+    r"donat|designat|targeted|assign|invest|funded\s+by"
 )
 # The same cues as plain substrings, for the document-wide sentence pre-filter
 # (" aid" and "-aid" stand for the word boundary of "\baid").
@@ -144,6 +144,7 @@ PAIR_HINT_WORDS = (
     "targeted",
     "assign",
     "invest",
+    "funded by",
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
 LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
@@ -560,6 +561,24 @@ def _fronted_helped(
     return after[0]
 
 
+_FUNDED_RE = re.compile(r"\b(?:funded|financed|sponsored|built|aided)\s+by\s+$", re.I)
+_LOCATED_LEAD_RE = re.compile(r"^[^;:]{0,90}\b(?:in|to)\s+(?:the\s+)?$", re.I)
+
+
+def _located_after(
+    sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
+) -> Mention | None:
+    """ "Projects funded by A have started in B": the place the funded things are in."""
+    if not _FUNDED_RE.search(trig.group() + " "):
+        return None
+    after = [m for m in mentions if m.start >= helpers[-1].end]
+    if not after or not after[0].is_place or after[0].kind == "home":
+        return None
+    if not _LOCATED_LEAD_RE.match(sentence[helpers[-1].end : after[0].start]):
+        return None
+    return after[0]
+
+
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in PASSIVE_RE.finditer(sentence):
@@ -571,6 +590,7 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
             first = mentions.index(after[0])
             helpers = _enumeration(mentions, first, sentence, places_only=False)
             fronted = _fronted_helped(sentence, mentions, trig, helpers)
+            fronted = fronted or _located_after(sentence, mentions, trig, helpers)
             if fronted is not None:
                 out.extend(Pairing(h, fronted, "passive", mech) for h in helpers if _helper_ok(h))
             continue

@@ -89,6 +89,15 @@ def pairs(text: str) -> set[tuple[str, str]]:
             "provinces and the Guangxi Zhuang autonomous region.",
             {("ningbo", "sichuan"), ("ningbo", "guizhou"), ("ningbo", "guangxi")},
         ),
+        (  # funded things located after the helper
+            "Work on three schools funded by east China's Fujian Province has begun in the "
+            "Ningxia Hui Autonomous Region.",
+            {("fujian", "ningxia")},
+        ),
+        (
+            "Other projects funded by Fujian include a clinic for rural families in Guyuan.",
+            {("fujian", "guyuan")},
+        ),
         (  # direction-named prefectures
             "Hangzhou and southeastern Guizhou, Guangzhou and southern Guizhou have joined "
             "hands in poverty alleviation.",
