@@ -50,7 +50,8 @@ NEW_CLAUSE_RE = re.compile(
     re.I,
 )
 PASSIVE_RE = re.compile(
-    r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded)\s+by|"
+    r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
+    r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:from|by))\b",
     re.I,
 )
@@ -82,7 +83,14 @@ PARTNER_NOUN_RE = re.compile(
     r"^'s\s+(?:[a-z-]+\s+){0,2}?(?:partner|helper|counterpart|supporter)\b", re.I
 )
 TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|counterpart)\b", re.I)
-_ENUM_GAP_RE = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*$")
+# "Sichuan, Guizhou and Yunnan provinces and the Guangxi Zhuang autonomous region":
+# a plural suffix and "the" may sit between listed places.
+_ENUM_GAP_RE = re.compile(
+    r"^\s*(?:(?:provinces|counties|cities|prefectures|districts|regions)\s+)?"
+    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+)?"
+    r"(?:(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)?$",
+    re.I,
+)
 _HYPHEN_GAP_RE = re.compile(r"^\s*(?:-|–|—|/|and)?\s*$")
 # Provinces on the giving side of east-west cooperation and counterpart support
 # (Beijing, Tianjin, Liaoning, Shanghai, Jiangsu, Zhejiang, Fujian, Shandong, Guangdong):
@@ -93,7 +101,8 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "east_west_cooperation",
         re.compile(r"east[\s-]+(?:and\s+)?west|eastern\s+and\s+western", re.I),
     ),
-    ("counterpart_support", re.compile(r"counterpart", re.I)),
+    # "its counterparts from around the country" are peers, not the programme.
+    ("counterpart_support", re.compile(r"counterpart(?!s\b)", re.I)),
     (
         "basic_assistance",
         re.compile(
@@ -112,7 +121,7 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 PAIR_HINT_RE = re.compile(
     r"help|assist|support|\baid|pair|partner|twinn|counterpart|cooperat|collaborat|east|poverty|"
-    r"donat|designat|targeted"
+    r"donat|designat|targeted|assign|invest|funded\s+by"
 )
 # The same cues as plain substrings, for the document-wide sentence pre-filter
 # (" aid" and "-aid" stand for the word boundary of "\baid").
@@ -133,6 +142,9 @@ PAIR_HINT_WORDS = (
     "donat",
     "designat",
     "targeted",
+    "assign",
+    "invest",
+    "funded by",
 )
 FOLLOW_WINDOW = 110  # chars from a trigger to the first helped place
 LIST_WINDOW = 130  # chars from the helped place to a list that spells it out
@@ -150,6 +162,33 @@ class Pairing:
     helped: Mention
     rule: str
     sentence_mechanism: str | None
+
+
+# Western provinces that receive east-west cooperation (Inner Mongolia, Guangxi,
+# Chongqing, Sichuan, Guizhou, Yunnan, Shaanxi, Gansu, Qinghai, Ningxia), and the
+# two that receive counterpart support (Tibet, Xinjiang).
+EAST_WEST_RECEIVERS = frozenset({"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"})
+COUNTERPART_RECEIVERS = frozenset({"54", "65"})
+
+
+def mechanism_by_geography(helper: Region | None, helped: Region | None) -> str | None:
+    """The programme two places' provinces imply, when the text names none.
+
+    An eastern giver and a western receiver are east-west cooperation; Tibet and
+    Xinjiang receive counterpart support; two places of one province are paired.
+    """
+    if helper is None or helped is None:
+        return None
+    giver, receiver = helper.province_code[:2], helped.province_code[:2]
+    if giver == receiver:
+        return "paired_assistance"
+    if giver not in HELPER_PROVINCES:
+        return None
+    if receiver in COUNTERPART_RECEIVERS:
+        return "counterpart_support"
+    if receiver in EAST_WEST_RECEIVERS:
+        return "east_west_cooperation"
+    return None
 
 
 def mechanism_in(text: str) -> str | None:
@@ -251,6 +290,19 @@ def find_pairings(sentence: str, mentions: list[Mention]) -> list[Pairing]:
     if not PAIR_HINT_RE.search(sentence.lower()):
         return []
     mech = mechanism_in(sentence)
+    aligned = _respectively(sentence, mentions, mech) + _pair_list(sentence, mentions, mech)
+    if aligned:
+        # The aligned lists say exactly who helps whom: the generic rules would
+        # cross every member of one list with the last of the other.
+        taken = {id(m) for p in aligned for m in (p.helper, p.helped)}
+        others = _generic(sentence, mentions, mech)
+        return aligned + [
+            p for p in others if id(p.helper) not in taken and id(p.helped) not in taken
+        ]
+    return _generic(sentence, mentions, mech)
+
+
+def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out: list[Pairing] = []
     out.extend(_active(sentence, mentions, mech))
     out.extend(_passive(sentence, mentions, mech))
@@ -258,8 +310,106 @@ def find_pairings(sentence: str, mentions: list[Mention]) -> list[Pairing]:
     out.extend(_between(sentence, mentions, mech))
     out.extend(_partner_of(sentence, mentions, mech))
     out.extend(_team(sentence, mentions, mech))
+    out.extend(_paired_object(sentence, mentions, mech))
+    out.extend(_passive_by(sentence, mentions, mech))
+    out.extend(_personnel(sentence, mentions, mech))
+    out.extend(_invested_in(sentence, mentions, mech))
+    out.extend(_relation_with(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
+
+
+RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+# Between two aligned lists: the helped list comes first when it is assigned or
+# paired "to"/"by" the helpers ("A and B are assigned to C and D respectively").
+_HELPED_FIRST_RE = re.compile(
+    r"\b(?:assigned|allocated|allotted|attached|supported|assisted|aided|helped|paired)\s+"
+    r"(?:to|by|with\s+assistance\s+from)\s*$|\b(?:receiv\w*|get\w*|obtain\w*)\b",
+    re.I,
+)
+_ALIGN_VERB_RE = re.compile(
+    r"\b(?:pair\w*|help\w*|assist\w*|support\w*|aid\w*|partner\w*|twinn\w*|"
+    r"assigned|allocated|allotted|attached|counterpart|responsible)\b",
+    re.I,
+)
+
+
+def _lists(mentions: list[Mention], sentence: str) -> list[list[Mention]]:
+    """Maximal runs of names joined only by commas and "and"."""
+    runs: list[list[Mention]] = []
+    for m in mentions:
+        if runs and _ENUM_GAP_RE.match(sentence[runs[-1][-1].end : m.start]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def _respectively(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A, B and C pair with X, Y and Z respectively": members paired in order.
+
+    When one list is longer, its extra members go with the other list's last
+    member ("A and B help X, Y and Z respectively": B helps Y and Z).
+    """
+    if not RESPECTIVELY_RE.search(sentence):
+        return []
+    runs = [r for r in _lists(mentions, sentence) if len(r) >= 2]
+    for first, second in itertools.pairwise(runs):
+        gap = sentence[first[-1].end : second[0].start]
+        if ";" in gap or len(gap) > 80 or not _ALIGN_VERB_RE.search(gap):
+            continue
+        helpers, helped = (second, first) if _HELPED_FIRST_RE.search(gap) else (first, second)
+        if not all(_helper_ok(m) for m in helpers) or not all(
+            m.is_place and m.kind != "home" for m in helped
+        ):
+            continue
+        return [Pairing(a, b, "active", mech) for a, b in _align(helpers, helped)]
+    return []
+
+
+def _align(a: list[Mention], b: list[Mention]) -> list[tuple[Mention, Mention]]:
+    n = min(len(a), len(b))
+    pairs = list(zip(a[: n - 1], b[: n - 1], strict=True))
+    pairs.extend((x, y) for x in a[n - 1 :] for y in b[n - 1 :])
+    return pairs
+
+
+_PAIR_LIST_CUE_RE = re.compile(
+    r"\b(?:pair\w*|partner\w*|cooperat\w*|collaborat\w*|counterpart|twinn\w*|"
+    r"join\w*\s+hands|help\w*|assist\w*|support\w*)\b",
+    re.I,
+)
+
+
+def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A and B, C and D, E and F have joined hands": a list of pairs.
+
+    Each couple is "X and Y"; couples are separated by commas. Which of a couple
+    helps is read from the gazetteer (the side in a giving province), else the order.
+    """
+    if not _PAIR_LIST_CUE_RE.search(sentence):
+        return []
+    best: list[tuple[Mention, Mention]] = []
+    k = 0
+    while k + 1 < len(mentions):
+        couples: list[tuple[Mention, Mention]] = []
+        j = k
+        while j + 1 < len(mentions):
+            a, b = mentions[j], mentions[j + 1]
+            if not (a.kind == "region" and b.kind == "region"):
+                break
+            if sentence[a.end : b.start].strip().lower() != "and":
+                break
+            if couples and sentence[mentions[j - 1].end : a.start].strip() != ",":
+                break
+            couples.append((a, b))
+            j += 2
+        if len(couples) > len(best):
+            best = couples
+        k = j + 1 if couples else k + 1
+    if len(best) < 2:
+        return []
+    return [_ordered(a, b, "adjacent", mech) for a, b in best]
 
 
 def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -295,11 +445,34 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
     return out
 
 
+# A place before one of these plural nouns only says whose they are ("Guizhou
+# counties", "Xinjiang products"); the helped are the unnamed counties.
+ATTRIBUTIVE_RE = re.compile(
+    r"^\s(?:poor\s|impoverished\s)?(?:counties|villages|towns|townships|products|produce|farmers|"
+    r"people|residents|households|enterprises|companies|firms|students|cadres|officials|"
+    r"herdsmen|villagers|goods)\b"
+)
+# The place only locates the object: "products from Guizhou", "Tibetans in Sichuan"
+# (the Tibetan areas of Sichuan, not Sichuan).
+LOCATING_LEAD_RE = re.compile(
+    r"(?:\bfrom|\b(?:tibetans|uy[g]?hurs|uygurs|ethnic\s+\w+|minorit(?:y|ies)(?:\s+\w+)?)"
+    r"\s+(?:in|of|from))\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def is_attributive(sentence: str, m: Mention) -> bool:
+    """The place names whose the following noun is, not a party."""
+    return bool(ATTRIBUTIVE_RE.match(sentence[m.end : m.end + 30]))
+
+
 def _is_modifier(sentence: str, trig_end: int, target: Mention) -> bool:
     """The place modifies a noun: "the Sichuan pepper orchards", "aid-Tibet team"."""
     lead = sentence[trig_end : target.start]
     tail = sentence[target.end : target.end + 16]
     if MODIFIED_NOUN_RE.match(tail) and not tail.startswith((" -", "-")):
+        return True
+    if is_attributive(sentence, target) or LOCATING_LEAD_RE.search(lead):
         return True
     return (
         lead.rstrip().lower().endswith(" the")
@@ -333,7 +506,7 @@ def _gapped(
     return out
 
 
-_LIST_INTRO_RE = re.compile(r"[:(]\s*$|\s[-–—]\s*$|\b(?:namely|including)\s*$")
+_LIST_INTRO_RE = re.compile(r"[:(]\s*$|\s[-–—]\s*$|\b(?:namely|including|such\s+as|like)\s*$")
 
 
 def _listed(
@@ -357,20 +530,171 @@ def _listed(
     return []
 
 
+# "With the aid provided by A and B, C has ...": the helped is the main clause's subject.
+_FRONTED_RE = re.compile(r"^\W*(?:with|thanks\s+to|due\s+to|under|through)\s+(?:the\s+)?", re.I)
+_FINITE_AFTER_RE = re.compile(r"^\s+(?:has|have|had|is|are|was|were|will|\w+ed)\b")
+_MAIN_CLAUSE_LEAD_RE = re.compile(r"^[^,;]{0,40},\s*(?:[\w\s’']{0,30}?)$")
+
+
+def _fronted_helped(
+    sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
+) -> Mention | None:
+    """The place that opens the main clause after a fronted "with the help of A"."""
+    if not _FRONTED_RE.match(sentence[: trig.start()]) or len(sentence[: trig.start()]) > 40:
+        return None
+    last = helpers[-1]
+    # The list ran on into the main clause: its last name is that clause's subject.
+    if (
+        len(helpers) >= 2
+        and _FINITE_AFTER_RE.match(sentence[last.end : last.end + 20])
+        and last.is_place
+        and last.kind != "home"
+        and "," in sentence[helpers[-2].end : last.start]
+    ):
+        helpers.pop()
+        return last
+    after = [m for m in mentions if m.start >= helpers[-1].end]
+    if not after or not after[0].is_place or after[0].kind == "home":
+        return None
+    if not _MAIN_CLAUSE_LEAD_RE.match(sentence[helpers[-1].end : after[0].start]):
+        return None
+    return after[0]
+
+
+_FUNDED_RE = re.compile(r"\b(?:funded|financed|sponsored|built|aided)\s+by\s+$", re.I)
+_LOCATED_LEAD_RE = re.compile(r"^[^;:]{0,90}\b(?:in|to)\s+(?:the\s+)?$", re.I)
+
+
+def _located_after(
+    sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
+) -> Mention | None:
+    """ "Projects funded by A have started in B": the place the funded things are in."""
+    if not _FUNDED_RE.search(trig.group() + " "):
+        return None
+    after = [m for m in mentions if m.start >= helpers[-1].end]
+    if not after or not after[0].is_place or after[0].kind == "home":
+        return None
+    if not _LOCATED_LEAD_RE.match(sentence[helpers[-1].end : after[0].start]):
+        return None
+    return after[0]
+
+
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in PASSIVE_RE.finditer(sentence):
         before = [m for m in mentions if m.end <= trig.start() and m.is_place]
         after = [m for m in mentions if m.start >= trig.end()]
-        if not before or not after or after[0].start - trig.end() > 40:
+        if not after or after[0].start - trig.end() > 40:
+            continue
+        if not before:
+            first = mentions.index(after[0])
+            helpers = _enumeration(mentions, first, sentence, places_only=False)
+            fronted = _fronted_helped(sentence, mentions, trig, helpers)
+            fronted = fronted or _located_after(sentence, mentions, trig, helpers)
+            if fronted is not None:
+                out.extend(Pairing(h, fronted, "passive", mech) for h in helpers if _helper_ok(h))
             continue
         helped = before[-1]
-        if helped.kind == "home":
+        if helped.kind == "home" or is_attributive(sentence, helped):
             continue
         first = mentions.index(after[0])
         for helper in _enumeration(mentions, first, sentence, places_only=False):
             if _helper_ok(helper):
                 out.append(Pairing(helper, helped, "passive", mech))
+    return out
+
+
+_DONE_IN_RE = re.compile(
+    r"\b(?:invested|funded|built|donated|provided|allocated|offered|implemented|launched|"
+    r"constructed|sent|dispatched)\s+(?:in|to|for)\s+(?:the\s+)?$",
+    re.I,
+)
+_BY_RE = re.compile(r"^(?:\s+province|\s+city)?\s+by\s+", re.I)
+# "by eight partner cities, including A, B and C": the parties are spelt out later.
+_BY_LIST_RE = re.compile(
+    r"^(?:the\s+)?(?:[\w-]+\s+){0,4}?[\w-]+,?\s+(?:including|such\s+as|namely)\s+$|^$",
+    re.I,
+)
+
+
+def _passive_by(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "... have been invested in B by A" and "... in B by eight cities, including A, C"."""
+    out = []
+    for k, helped in enumerate(mentions[:-1]):
+        if not helped.is_place or helped.kind == "home":
+            continue
+        if not _DONE_IN_RE.search(sentence[max(0, helped.start - 30) : helped.start]):
+            continue
+        by = _BY_RE.match(sentence[helped.end : helped.end + 20])
+        if by is None:
+            continue
+        first = mentions[k + 1]
+        if not _BY_LIST_RE.match(sentence[helped.end + by.end() : first.start]):
+            continue
+        for helper in _enumeration(mentions, k + 1, sentence, places_only=False):
+            if _helper_ok(helper) and helper.kind != "home":
+                out.append(Pairing(helper, helped, "passive", mech))
+    return out
+
+
+_STAFF = r"(?:cadres|officials|officers|doctors|teachers|experts|personnel|technicians|volunteers)"
+# "Jiangsu cadres", "Jiangsu's aid cadres", "officials from Shenzhen": whose people they are.
+_STAFF_AFTER_RE = re.compile(rf"^(?:['’]s)?\s+(?:(?:aid|assistance|support)\s+)?{_STAFF}\b", re.I)
+_STAFF_BEFORE_RE = re.compile(rf"\b{_STAFF}\s+from\s+(?:the\s+)?$", re.I)
+# "... arrived at B", "... stationed in a village in B": where they went to help.
+_POSTED_RE = re.compile(
+    r"\b(?:arrived\s+(?:at|in)|stationed\s+in|sent\s+to|dispatched\s+to|posted\s+to|"
+    r"went\s+to|came\s+to|working\s+in)\s+(?:(?:the|a|an)\s+)?(?:[a-z]+\s+in\s+)?$",
+    re.I,
+)
+
+
+def _personnel(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A place's cadres posted to another place, in a sentence about assistance."""
+    if not ASSIST_WORD_RE.search(sentence):
+        return []
+    for k, home in enumerate(mentions[:-1]):
+        if home.kind != "region":
+            continue
+        owned = _STAFF_AFTER_RE.match(sentence[home.end : home.end + 40]) or (
+            _STAFF_BEFORE_RE.search(sentence[max(0, home.start - 30) : home.start])
+        )
+        if not owned:
+            continue
+        for m in mentions[k + 1 :]:
+            if m.start - home.end > 90:
+                break
+            lead = sentence[max(home.end, m.start - 40) : m.start]
+            if m.is_place and m.kind != "home" and _POSTED_RE.search(lead):
+                return [Pairing(home, m, "active", mech)]
+    return []
+
+
+_INVESTED_RE = re.compile(
+    r"^[^;.]{0,60}?\b(?:invested|spent|allocated|donated|put|poured|channell?ed)\b"
+    r"[^;]{0,80}?\b(?:in|to|into|for)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def _crosses_east_west(a: Mention, b: Mention) -> bool:
+    """The gazetteer puts ``a`` in a giving province and ``b`` in a receiving one."""
+    return any(
+        mechanism_by_geography(x, y) in ("east_west_cooperation", "counterpart_support")
+        for x in a.candidates
+        for y in b.candidates
+    )
+
+
+def _invested_in(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A has invested N yuan in B", where only the gazetteer says it is assistance:
+    an eastern giver's money in a western receiver."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if a.kind != "region" or b.kind != "region" or not _crosses_east_west(a, b):
+            continue
+        if _INVESTED_RE.match(sentence[a.end : b.start]) and not is_attributive(sentence, b):
+            out.append(Pairing(a, b, "active", mech))
     return out
 
 
@@ -412,6 +736,52 @@ def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         if PARTNER_OF_RE.match(sentence[a.end : b.start]) and PARTNER_NOUN_RE.match(
             sentence[b.end : b.end + 40]
         ):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_PAIRING_VERB_END_RE = re.compile(r"\b(?:paired|pairs|pair|matched|twinned)\s+$", re.I)
+_WITH_GAP_RE = re.compile(r"^\s+(?:up\s+)?with\s+$", re.I)
+
+
+def _paired_object(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "The central government paired A with B": a third party made the pair."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if not (a.kind == "region" and b.kind == "region"):
+            continue
+        if not _WITH_GAP_RE.match(sentence[a.end : b.start]):
+            continue
+        if _PAIRING_VERB_END_RE.search(sentence[max(0, a.start - 16) : a.start]):
+            out.append(_ordered(a, b, "active", mech))
+    return out
+
+
+_RELATION_WITH_RE = re.compile(
+    r"\b(?:pair\w*|partner\w*|counterpart|assistance|aid|cooperation|twinning)\s+"
+    r"(?:relationship|relation|ties|partnership)\s+with\s+$",
+    re.I,
+)
+# The clause after the place: its subject is the other side ("..., A has invested").
+_MAIN_SUBJECT_RE = re.compile(r"^[^,;]{0,60},\s*(?:the\s+)?$", re.I)
+_SUBJECT_VERB_RE = re.compile(
+    r"^\s+(?:has|have|had|is|was|will|invested|sent|provided|helped|assisted|supported)\b",
+    re.I,
+)
+
+
+def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "Since a pairing relationship with B was set up in 2016, A has ...": A helps B."""
+    out = []
+    for k, b in enumerate(mentions[:-1]):
+        if not b.is_place or b.kind == "home":
+            continue
+        if not _RELATION_WITH_RE.search(sentence[max(0, b.start - 60) : b.start]):
+            continue
+        a = mentions[k + 1]
+        if not _helper_ok(a) or not _MAIN_SUBJECT_RE.match(sentence[b.end : a.start]):
+            continue
+        if _SUBJECT_VERB_RE.match(sentence[a.end : a.end + 20]):
             out.append(Pairing(a, b, "active", mech))
     return out
 

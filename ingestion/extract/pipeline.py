@@ -33,6 +33,7 @@ from ingestion.extract.pairings import (
     carried_pairings,
     find_pairings,
     is_company,
+    mechanism_by_geography,
     places_in_name,
     subject_organisation,
 )
@@ -322,8 +323,11 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
         return None  # "Mianyang X Group ... in Mianyang": a body working at home
     if hr and dr and (hr.code == dr.code or dr.is_within(hr.code) or hr.is_within(dr.code)):
         return None  # a place and its own parent/child: administration, not pairing
-    mechanism = p.sentence_mechanism or (
-        "enterprise_assistance" if is_company(p.helper) else ctx.mechanism
+    # A company's help is enterprise assistance whatever programme it serves.
+    mechanism = (
+        "enterprise_assistance"
+        if is_company(p.helper)
+        else p.sentence_mechanism or ctx.mechanism or mechanism_by_geography(hr, dr)
     )
     confidence = RULE_CONFIDENCE.get(p.rule, 0.6)
     if (helper.kind == "region" and not helper.code) or (
@@ -402,6 +406,13 @@ def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
         )
         alt = (name_key(fact.helper), name_key(fact.helped))
         if key in seen or alt in seen:
+            kept = seen.get(key) or seen[alt]
+            if kept.year is None and fact.year is not None:
+                # A later sentence dates the relationship an earlier one only named.
+                dated = replace(kept, year=fact.year)
+                for k, v in list(seen.items()):
+                    if v is kept:
+                        seen[k] = dated
             continue
         seen[key] = seen[alt] = fact
     return list({id(f): f for f in seen.values()}.values())

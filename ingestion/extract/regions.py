@@ -242,7 +242,13 @@ NOT_PLACE_NAMES = frozenset(
 )
 VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
 HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
-_GAP_QUALIFIER_RE = re.compile(r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+)$")
+# "Haishu District of Ningbo City in east China's Zhejiang Province": a parent named
+# after its child, possibly with a compass locator, only says where the child is.
+_GAP_QUALIFIER_RE = re.compile(
+    r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    r"(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -384,6 +390,9 @@ def _may_name_place(sentence: str) -> bool:
         # "Jian-ge" is one name, "Fujian-Ningxia" two: try the whole and its head.
         if fold(word) in firsts or fold(word.split("-")[0]) in firsts:
             return True
+        key = fold(word)
+        if any(key.endswith(t) and key[: -len(t)] in firsts for t, _ in _FUSED_SUFFIXES):
+            return True
     return False
 
 
@@ -399,6 +408,14 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
             i += 1
             continue
         hit = _lookup(gaz, words, i)
+        fused = None if hit else _fused_suffix(gaz, word)
+        if fused:
+            found = fused
+            start, end = words[i][0], words[i][1]
+            name = sentence[start:end]
+            out.append(Mention(start, end, name, "region", found, None, display=name))
+            i += 1
+            continue
         if not hit:
             i += 1
             continue
@@ -432,6 +449,22 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
         )
         i = last + 1
     return out
+
+
+# Pinyin of a county-level suffix written into the name: 威县 "Weixian", 芒市 "Mangshi".
+_FUSED_SUFFIXES = (("xian", "县"), ("shi", "市"))
+
+
+def _fused_suffix(gaz: Gazetteer, word: str) -> tuple[Region, ...]:
+    """Divisions a word names with its suffix's pinyin fused on ("Weixian")."""
+    key = fold(word)
+    for tail, zh in _FUSED_SUFFIXES:
+        stem = key[: -len(tail)]
+        if key.endswith(tail) and len(stem) >= 2 and stem in gaz.by_key:
+            found = tuple(r for r in gaz.by_key[stem] if r.name_zh == _zh_base(r) + zh)
+            if found:
+                return found
+    return ()
 
 
 def _rejected(
@@ -477,13 +510,47 @@ def find_unknown_places(sentence: str, taken: list[tuple[int, int]]) -> list[Men
     return out
 
 
+# Prefectures whose Chinese names are a province's one-character abbreviation plus a
+# direction, and that translators render by the direction: 黔东南 "southeastern
+# Guizhou", 黔南 "southern Guizhou", 黔西南 "southwestern Guizhou", 湘西 "western Hunan".
+DIRECTIONAL_PREFECTURES: dict[tuple[str, str], str] = {
+    ("southeast", "guizhou"): "522600000000",
+    ("south", "guizhou"): "522700000000",
+    ("southwest", "guizhou"): "522300000000",
+    ("west", "hunan"): "433100000000",
+}
+_DIRECTIONAL_RE = re.compile(
+    r"\b((?:south|north)?(?:east|west)?)(?:ern)?\s+(Guizhou|Hunan)\b(?!\s+[Pp]rovince)", re.I
+)
+
+
+def _directional(sentence: str, regions: list[Mention], gaz: Gazetteer) -> list[Mention]:
+    """Swap "Guizhou" in "southeastern Guizhou" for the prefecture the phrase names."""
+    if "uizhou" not in sentence and "unan" not in sentence:
+        return regions
+    out = list(regions)
+    for m in _DIRECTIONAL_RE.finditer(sentence):
+        code = DIRECTIONAL_PREFECTURES.get((m.group(1).lower(), m.group(2).lower()))
+        region = gaz.get(code)
+        if region is None:
+            continue
+        out = [r for r in out if not (m.start() <= r.start < m.end())]
+        name = m.group()
+        out.append(
+            Mention(m.start(), m.end(), name, "region", (region,), "prefecture", display=name)
+        )
+    return sorted(out, key=lambda r: r.start)
+
+
 def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     """All places and organisations of a sentence, qualifiers merged, in order."""
     gaz = gaz or load_gazetteer()
     orgs = find_organisations(sentence)
-    regions = find_region_mentions(sentence, gaz)
+    regions = _directional(sentence, find_region_mentions(sentence, gaz), gaz)
     mentions: list[Mention] = []
     for org in orgs:
+        if _is_given_name(sentence, org.start, org.name):
+            continue
         inside = [r for r in regions if org.start <= r.start and r.end <= org.end]
         kind = "team" if org.is_team else "org"
         team_place = _merge_qualifiers(inside)[-1] if (inside and org.is_team) else None
@@ -501,6 +568,17 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)
     return _merge_qualifiers(mentions, sentence)
+
+
+_PREV_WORD_RE = re.compile(r"([A-Z][a-z]+)\s$")
+
+
+def _is_given_name(sentence: str, start: int, name: str) -> bool:
+    """A one-word name right after a surname is a person's ("Wang Dongfeng")."""
+    if " " in name.strip():
+        return False
+    prev = _PREV_WORD_RE.search(sentence, max(0, start - 12), start)
+    return bool(prev and prev.group(1).lower() in SURNAMES)
 
 
 def _related(a: Mention, b: Mention) -> bool:
