@@ -24,7 +24,10 @@ CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "output_value",
         re.compile(
-            r"\b(?:output\s+value|production\s+value|gross\s+output|value\s+of\s+output)\b", re.I
+            # "yields produce worth 120 million yuan": what the land yields is output.
+            r"\b(?:output\s+value|production\s+value|gross\s+output|value\s+of\s+output|"
+            r"yield(?:s|ed|ing)?\s+(?:\w+\s+){0,2}?worth)\b",
+            re.I,
         ),
     ),
     (

@@ -80,8 +80,9 @@ QUANTITY_RE = re.compile(
     re.I,
 )
 PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|percent\b|per\s+cent\b)", re.I)
+# A whole word: "orchards cover 150,000 mu" is no "over".
 _QUAL_BEFORE_RE = re.compile(
-    r"(?P<q>more\s+than|over|above|not\s+less\s+than|no\s+less\s+than|at\s+least|exceeding|"
+    r"\b(?P<q>more\s+than|over|above|not\s+less\s+than|no\s+less\s+than|at\s+least|exceeding|"
     r"exceeded|in\s+excess\s+of|nearly|about|around|approximately|some|almost|close\s+to|"
     r"roughly|an\s+estimated|up\s+to|less\s+than|under|no\s+more\s+than|not\s+more\s+than|"
     r"at\s+most|within)\s*$",
