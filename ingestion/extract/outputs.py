@@ -146,7 +146,7 @@ def _clean_product(phrase: str, strong: bool) -> str | None:
     words = phrase.split()
     if not words or len(words) > 3 or any(ch.isdigit() for ch in phrase):
         return None
-    if words[-1].lower() in _NOT_PRODUCT_HEADS:
+    if any(w.lower() in _NOT_PRODUCT_HEADS for w in words):
         return None
     return phrase
 
