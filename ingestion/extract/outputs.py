@@ -278,7 +278,11 @@ def _quantity_measure(sentence: str, q: Quantity) -> str | None:
         return None
     if q.unit == "mu":
         window = sentence[max(0, q.start - 60) : q.end + 30]
-        if PLANTING_RE.search(window) or _names_product_after(sentence, q.end):
+        if (
+            PLANTING_RE.search(window)
+            or _UNDER_CROP_RE.match(sentence[q.end : q.end + 30])
+            or _names_product_after(sentence, q.end)
+        ):
             return "planting_area"
         return None
     if q.unit != "tonne":
@@ -291,7 +295,20 @@ def _quantity_measure(sentence: str, q: Quantity) -> str | None:
     # Tonnes of a product sold or bought are the volume of that product.
     if _names_product_after(sentence, q.end):
         return "output_volume"
+    # "the park's vegetables reached 6,200 tonnes": a product's own total.
+    m = _PRODUCT_REACHED_RE.search(before)
+    if m and (PRODUCT_RE.fullmatch(m.group(1)) or PRODUCT_RE.fullmatch(m.group(1).split()[-1])):
+        return "output_volume"
     return None
+
+
+# "1,350 mu under plastic", "800 mu under cultivation": land given to a crop.
+_UNDER_CROP_RE = re.compile(r"^\s+under\s+(?:plastic|film|glass|greenhouses?|cultivation)\b", re.I)
+_PRODUCT_REACHED_RE = re.compile(
+    r"\b([\w-]+(?:\s+[\w-]+)?)\s+(?:output\s+|production\s+)?(?:reached|totall?ed|hit|topped|"
+    r"came\s+to|stood\s+at|amounted\s+to)\s+(?:(?:about|nearly|over|more\s+than|some|around)\s+)?$",
+    re.I,
+)
 
 
 def find_outputs(

@@ -233,3 +233,16 @@ def test_the_planting_area_slot_names_an_unlisted_crop() -> None:
     text = "Today the planting area of Pleurotus eryngii is 1,200 mu, with an output of 800 tons."
     got = {(f.measure, f.product) for f in outputs(text)}
     assert got == {("planting_area", "Pleurotus eryngii"), ("output_volume", "Pleurotus eryngii")}
+
+
+def test_land_under_plastic_and_a_products_own_total() -> None:
+    text = (
+        "The village now has 640 mu under plastic, and its mushrooms reached 1,900 tonnes "
+        "last year."
+    )
+    got = {(f.measure, f.value, f.product) for f in outputs(text)}
+    assert got == {("planting_area", 640, "mushrooms"), ("output_volume", 1_900, "mushrooms")}
+
+
+def test_a_total_of_no_product_is_no_output() -> None:
+    assert outputs("The coal shipped from the mine reached 5,000 tonnes.") == []
