@@ -68,9 +68,10 @@ _SCALE = (
 )
 # Money: "RMB 2.5 billion", "¥30,000", "1.296948 billion yuan", "3,500 wan yuan",
 # "26 10,000 yuan" (万元 translated literally).
+# "38.252-billion-yuan investment": an amount used as a modifier is hyphenated.
 MONEY_RE = re.compile(
-    rf"(?P<cur>(?:RMB|CNY|¥|￥)\s?)?(?P<num>{_NUM})\s?(?P<scale>{_SCALE}\b)?"
-    rf"\s?(?P<unit>yuan|RMB|CNY|renminbi)?",
+    rf"(?P<cur>(?:RMB|CNY|¥|￥)\s?)?(?P<num>{_NUM})[\s-]?(?P<scale>{_SCALE}\b)?"
+    rf"[\s-]?(?P<unit>yuan\b|RMB\b|CNY\b|renminbi\b)?",
     re.I,
 )
 QUANTITY_RE = re.compile(
@@ -79,13 +80,16 @@ QUANTITY_RE = re.compile(
     re.I,
 )
 PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|percent\b|per\s+cent\b)", re.I)
+# A whole word: "orchards cover 150,000 mu" is no "over".
 _QUAL_BEFORE_RE = re.compile(
-    r"(?P<q>more\s+than|over|above|not\s+less\s+than|no\s+less\s+than|at\s+least|exceeding|"
+    r"\b(?P<q>more\s+than|over|above|not\s+less\s+than|no\s+less\s+than|at\s+least|exceeding|"
     r"exceeded|in\s+excess\s+of|nearly|about|around|approximately|some|almost|close\s+to|"
     r"roughly|an\s+estimated|up\s+to|less\s+than|under|no\s+more\s+than|not\s+more\s+than|"
     r"at\s+most|within)\s*$",
     re.I,
 )
+# "adding up to 9.17 billion yuan", "amounting to": a total, not a ceiling.
+_SUM_UP_TO_RE = re.compile(r"\b(?:add\w*|amount\w*|sum\w*|total\w*)\s+(?:up\s+)?to\s*$", re.I)
 _QUAL_AFTER_RE = re.compile(r"^\s*(?:or\s+more|and\s+above|or\s+above|plus)\b", re.I)
 QUALIFIERS: dict[str, str] = {
     "more than": "at_least",
@@ -163,6 +167,8 @@ def parse_number(num: str, scale: str | None = None) -> float | None:
 def qualifier_at(text: str, start: int, end: int) -> str:
     before = text[max(0, start - 25) : start]
     m = _QUAL_BEFORE_RE.search(before)
+    if m and _SUM_UP_TO_RE.search(before):
+        return "exact"
     if m:
         return QUALIFIERS[" ".join(m.group("q").lower().split())]
     if _QUAL_AFTER_RE.match(text[end : end + 12]):
@@ -184,11 +190,40 @@ def _is_unit_label(text: str, start: int, end: int) -> bool:
     return bool(_UNIT_WORD_RE.search(text[max(0, start - 8) : start]))
 
 
+# "two billion yuan", "RMB five million": a number word with a scale word.
+# ("hundred" is left to the scale: "12.6 hundred million yuan" is one amount.)
+_MONEY_WORDS = sorted(
+    (w for w in WORD_NUMBERS if w not in ("zero", "hundred")), key=len, reverse=True
+)
+WORD_MONEY_RE = re.compile(
+    r"\b(?P<cur>(?:RMB|CNY)\s?)?(?P<word>" + "|".join(_MONEY_WORDS) + r")[\s-]"
+    r"(?P<scale>hundred\s+million|ten\s+thousand|thousand|million|billion)\b"
+    r"(?:[\s-](?P<unit>yuan|RMB|renminbi)\b)?",
+    re.I,
+)
+
+
+def _word_money(text: str) -> list[Quantity]:
+    out: list[Quantity] = []
+    for m in WORD_MONEY_RE.finditer(text):
+        if not (m.group("cur") or m.group("unit")):
+            continue
+        factor = SCALES[" ".join(m.group("scale").lower().split())]
+        value = scaled(float(WORD_NUMBERS[m.group("word").lower()]), factor)
+        out.append(
+            Quantity(m.start(), m.end(), value, "yuan", qualifier_at(text, m.start(), m.end()))
+        )
+    return out
+
+
 def find_money(text: str) -> list[Quantity]:
     """Amounts of money in yuan."""
     out: list[Quantity] = []
     for m in MONEY_RE.finditer(text):
         if not (m.group("cur") or m.group("unit")) or _preceded_by_digit(text, m.start()):
+            continue
+        # "a 4,000-yuan poverty line" is a modifier; only "38.252-billion-yuan" is a total.
+        if "-" in m.group() and not m.group("scale"):
             continue
         if _is_unit_label(text, m.start(), m.end()):
             continue
@@ -203,8 +238,15 @@ def find_money(text: str) -> list[Quantity]:
         value = parse_number(num, scale)
         if value is None or value <= 0:
             continue
-        end = m.start() + len(m.group().rstrip())
+        end = m.start() + len(m.group().rstrip(" -"))
         out.append(Quantity(m.start(), end, value, "yuan", qualifier_at(text, m.start(), end)))
+    low = text.lower()
+    if "illion" in low or "thousand" in low:
+        taken = [(q.start, q.end) for q in out]
+        out.extend(
+            q for q in _word_money(text) if not any(a < q.end and q.start < b for a, b in taken)
+        )
+        out.sort(key=lambda q: q.start)
     return out
 
 

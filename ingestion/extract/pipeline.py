@@ -25,7 +25,7 @@ from ingestion.extract.models import (
     PairingFact,
 )
 from ingestion.extract.numbers import find_money
-from ingestion.extract.outputs import find_outputs
+from ingestion.extract.outputs import document_product, find_outputs
 from ingestion.extract.pairings import (
     MECHANISM_PATTERNS,
     PAIR_HINT_WORDS,
@@ -470,7 +470,8 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                     hit.amount.start,
                 )
             )
-        for hit in find_outputs(text, money):
+        previous = ctx.sentences[s.index - 1].text if s.index > 0 else None
+        for hit in find_outputs(text, money, previous):
             place = _nearest_place(mentions, hit.quantity.start)
             outputs.append(
                 ctx.anchor(
@@ -517,7 +518,19 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                     ),
                 )
             )
+    outputs = _with_document_product(ctx, outputs)
     return [*_dedupe_amounts(funds), *_dedupe_outputs(outputs), *_dedupe_exits(exits)]
+
+
+def _with_document_product(ctx: DocContext, outputs: list[OutputFact]) -> list[OutputFact]:
+    """An output whose sentence names no product is of the product the article is
+    about ("The county's plantation area of 5,400 hectares" in a story on pepper)."""
+    if all(f.product for f in outputs):
+        return outputs
+    product = document_product(ctx.norm.text)
+    if not product:
+        return outputs
+    return [f if f.product else replace(f, product=product) for f in outputs]
 
 
 def _table_funds(ctx: DocContext, tables: TableFacts) -> list[FundFact]:
