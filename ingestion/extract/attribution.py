@@ -63,6 +63,18 @@ _QUALIFIER_GAP_RE = re.compile(
     r"(?:north|south)(?:ern)?\s+|central\s+)?(?:china['’]s\s+)?(?:the\s+)?$",
     re.I,
 )
+# "the county", "this province", "the county's": a place the reader already knows.
+_LOCAL_REFERENCE_RE = re.compile(
+    r"\b(?:the|this|our|that|whole)\s+(county|province|city|prefecture|district)\b"
+    r"(?!\s+(?:of|level|seat|government|party|committee|leaders?|officials?|head|chief)\b)",
+    re.I,
+)
+_REFERENCE_LEVELS = {
+    "county": "county", "district": "county", "city": "prefecture",
+    "prefecture": "prefecture", "province": "province",
+}  # fmt: skip
+# Features whose meaning depends on the fact type (a copy per type is fitted).
+_TYPED_FEATURES = ("sentence_start", "before_giving_verb", "after_by_from", "possessive")
 _POSSESSIVE_AFTER_RE = re.compile(r"^['’]s\b|^\s+(?:county|city|prefecture|province)['’]s\b", re.I)
 _RECEIVE_AFTER_RE = re.compile(
     r"^[^.;]{0,40}?\b(?:received|receives|receiving|obtained|got|gets|has\s+received)\b", re.I
@@ -274,6 +286,7 @@ def candidates(
     index: int,
     at: int,
     parties: DocParties,
+    fact_type: str = "fund",
 ) -> list[Candidate]:
     """Every party the figure at ``at`` of sentence ``index`` may belong to, with features."""
     out: dict[str, Candidate] = {}
@@ -284,6 +297,11 @@ def candidates(
             return
         features = {**f, **_place_features(code, kind), **_doc_features(key, parties)}
         features[f"from_{source}"] = 1.0
+        # What a word order means depends on the figure: the subject of "sold" is where
+        # the produce comes from, the subject of "invested" is who paid.
+        for name in _TYPED_FEATURES:
+            if name in features and fact_type != "fund":
+                features[f"{fact_type}:{name}"] = features[name]
         out[key] = Candidate(label, code, kind, source, features)
 
     sentence = sentences[index].text
@@ -293,6 +311,14 @@ def candidates(
         if party.kind == "home" and not party.code:
             continue
         add(party.label, party.code, party.kind, "sentence", here[id(m)])
+    for ref in _LOCAL_REFERENCE_RE.finditer(sentence):
+        place = _referred_place(ref.group(1).lower(), parties)
+        if place is not None:
+            distance = abs(ref.start() - at)
+            add(place.name_en, place.code, "region", "reference",
+                {"same_sentence": 1.0, "local_reference": 1.0,
+                 "before_figure": 1.0 if ref.end() <= at else 0.0,
+                 "distance": math.log1p(distance) / 5.0})  # fmt: skip
     for back in (1, 2):
         if index - back < 0:
             break
@@ -308,6 +334,27 @@ def candidates(
     for c in parties.pairing_candidates:
         add(c.label, c.code, c.kind, "pairing", {})
     return list(out.values())
+
+
+def _referred_place(word: str, parties: DocParties) -> Region | None:
+    """The place "the county" or "the province" points at: the document's most-mentioned
+    place of that level, or the one of that level that contains it."""
+    level = _REFERENCE_LEVELS[word]
+    gaz = load_gazetteer()
+    ranked = sorted(parties.counts.items(), key=lambda item: -item[1])
+    for key, _ in ranked:
+        region = gaz.get(key)
+        if region is not None and region.level == level:
+            return region
+    for key, _ in ranked:
+        region = gaz.get(key)
+        if region is None:
+            continue
+        for code in region.ancestors():
+            parent = gaz.get(code)
+            if parent is not None and parent.level == level:
+                return parent
+    return None
 
 
 def _sentence_mentions(

@@ -30,7 +30,7 @@ _DATE_RES = (
     re.compile(
         rf"(?<!\d){_YEAR}\s?[-/.年]\s?(?:0?[1-9]|1[0-2])\s?[-/.月]\s?(?:[0-2]?\d|3[01])(?!\d)"
     ),
-    re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),
+    re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?,?\s*{_YEAR}\b", re.I),
     re.compile(rf"\b(?:[0-2]?\d|3[01])\s+(?:{_MONTHS})\.?,?\s+{_YEAR}\b", re.I),
 )
 _ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
@@ -72,7 +72,11 @@ _DAY_RE = re.compile(
     rf"\b(?:on|in|this|since|by|until|from)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b(?!\.?\s*(?:[0-3]?\d,?\s+)?(?:19|20)\d\d)",
     re.I,
 )
-_RELATIVE_OFFSET = {"this": 0, "the current": 0, "last": -1, "the previous": -1, "the past": -1}
+# "The past year" is the twelve months to the statement: the statement's year, as for
+# "so far"; "last year" is the calendar year before it.
+_RELATIVE_OFFSET = {
+    "this": 0, "the current": 0, "the past": 0, "last": -1, "the previous": -1, "next": 1,
+}  # fmt: skip
 # How far into a sentence a time phrase still opens it, and the words before one that do.
 _OPENING_CHARS = 48
 _OPENER_RE = re.compile(

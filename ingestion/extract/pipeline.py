@@ -11,6 +11,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from ingestion.extract import attribution
 from ingestion.extract.exits import ExitHit, find_exits
@@ -72,6 +73,10 @@ def name_key(name: str) -> str:
     return " ".join(w for w in words if w not in _NAME_NOISE)
 
 
+# A figure fact: what ``DocContext.replace`` hands back is of the type it was given.
+F = TypeVar("F", FundFact, OutputFact, ExitFact)
+
+
 @dataclass
 class DocContext:
     doc_id: str
@@ -92,6 +97,13 @@ class DocContext:
         self.anchors[id(fact)] = (s.index, at)
         self.sites.setdefault(_figure_key(fact), []).append((s.index, at))
         return fact
+
+    def replace(self, fact: F, **changes: object) -> F:
+        """``dataclasses.replace`` that keeps the figure's anchor."""
+        new = replace(fact, **changes)  # type: ignore[arg-type]
+        if id(fact) in self.anchors:
+            self.anchors[id(new)] = self.anchors[id(fact)]
+        return new
 
     def period(self, fact: Fact, index: int, at: int) -> Period:
         """The figure's period from its sentence, else another report of it, else the
@@ -530,7 +542,7 @@ def _with_document_product(ctx: DocContext, outputs: list[OutputFact]) -> list[O
     product = document_product(ctx.norm.text)
     if not product:
         return outputs
-    return [f if f.product else replace(f, product=product) for f in outputs]
+    return [f if f.product else ctx.replace(f, product=product) for f in outputs]
 
 
 def _table_funds(ctx: DocContext, tables: TableFacts) -> list[FundFact]:
@@ -643,7 +655,9 @@ def _attribute(
         index, at = where
         sentence = ctx.sentences[index]
         period = ctx.period(fact, index, at)
-        cands = attribution.candidates(ctx.sentences, ctx.mentions, index, at, parties)
+        cands = attribution.candidates(
+            ctx.sentences, ctx.mentions, index, at, parties, fact_type=fact.type
+        )
         chosen = attribution.choose(cands, weights, with_payer=isinstance(fact, FundFact))
         region = chosen.region
         changes: dict[str, object] = {

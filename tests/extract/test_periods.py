@@ -83,3 +83,16 @@ def test_a_sentence_opening_with_a_time_dates_the_next() -> None:
     )
     assert opening_period("In 2018, the bureau opened 12 clinics.", None) == Period(2018, None)
     assert opening_period("The bureau opened 12 clinics in 2018.", None) == Period()
+
+
+def test_a_dateline_without_a_space_after_its_comma() -> None:
+    assert document_year("Updated: Sep 9,2016 10:20 AM\nBody") == 2016
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [("next year", 2021), ("over the past year", 2020), ("last year", 2019)],
+)
+def test_relative_years(phrase: str, expected: int) -> None:
+    sentence = f"The city will give 8 million yuan {phrase}."
+    assert _period(sentence, "8 million", 2020) == Period(expected, None)
