@@ -65,13 +65,14 @@ _QUALIFIER_GAP_RE = re.compile(
 )
 # "the county", "this province", "the county's": a place the reader already knows.
 _LOCAL_REFERENCE_RE = re.compile(
-    r"\b(?:the|this|our|that|whole)\s+(county|province|city|prefecture|district)\b"
+    r"\b(?:the|this|our|that|whole)\s+(county|province|city|prefecture|district|town|township|village)\b"
     r"(?!\s+(?:of|level|seat|government|party|committee|leaders?|officials?|head|chief)\b)",
     re.I,
 )
 _REFERENCE_LEVELS = {
     "county": "county", "district": "county", "city": "prefecture",
     "prefecture": "prefecture", "province": "province",
+    "town": "village", "township": "village", "village": "village",
 }  # fmt: skip
 # Features whose meaning depends on the fact type (a copy per type is fitted).
 _TYPED_FEATURES = ("sentence_start", "before_giving_verb", "after_by_from", "possessive")
@@ -312,10 +313,15 @@ def candidates(
             continue
         add(party.label, party.code, party.kind, "sentence", here[id(m)])
     for ref in _LOCAL_REFERENCE_RE.finditer(sentence):
-        place = _referred_place(ref.group(1).lower(), parties)
-        if place is not None:
+        recent = [m for m in mentions[index] if m.end <= ref.start()][::-1]
+        for back in (1, 2):
+            if index - back >= 0:
+                recent += _sentence_mentions(sentences, mentions, index - back, parties)[::-1]
+        referred = _referred(ref.group(1).lower(), recent, parties)
+        if referred is not None:
+            label, code, kind = referred
             distance = abs(ref.start() - at)
-            add(place.name_en, place.code, "region", "reference",
+            add(label, code, kind, "reference",
                 {"same_sentence": 1.0, "local_reference": 1.0,
                  "before_figure": 1.0 if ref.end() <= at else 0.0,
                  "distance": math.log1p(distance) / 5.0})  # fmt: skip
@@ -336,24 +342,31 @@ def candidates(
     return list(out.values())
 
 
-def _referred_place(word: str, parties: DocParties) -> Region | None:
-    """The place "the county" or "the province" points at: the document's most-mentioned
-    place of that level, or the one of that level that contains it."""
+def _referred(
+    word: str, recent: list[Mention], parties: DocParties
+) -> tuple[str, str | None, str] | None:
+    """The place "the county", "that city" or "the town" points at: the nearest place of
+    that level named before it, else the document's most-mentioned one (or the one of that
+    level containing it). Returns (label, code, kind)."""
     level = _REFERENCE_LEVELS[word]
     gaz = load_gazetteer()
-    ranked = sorted(parties.counts.items(), key=lambda item: -item[1])
-    for key, _ in ranked:
-        region = gaz.get(key)
+    for m in map(_party, recent):
+        if level == "village" and m.kind == "village":
+            return m.label, None, "village"
+        region = gaz.get(m.code) if m.code else None
         if region is not None and region.level == level:
-            return region
-    for key, _ in ranked:
-        region = gaz.get(key)
-        if region is None:
-            continue
-        for code in region.ancestors():
+            return m.label, m.code, m.kind
+    if level == "village":
+        return None
+    ranked = [gaz.get(key) for key, _ in sorted(parties.counts.items(), key=lambda kv: -kv[1])]
+    for region in ranked:
+        if region is not None and region.level == level:
+            return region.base_en, region.code, "region"
+    for region in ranked:
+        for code in region.ancestors() if region is not None else ():
             parent = gaz.get(code)
             if parent is not None and parent.level == level:
-                return parent
+                return parent.base_en, parent.code, "region"
     return None
 
 

@@ -74,6 +74,11 @@ _DAY_RE = re.compile(
 )
 # "The past year" is the twelve months to the statement: the statement's year, as for
 # "so far"; "last year" is the calendar year before it.
+# "so far", "to date", "now": a total as of the statement, in the statement's year.
+_NOW_RE = re.compile(
+    r"\b(?:so\s+far|to\s+date|up\s+to\s+now|until\s+now|by\s+now|now|currently|at\s+present)\b",
+    re.I,
+)
 _RELATIVE_OFFSET = {
     "this": 0, "the current": 0, "the past": 0, "last": -1, "the previous": -1, "next": 1,
 }  # fmt: skip
@@ -157,6 +162,9 @@ def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
         offset = _RELATIVE_OFFSET.get(" ".join(m.group(1).lower().split()))
         if doc_year and offset is not None:
             add(m.start(), m.end(), Period(doc_year + offset))
+    for m in _NOW_RE.finditer(text):
+        if doc_year:
+            add(m.start(), m.end(), Period(doc_year), single=True)
     for m in _DAY_RE.finditer(text):
         if doc_year:
             add(m.start(), m.end(), Period(doc_year), single=True)

@@ -89,3 +89,22 @@ def test_every_choice_can_say_why() -> None:
     ]
     explanation = choose(cands, weights, with_payer=True).explain(weights)
     assert "payer=" in explanation and "region=" in explanation
+
+
+def test_the_town_points_at_the_town_named_before() -> None:
+    text = (
+        "Jinjiang has helped Dingxi since 2010. Lijia Town is known for its potatoes. "
+        "In 2021 Jinjiang invested 5 million yuan to help the town build cold stores."
+    )
+    fund = _fund(text)
+    assert normalise_name(fund.payer) == "jinjiang"
+    assert normalise_name(fund.region) == "lijia"
+
+
+def test_that_city_points_at_the_nearest_city_of_that_level() -> None:
+    text = (
+        "Officials of Guangdong Province met in Guangzhou. A deputy mayor of Foshan said "
+        "that city alone has invested 3 billion yuan in poor counties of Liangshan."
+    )
+    fund = _fund(text)
+    assert normalise_name(fund.payer) == "foshan"

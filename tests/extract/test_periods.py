@@ -96,3 +96,9 @@ def test_a_dateline_without_a_space_after_its_comma() -> None:
 def test_relative_years(phrase: str, expected: int) -> None:
     sentence = f"The city will give 8 million yuan {phrase}."
     assert _period(sentence, "8 million", 2020) == Period(expected, None)
+
+
+@pytest.mark.parametrize("phrase", ["so far", "to date", "now"])
+def test_totals_as_of_the_statement(phrase: str) -> None:
+    sentence = f"The fund has raised 30 million yuan {phrase}."
+    assert _period(sentence, "30 million", 2019) == Period(2019, None)
