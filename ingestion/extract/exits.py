@@ -50,10 +50,14 @@ _SHARE = (
     r"(?P<share>\s*,\s*or\s+(?:around\s+|about\s+|nearly\s+|some\s+)?"
     r"\d++(?:\.\d++)?\s?(?:%|percent),?)?"
 )
+# A year is never a count ("by the end of 2020 all four counties ...").
+_YEAR = r"(?:19[89]\d|20[0-4]\d)(?![\d,])"
+_N = rf"(?P<n>{_NUM})"
 COUNT_RE = re.compile(
     rf"\b(?:(?P<all>all)\s+(?:the\s+|of\s+the\s+)?)?(?:(?P<part>{_NUM}){_SHARE}\s+(?:of|out\s+of)\s+"
-    rf"(?:the\s+|all\s+|its\s+|their\s+|[A-Z][\w-]*'s\s+)?)?(?P<n>{_NUM})\s+(?:of\s+[A-Z][A-Za-z]*'s\s+)?"
-    rf"(?:[A-Za-z-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b",
+    rf"(?:the\s+|all\s+|its\s+|their\s+|[A-Z][\w-]*'s\s+)?)?(?!{_YEAR}){_N}\s+"
+    rf"(?:of\s+[A-Z][A-Za-z]*'s\s+)?(?:\([\w\s]{{1,20}}\)\s+)?(?:(?!all\s)[A-Za-z-]+\s+){{0,3}}?"
+    rf"(?P<noun>{_NOUN})\b",
     re.I,
 )
 # "all remaining poor residents, totaling 5.51 million, were lifted": the count
@@ -75,6 +79,11 @@ _LIST_EXIT = (
 EXIT_RE = re.compile(
     r"\b(?:(?:take|takes|took|taken|taking)\s+(?:off\s+)?(?:their\s+|the\s+|its\s+)?"
     r"(?:poverty\s+|poor\s+)?(?:hats?|caps?)|hats?\s+off|"
+    # "took off the hat of poverty", "off the poor hat" (the verb lost in translation)
+    r"(?:took|take|takes|taken|taking)\s+off\s+the\s+hats?\s+of\s+poverty|"
+    r"off\s+(?:the\s+|their\s+|its\s+)(?:poor|poverty)\s+hats?|"
+    r"(?:left|leave|leaves|leaving)\s+the\s+(?:[\w-]+'s\s+)?(?:poverty\s+)?list|"
+    r"(?:lift\w*|pull\w*|rais\w+)\s+out\s+of\s+it\b|"
     rf"{_LIST_EXIT}|on\s+the\s+(?:poverty\s+)?list|delisted|withdr[ae]w\w*|withdraw\w*|"
     r"exit(?:s|ed|ing)?|"
     r"(?:lift|lifts|lifted|lifting|rais\w+)\s+(?:\w+\s+)?(?:out\s+of|from)\s+poverty|"
@@ -88,6 +97,7 @@ EXIT_RE = re.compile(
     re.I,
 )
 _LIST_EXIT_RE = re.compile(_LIST_EXIT, re.I)
+_PLAIN_LIST_RE = re.compile(r"(?:removed|taken|struck|dropped)\s+(?:off|from)\s+the\s+list", re.I)
 _POVERTY_WORD_RE = re.compile(r"poor|povert|impoverish|deprived", re.I)
 PURPOSE_RE = re.compile(
     r"\b(?:to|will|would|shall|should|must|plans?\s+to|strive\s+to)\s+(?:\w+\s+)?$", re.I
@@ -95,7 +105,9 @@ PURPOSE_RE = re.compile(
 ACHIEVED_RE = re.compile(r"\b(?:helped|helping|enabled|assisted|supported|approved)\b", re.I)
 # "approving 16 counties ... to be removed from the list": the approval is the exit.
 ACHIEVED_BEFORE_COUNT_RE = re.compile(
-    r"\b(?:helped|helping|enabled|approved|approving|approves)\s+(?:a\s+total\s+of\s+)?$", re.I
+    r"\b(?:helped|helping|enabled|approved|approving|approves)\s+(?:a\s+total\s+of\s+)?"
+    r"(?:the\s+)?(?:last\s+|remaining\s+|final\s+)?$",
+    re.I,
 )
 # Counts joined to the one an exit verb takes share its verb:
 # "1,100 poor villages and 804,000 people had been lifted out of poverty".
@@ -110,6 +122,9 @@ NESTING_RE = re.compile(
     r"(?:from|in|of|across|covering|involving|including|with|comprising)\s*$",
     re.I,
 )
+# "412 villages in the seven counties had exited": a count of another level after
+# "in the" is the scope of the one before, not a second subject.
+SCOPE_GAP_RE = re.compile(r"\s+(?:in|of|across|within)\s+(?:the|its|their|these|those)\s+", re.I)
 # "Of the prefecture's eight county-level units, five had exited".
 OF_TOTAL_RE = re.compile(
     rf"\bof\s+(?:the\s+)?(?:[A-Za-z'-]+\s+){{0,2}}?(?P<n>{_NUM})\s+(?:[A-Za-z'-]+\s+){{0,3}}?"
@@ -155,6 +170,18 @@ COUNT_AFTER_RE = re.compile(
 ELLIPSIS_RE = re.compile(
     r"[^;]{0,60}?,?\s+as\s+(?:were|was|did|had|have|has)\s+(?:also\s+)?(?P<all>all\s+(?:of\s+)?)?"
     r"(?:the\s+)?(?:[\w-]+'s\s+)?(?:remaining\s+)?",
+    re.I,
+)
+# "had all been lifted out of poverty, along with 198,000 registered poor people".
+ALONG_WITH_RE = re.compile(
+    r"[^;]{0,40}?,?\s+(?:along\s+with|together\s+with)\s+(?P<all>)(?:the\s+|another\s+)?",
+    re.I,
+)
+# "bringing the number of counties that have exited to 66, the total for the province".
+BRINGING_RE = re.compile(
+    rf"\bbring\w*\s+(?:the\s+)?(?:total\s+)?(?:number|total)\s+of\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?P<noun>{_NOUN})\b(?P<mid>[^;]{{0,60}}?)\s+to\s+(?:a\s+total\s+of\s+)?(?P<n>{_NUM})"
+    r"(?P<whole>,\s*(?:the\s+)?(?:total|all|every|whole)\b)?",
     re.I,
 )
 # "lifted 800 million out of poverty", "unshackling more than 800 million from the
@@ -339,6 +366,7 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
                 )
             continue
         before = [c for c in counts if c.end <= verb.start() and c.start not in used]
+        before = _drop_scope(clause, before, used)
         if before and not _purpose(clause, verb, before[-1].start):
             for c in _coordinated(clause, before):
                 used.add(c.start)
@@ -350,6 +378,8 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
     hits.extend(_bare_people(clause, offset, hits))
     if "last" in clause.lower():
         hits.extend(_last_of(clause, offset))
+    if "bring" in clause.lower():
+        hits.extend(_bringing(clause, offset))
     taken = [(h.start - offset, h.end - offset) for h in hits]
     for m in REMAINING_RE.finditer(clause) if "remaining" in clause.lower() else ():
         if any(a <= m.start("n") < b for a, b in taken):
@@ -369,11 +399,26 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
     return [h for h in hits if h.counts()]
 
 
+def _drop_scope(clause: str, before: list[_Count], used: set[int]) -> list[_Count]:
+    if len(before) < 2:
+        return before
+    scope, subject = before[-1], before[-2]
+    if scope.level != subject.level and SCOPE_GAP_RE.fullmatch(clause, subject.end, scope.start):
+        used.add(scope.start)
+        return before[:-1]
+    return before
+
+
 def _verb_ok(clause: str, verb: re.Match[str]) -> bool:
     """A register or list phrase is an exit only where poverty is named with it."""
-    if not _LIST_EXIT_RE.fullmatch(verb.group()):
-        return True
-    return bool(_POVERTY_WORD_RE.search(clause))
+    phrase = verb.group().lower()
+    if _PLAIN_LIST_RE.fullmatch(phrase):
+        return True  # "removed from the list", said of counties or villages
+    if _LIST_EXIT_RE.fullmatch(phrase) or phrase.startswith(("left", "leav")):
+        return bool(_POVERTY_WORD_RE.search(clause))
+    if phrase.endswith(" it"):
+        return bool(_POVERTY_WORD_RE.search(clause, 0, verb.start()))
+    return True
 
 
 def _purpose(clause: str, verb: re.Match[str], count_start: int) -> bool:
@@ -413,9 +458,10 @@ def _after_hit(clause: str, c: _Count, verb: re.Match[str], offset: int) -> Exit
 
 
 def _ellipsis_hits(clause: str, verb: re.Match[str], offset: int) -> list[ExitHit]:
-    if " as " not in clause[verb.end() : verb.end() + 80].lower():
+    window = clause[verb.end() : verb.end() + 80].lower()
+    if " as " not in window and " with " not in window:
         return []
-    lead = ELLIPSIS_RE.match(clause, verb.end())
+    lead = ELLIPSIS_RE.match(clause, verb.end()) or ALONG_WITH_RE.match(clause, verb.end())
     if not lead:
         return []
     m = COUNT_RE.match(clause, lead.end())
@@ -454,6 +500,21 @@ def _last_of(clause: str, offset: int) -> list[ExitHit]:
         out.append(
             ExitHit(level, exited=n, total=n, start=offset + m.start(), end=offset + m.end())
         )
+    return out
+
+
+def _bringing(clause: str, offset: int) -> list[ExitHit]:
+    out = []
+    for m in BRINGING_RE.finditer(clause):
+        said = m.group("mid") + " " + clause[m.start() : m.start("noun")]
+        if not (EXIT_RE.search(said) or "exited" in said.lower() or "free" in said.lower()):
+            continue
+        level = LEVEL_NOUNS[m.group("noun").lower()]
+        n = count_value(m.group("n"), level)
+        hit = ExitHit(level, exited=n, start=offset + m.start(), end=offset + m.end())
+        if m.group("whole"):
+            hit.total = n
+        out.append(hit)
     return out
 
 
