@@ -102,6 +102,13 @@ _POVERTY_WORD_RE = re.compile(r"poor|povert|impoverish|deprived", re.I)
 PURPOSE_RE = re.compile(
     r"\b(?:to|will|would|shall|should|must|plans?\s+to|strive\s+to)\s+(?:\w+\s+)?$", re.I
 )
+# "aims to lift 5,000 people out of poverty": an infinitive whose object is the count
+# ("close to 600,000 people" and "up to 300 villages" are amounts, not purposes).
+PURPOSE_BEFORE_COUNT_RE = re.compile(
+    r"(?<!close\s)(?<!up\s)(?<!due\s)(?<!according\s)(?<!amounting\s)(?<!equal\s)"
+    r"\b(?:to|will|would|shall|should|must)\s+[a-z]+\s+(?:a\s+total\s+of\s+|another\s+)?$",
+    re.I,
+)
 ACHIEVED_RE = re.compile(r"\b(?:helped|helping|enabled|assisted|supported|approved)\b", re.I)
 # "approving 16 counties ... to be removed from the list": the approval is the exit.
 ACHIEVED_BEFORE_COUNT_RE = re.compile(
@@ -202,7 +209,7 @@ SINGLE_COUNTY_RE = re.compile(
 # the last ones out, every one of the list has exited.
 LAST_OF_RE = re.compile(
     rf"\bthe\s+last\s+(?:ones?\s+)?(?:on|of|in)\s+(?:the\s+)?(?:[\w-]+'s\s+)?"
-    rf"(?:(?:poverty\s+)?list\s+of\s+)?(?P<n>{_NUM})\s+(?P<adj>(?:[\w-]+\s+){{0,2}}?)(?P<noun>{_NOUN})\b",
+    rf"(?:(?:[\w-]+\s+)?(?:poverty\s+)?list\s+of\s+)?(?P<n>{_NUM})\s+(?P<adj>(?:[\w-]+\s+){{0,2}}?)(?P<noun>{_NOUN})\b",
     re.I,
 )
 _STILL_AFTER_RE = re.compile(r"[^.;]{0,40}?\b(?:yet\s+to|still|remain\w*|not)\b", re.I)
@@ -298,7 +305,8 @@ def find_exits(sentence: str) -> list[ExitHit]:
 
 
 _ANY_EXIT_RE = re.compile(
-    r"hats?|caps?|poverty|withdr|delist|exit|remaining|list|poor|population|records?|register",
+    r"hats?|caps?|povert|poverish|withdr|delist|exit|remaining|list|poor|population|records?|"
+    r"register",
     re.I,
 )
 
@@ -422,9 +430,13 @@ def _verb_ok(clause: str, verb: re.Match[str]) -> bool:
 
 
 def _purpose(clause: str, verb: re.Match[str], count_start: int) -> bool:
-    """ "to get rid of poverty": a purpose, not a result, unless something achieved it
-    ("helped 93 counties to get off the list", "approving 16 counties to be removed")."""
-    if not PURPOSE_RE.search(clause[max(0, verb.start() - 30) : verb.start()]):
+    """ "to get rid of poverty", "plans to lift 5,000 people out of poverty": a purpose,
+    not a result, unless something achieved it ("helped 93 counties to get off the
+    list", "approving 16 counties to be removed")."""
+    if not (
+        PURPOSE_RE.search(clause[max(0, verb.start() - 30) : verb.start()])
+        or PURPOSE_BEFORE_COUNT_RE.search(clause[max(0, count_start - 30) : count_start])
+    ):
         return False
     if ACHIEVED_RE.search(clause[max(0, verb.start() - 80) : verb.start()]):
         return False
@@ -481,6 +493,10 @@ def _bare_people(clause: str, offset: int, hits: list[ExitHit]) -> list[ExitHit]
         n = count_value(m.group("n"), "person")
         if n is None or n < 1000:
             continue  # "lifted two out of poverty" could be anything
+        if PURPOSE_RE.search(clause[max(0, m.start() - 30) : m.start()]) and not (
+            ACHIEVED_RE.search(clause[max(0, m.start() - 30) : m.start()])
+        ):
+            continue  # "aims to lift 10 million out of poverty"
         at = offset + m.start("n")
         if any(h.start <= at < h.end for h in hits):
             continue
@@ -551,7 +567,13 @@ def _count_hit(clause: str, c: _Count, verb: re.Match[str], offset: int) -> Exit
     level = c.level
     n = count_value(c.n, level)
     part = count_value(c.part, level)
-    between = clause[c.end : verb.start()] + clause[max(0, verb.start() - 12) : verb.start()]
+    # A negation sits by the count or by the verb; a bounded look keeps a long
+    # coordination ("5 counties, 12 villages and ...") linear.
+    between = (
+        clause[c.end : min(verb.start(), c.end + 200)]
+        + " "
+        + clause[max(c.end, verb.start() - 40) : verb.start()]
+    )
     hit = ExitHit(level, start=offset + c.start, end=offset + verb.end())
     hit.additive = bool(ADDITIVE_BEFORE_RE.search(clause[max(0, c.start - 25) : c.start]))
     hit.final = bool(FINAL_BATCH_RE.search(clause[max(0, c.start - 25) : c.start]))

@@ -63,7 +63,9 @@ _HAS_NUMBER_RE = re.compile(
     r"fifty|sixty|seventy|eighty|ninety|hundred|county)\b"
 )
 _MONEY_HINT_RE = re.compile(r"yuan|rmb|cny|¥|￥|renminbi")
-_EXIT_HINT_RE = re.compile(r"hat|cap|poverty|withdr|delist|exit|remain|list|poor|population")
+_EXIT_HINT_RE = re.compile(
+    r"hat|cap|poverty|poverish|withdr|delist|exit|remain|list|poor|population|record|register"
+)
 MAX_SENTENCE_CHARS = 20_000  # longer "sentences" are unpunctuated dumps: patterns only see a prefix
 
 
