@@ -68,7 +68,9 @@ APPOSITIVE_RE = re.compile(
     re.I,
 )
 # "saw the last 4 of them withdraw": a part of the set the clause counted before.
-OF_THEM_RE = re.compile(rf"\b(?P<part>{_NUM})\s+of\s+them\b", re.I)
+OF_THEM_RE = re.compile(
+    rf"\b(?:(?P<every>every\s+one|each\s+one|each|all)|(?P<part>{_NUM}))\s+of\s+them\b", re.I
+)
 # Removal from a list or register: "removed from the list of poor counties",
 # "got off the country's poverty list", "names expunged from the records".
 _LIST_EXIT = (
@@ -340,7 +342,10 @@ def _of_them(clause: str, found: list[_Count], end: int) -> list[_Count]:
         earlier = [c for c in found if c.end <= m.start() and not c.part]
         if earlier:
             whole = earlier[-1]
-            out.append(_Count(m.start(), m.end(), whole.n, whole.noun, m.group("part")))
+            if m.group("every"):  # "every one of them has taken off the hat"
+                out.append(_Count(m.start(), m.end(), whole.n, whole.noun, all_=True))
+            else:
+                out.append(_Count(m.start(), m.end(), whole.n, whole.noun, m.group("part")))
     return out
 
 
@@ -376,10 +381,11 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
         before = [c for c in counts if c.end <= verb.start() and c.start not in used]
         before = _drop_scope(clause, before, used)
         if before and not _purpose(clause, verb, before[-1].start):
-            for c in _coordinated(clause, before):
+            chain = _coordinated(clause, before)
+            for c in chain:
                 used.add(c.start)
                 if not _is_label_or_year(clause, c):
-                    hits.append(_count_hit(clause, c, verb, offset))
+                    hits.append(_count_hit(clause, c, verb, offset, sole=len(chain) == 1))
         hits.extend(_ellipsis_hits(clause, verb, offset))
     if " to " in clause.lower():
         hits.extend(_from_to(clause, offset))
@@ -563,7 +569,9 @@ def _coordinated(clause: str, before: list[_Count]) -> list[_Count]:
     return out
 
 
-def _count_hit(clause: str, c: _Count, verb: re.Match[str], offset: int) -> ExitHit:
+def _count_hit(
+    clause: str, c: _Count, verb: re.Match[str], offset: int, sole: bool = True
+) -> ExitHit:
     level = c.level
     n = count_value(c.n, level)
     part = count_value(c.part, level)
@@ -582,12 +590,13 @@ def _count_hit(clause: str, c: _Count, verb: re.Match[str], offset: int) -> Exit
         hit.remaining = n
     elif part is not None:
         hit.exited, hit.total = part, n
-    elif c.all_:
+        # "136 of the 191 villages": 55 are left; "the last 8 of the 75": none are.
+        if not hit.final and n is not None and part <= n:
+            hit.remaining = n - part
+    elif c.all_ or (sole and not hit.final and _whole_set(clause, c, verb)):
         hit.exited, hit.total = n, n
     else:
         hit.exited = n
-    if hit.exited is not None and hit.total is not None and hit.remaining is None:
-        hit.remaining = hit.total - hit.exited if hit.total >= hit.exited else None
     rate = RATE_RE.search(clause, verb.end())
     if rate and rate.start() - verb.end() < 40:
         hit.rate_pct = float(rate.group("num"))
@@ -596,12 +605,25 @@ def _count_hit(clause: str, c: _Count, verb: re.Match[str], offset: int) -> Exit
     return hit
 
 
+# "329 villages all left the list", "its two counties became poverty-free": every one
+# of the set exited, so the count is the total too.
+_FLOATING_ALL_RE = re.compile(r"\b(?:have|has|had|were|are|was)?\s*all\b", re.I)
+_POSSESSIVE_BEFORE_RE = re.compile(r"\b(?:its|their|both)\s+$", re.I)
+
+
+def _whole_set(clause: str, c: _Count, verb: re.Match[str]) -> bool:
+    if _POSSESSIVE_BEFORE_RE.search(clause, max(0, c.start - 8), c.start):
+        return True
+    gap = clause[c.end : verb.start()]
+    return len(gap) < 60 and bool(_FLOATING_ALL_RE.search(gap))
+
+
 def _of_total_hit(m: re.Match[str], offset: int, end: int) -> ExitHit:
     level = LEVEL_NOUNS[m.group("noun").lower()]
     total, part = count_value(m.group("n"), level), count_value(m.group("part"), level)
     hit = ExitHit(level, exited=part, total=total, start=offset + m.start(), end=offset + end)
-    if part is not None and total is not None and total >= part:
-        hit.remaining = total - part
+    if part is not None and total is not None and total > part:
+        hit.remaining = total - part  # "five of eight": three are left; "all" leaves none said
     return hit
 
 

@@ -562,10 +562,8 @@ def _carried_exits(ctx: DocContext, s: Sentence, text: str) -> list[tuple[ExitHi
             level=anaphor.level,  # type: ignore[arg-type]
             exited=n,
             total=n,
-            remaining=0,
             year=year_near(text, anaphor.end),
         )
-        hit.remaining = 0
         out.append((hit, fact))
     return out
 

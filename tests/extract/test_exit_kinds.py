@@ -63,7 +63,7 @@ def test_written_out_counts_exit() -> None:
         ("village", 42, None, None)
     ]
     assert _hits("All eleven counties of the prefecture have taken off their hats.") == [
-        ("county", 11, 11, 0)
+        ("county", 11, 11, None)
     ]
 
 
@@ -119,7 +119,8 @@ def test_plain_list_removal_of_counties() -> None:
 
 def test_part_of_whole_with_possessive_and_last() -> None:
     sentence = "The last 6 of Yunnan's 88 poverty counties were approved to withdraw in 2020."
-    assert _hits(sentence) == [("county", 6, 88, 82)]
+    # The last ones of a set leave none behind: no remainder is derived.
+    assert _hits(sentence) == [("county", 6, 88, None)]
 
 
 def test_part_with_share_between() -> None:
@@ -132,6 +133,17 @@ def test_part_with_share_between() -> None:
 def test_part_of_them() -> None:
     sentence = "The city had 9 counties on the poverty list and saw 5 of them exit in 2019."
     assert ("county", 5, 9, 4) in _hits(sentence)
+    sentence = "The firm helps 6 poor counties, and every one of them has now exited poverty."
+    assert ("county", 6, 6, None) in _hits(sentence)
+
+
+def test_floating_all_and_possessive_give_the_total() -> None:
+    assert _hits("The prefecture's 230 poor villages all left the poverty list in 2019.") == [
+        ("village", 230, 230, None)
+    ]
+    assert _hits("With its support, its three partner counties became poverty-free.") == [
+        ("county", 3, 3, None)
+    ]
 
 
 def test_counts_nested_across_levels() -> None:
@@ -162,7 +174,7 @@ def test_remaining_batch_with_nested_counts() -> None:
 
 def test_scope_after_in_the_is_not_a_subject() -> None:
     sentence = "By 2020, 300 poor villages in the five counties had all been lifted out of poverty."
-    assert _hits(sentence) == [("village", 300, None, None)]
+    assert _hits(sentence) == [("village", 300, 300, None)]
 
 
 def test_appositive_count() -> None:
@@ -196,7 +208,7 @@ def test_along_with_after_the_phrase() -> None:
         "By 2021, 250 poor villages had all been lifted out of poverty, along with "
         "76,000 registered poor people."
     )
-    assert sorted(_hits(sentence)) == [("person", 76000, None, None), ("village", 250, None, None)]
+    assert sorted(_hits(sentence)) == [("person", 76000, None, None), ("village", 250, 250, None)]
 
 
 def test_bare_number_of_people() -> None:
