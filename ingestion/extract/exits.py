@@ -95,7 +95,9 @@ EXIT_RE = re.compile(
     r"eradicat\w+\s+poverty|(?:rose|rise|rises|risen|rising)\s+above\s+poverty|"
     r"shed\s+(?:\w+\s+)?poverty(?:\s+(?:labels?|tags?|hats?|status))?|"
     r"free\s+(?:of|from)\s+poverty|poverty[-\s]free|"
-    r"reduced\s+poverty|bid\s+farewell\s+to\s+poverty|cast\s+off\s+poverty)",
+    r"reduced\s+poverty|bid\s+farewell\s+to\s+poverty|cast\s+off\s+poverty)"
+    # "workers out of poverty-stricken areas" names places, not an exit
+    r"(?!-(?:stricken|hit|ridden))",
     re.I,
 )
 _LIST_EXIT_RE = re.compile(_LIST_EXIT, re.I)
@@ -199,7 +201,7 @@ BARE_PEOPLE_RE = re.compile(
     rf"\b(?:lift\w*|pull\w*|free[sd]?|freeing|unshackl\w*|rescu\w*|extricat\w*|brought|"
     rf"bring\w*)\s+(?:more\s+than\s+|over\s+|nearly\s+|about\s+|around\s+|some\s+|almost\s+|"
     rf"close\s+to\s+)?(?P<n>{_NUM})\s+(?:out\s+of|from)\s+(?:the\s+[a-z]+\s+of\s+)?"
-    rf"(?:[a-z-]+\s+)?poverty\b",
+    rf"(?:[a-z-]+\s+)?poverty(?![\w-])",
     re.I,
 )
 # "Minxian County was lifted out of poverty": one named county is a count of one.
@@ -225,8 +227,12 @@ ADDITIVE_BEFORE_RE = re.compile(
 FINAL_BATCH_RE = re.compile(r"\b(?:remaining|last|final)\s+$", re.I)
 # "all the poor counties had been lifted out of poverty": the count is in an earlier
 # sentence ("Hebei was once home to 62 poverty-stricken counties").
+# The set is definite ("all the", "all its") and is the subject itself: "all poor
+# counties in the Tibetan areas" is another, narrower set than the one counted before.
 ALL_WITHOUT_COUNT_RE = re.compile(
-    rf"\ball\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?P<adj>(?:[a-z-]+\s+){{1,2}}?)(?P<noun>{_NOUN})\b",
+    rf"\ball\s+(?:of\s+)?(?:the|its|their|these|those)\s+(?P<adj>(?:[a-z-]+\s+){{1,2}}?)"
+    rf"(?P<noun>{_NOUN})\b(?P<aux>(?:\s+(?:have|has|had|been|were|was|are|is|now|also|all|"
+    rf"finally|successfully|officially))*)\s+",
     re.I,
 )
 POOR_TOTAL_RE = re.compile(
@@ -684,7 +690,7 @@ def find_all_without_count(sentence: str) -> list[AllWithoutCount]:
             continue
         if _starts_with_number(adj):
             continue
-        verb = EXIT_RE.search(sentence, m.end(), m.end() + 60)
+        verb = EXIT_RE.match(sentence, m.end())
         if not verb or NEGATION_RE.search(sentence, m.end(), verb.start()):
             continue
         if PURPOSE_RE.search(sentence[max(0, verb.start() - 30) : verb.start()]):

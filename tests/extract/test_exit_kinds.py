@@ -272,6 +272,8 @@ def test_lower_cased_page() -> None:
         "In 2020, 120, or 80 percent of the 150 counties, have either exited poverty or are "
         "undergoing checks.",
         "The goal is for all 40 poor villages to shake off poverty next year.",
+        "The company brought 5,000 workers out of poverty-stricken areas to its plants.",
+        "The program brought 3,000 from poverty-stricken families to vocational schools.",
     ],
 )
 def test_not_exits(sentence: str) -> None:
@@ -291,6 +293,14 @@ def test_all_the_poor_counties_carry_the_earlier_count() -> None:
     assert [(f.level, f.exited, f.total) for f in exits] == [("county", 45, 45)]
     assert exits[0].evidence.sentence.startswith("The province was once home")
     assert exits[0].evidence.sentence.endswith("lifted out of poverty.")
+
+
+def test_all_of_a_narrower_set_is_not_carried() -> None:
+    text = (
+        "The batch includes 30 poverty-stricken counties. "
+        "With this batch, all poverty-stricken counties in the eastern hills have exited."
+    )
+    assert _exits(text) == []
 
 
 def test_repeated_statement_is_one_fact() -> None:
