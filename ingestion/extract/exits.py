@@ -53,10 +53,13 @@ _SHARE = (
 # A year is never a count ("by the end of 2020 all four counties ...").
 _YEAR = r"(?:19[89]\d|20[0-4]\d)(?![\d,])"
 _N = rf"(?P<n>{_NUM})"
+# Words between a number and its noun ("36 poverty-stricken counties"): never a
+# dash, "all" or another number ("May 26 -- Forty-one counties").
+_FILLER = rf"(?:(?!all\s|(?:{WORD_NUMBER_PATTERN}))[A-Za-z][A-Za-z-]*\s+)"
 COUNT_RE = re.compile(
     rf"\b(?:(?P<all>all)\s+(?:the\s+|of\s+the\s+)?)?(?:(?P<part>{_NUM}){_SHARE}\s+(?:of|out\s+of)\s+"
     rf"(?:the\s+|all\s+|its\s+|their\s+|[A-Z][\w-]*'s\s+)?)?(?!{_YEAR}){_N}\s+"
-    rf"(?:of\s+[A-Z][A-Za-z]*'s\s+)?(?:\([\w\s]{{1,20}}\)\s+)?(?:(?!all\s)[A-Za-z-]+\s+){{0,3}}?"
+    rf"(?:of\s+[A-Z][A-Za-z]*'s\s+)?(?:\([\w\s]{{1,20}}\)\s+)?{_FILLER}{{0,3}}?"
     rf"(?P<noun>{_NOUN})\b",
     re.I,
 )
@@ -91,8 +94,8 @@ EXIT_RE = re.compile(
     r"(?:lift|lifts|lifted|lifting|rais\w+)\s+(?:\w+\s+)?(?:out\s+of|from)\s+poverty|"
     r"out\s+of\s+poverty|"
     r"(?:shak\w+|shook|shaken)\s+off\s+poverty|(?:got|get|gets|getting)\s+rid\s+of\s+poverty|"
-    r"escap\w+\s+(?:from\s+)?poverty|emerg\w+\s+from\s+poverty|eliminat\w+\s+poverty|"
-    r"eradicat\w+\s+poverty|(?:rose|rise|rises|risen|rising)\s+above\s+poverty|"
+    r"escap\w+\s+(?:from\s+)?poverty|emerg\w+\s+from\s+poverty|eliminat\w+\s+(?:absolute\s+|extreme\s+)?poverty|"
+    r"eradicat\w+\s+(?:absolute\s+|extreme\s+)?poverty|(?:rose|rise|rises|risen|rising)\s+above\s+poverty|"
     r"shed\s+(?:\w+\s+)?poverty(?:\s+(?:labels?|tags?|hats?|status))?|"
     r"free\s+(?:of|from)\s+poverty|poverty[-\s]free|"
     r"reduced\s+poverty|bid\s+farewell\s+to\s+poverty|cast\s+off\s+poverty)"
@@ -109,8 +112,8 @@ PURPOSE_RE = re.compile(
 # "aims to lift 5,000 people out of poverty": an infinitive whose object is the count
 # ("close to 600,000 people" and "up to 300 villages" are amounts, not purposes).
 PURPOSE_BEFORE_COUNT_RE = re.compile(
-    r"(?<!close\s)(?<!up\s)(?<!due\s)(?<!according\s)(?<!amounting\s)(?<!equal\s)"
-    r"\b(?:to|will|would|shall|should|must)\s+[a-z]+\s+(?:a\s+total\s+of\s+|another\s+)?$",
+    r"(?<!close\s)(?<!up\s)(?<!due\s)(?<!according\s)(?<!amounting\s)(?<!equal\s)(?<!thanks\s)"
+    r"\b(?:to|will|would|shall|should|must)\s+[a-z]+\s+(?:[a-z]+\s+){0,3}$",
     re.I,
 )
 ACHIEVED_RE = re.compile(r"\b(?:helped|helping|enabled|assisted|supported|approved)\b", re.I)
@@ -552,7 +555,12 @@ def _has_zero_word(clause: str) -> bool:
 
 
 _YEAR_TOKEN_RE = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
-_LABEL_BEFORE_RE = re.compile(r"\b(?:table|figure|fig|no|chart|annex)\.?\s*$", re.I)
+_LABEL_BEFORE_RE = re.compile(
+    r"\b(?:table|figure|fig|no|chart|annex|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|"
+    r"january|february|march|april|june|july|august|september|october|november|december)"
+    r"\.?\s*$",
+    re.I,
+)
 
 
 def _is_label_or_year(clause: str, c: _Count) -> bool:
@@ -560,7 +568,7 @@ def _is_label_or_year(clause: str, c: _Count) -> bool:
     if _YEAR_TOKEN_RE.match(c.n):
         return True
     n_start = clause.find(c.n, c.start)
-    return bool(_LABEL_BEFORE_RE.search(clause[max(0, n_start - 8) : n_start]))
+    return bool(_LABEL_BEFORE_RE.search(clause[max(0, n_start - 11) : n_start]))
 
 
 def _coordinated(clause: str, before: list[_Count]) -> list[_Count]:

@@ -100,6 +100,23 @@ def test_exit_phrases(sentence: str) -> None:
     assert [(h.level, h.exited) for h in hits] == [("county", 14)]
 
 
+def test_a_dateline_day_is_no_count() -> None:
+    sentence = "LANZHOU, June 3 (Xinhua) -- Twenty-two poor counties have shaken off poverty."
+    assert _hits(sentence) == [("county", 22, None, None)]
+
+
+def test_absolute_poverty_eliminated_by_the_last_batch() -> None:
+    sentence = "The last six poor counties, all in the north, have eliminated absolute poverty."
+    assert _hits(sentence) == [("county", 6, None, None)]
+
+
+def test_plan_for_the_remaining_is_a_remainder_only() -> None:
+    sentence = (
+        "The province plans to lift all the remaining 9 poor counties out of poverty next year."
+    )
+    assert _hits(sentence) == [("county", None, None, 9)]
+
+
 def test_names_struck_from_the_records() -> None:
     sentence = "About 90,000 poor people have had their names struck from the poverty records."
     assert _hits(sentence) == [("person", 90000, None, None)]
