@@ -320,11 +320,10 @@ def candidates(
         referred = _referred(ref.group(1).lower(), recent, parties)
         if referred is not None:
             label, code, kind = referred
-            distance = abs(ref.start() - at)
-            add(label, code, kind, "reference",
-                {"same_sentence": 1.0, "local_reference": 1.0,
-                 "before_figure": 1.0 if ref.end() <= at else 0.0,
-                 "distance": math.log1p(distance) / 5.0})  # fmt: skip
+            # The reference stands where a name would: read its context the same way.
+            stand_in = Mention(ref.start(), ref.end(), ref.group(), kind)
+            features = {**_context_features(sentence, stand_in, at), "local_reference": 1.0}
+            add(label, code, kind, "reference", features)
     for back in (1, 2):
         if index - back < 0:
             break

@@ -39,6 +39,51 @@ WORD_NUMBERS: dict[str, int] = {
     )
 }
 WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100})
+_TENS_WORDS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,  # a common misspelling in translated text
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+WORD_NUMBERS.update(_TENS_WORDS)
+_UNIT_WORDS = [w for w, v in WORD_NUMBERS.items() if 1 <= v <= 9]
+_SMALL_WORDS = [w for w, v in WORD_NUMBERS.items() if 0 <= v <= 19]
+# "forty", "forty-two", "twenty one", "nine", "a hundred", "two hundred and six":
+# counts written out, as translated articles do up to a few hundred.
+_TENS_ALT = "|".join(sorted(_TENS_WORDS, key=len, reverse=True))
+_UNIT_ALT = "|".join(sorted(_UNIT_WORDS, key=len, reverse=True))
+_SMALL_ALT = "|".join(sorted(_SMALL_WORDS, key=len, reverse=True))
+_BELOW_100 = rf"(?:(?:{_TENS_ALT})(?:[-\s](?:{_UNIT_ALT})\b)?|(?:{_SMALL_ALT}))"
+WORD_NUMBER_PATTERN = (
+    rf"(?:(?:(?:a|one|{_UNIT_ALT})\s+)?hundred(?:\s+(?:and\s+)?{_BELOW_100})?\b"
+    rf"|{_BELOW_100}\b)"
+)
+_WORD_NUMBER_RE = re.compile(rf"^{WORD_NUMBER_PATTERN}$", re.I)
+
+
+def parse_word_number(text: str) -> int | None:
+    """The integer a written-out count stands for ("forty-two" is 42), else None."""
+    words = " ".join(text.lower().replace("-", " ").split())
+    if not _WORD_NUMBER_RE.match(words):
+        return None
+    total, current = 0, 0
+    for w in words.split():
+        if w == "and":
+            continue
+        if w == "hundred":
+            current = (current or 1) * 100
+        elif w == "a":
+            current += 1
+        else:
+            current += WORD_NUMBERS[w]
+    return total + current
+
+
 SCALES: dict[str, float] = {
     "thousand": 1e3,
     "ten thousand": 1e4,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingestion.extract import attribution
-from ingestion.extract.exits import ExitHit, find_exits
+from ingestion.extract.exits import ExitHit, find_all_without_count, find_exits, find_poor_totals
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
     DIVISION_AND_COMPANY_WORDS,
@@ -59,11 +59,17 @@ RULE_CONFIDENCE = {
     "team": 0.7,
     "enterprise": 0.6,
 }
+# A count for an exit: a digit, a number word, or one named county ("Minxian County
+# was lifted out of poverty").
 _HAS_NUMBER_RE = re.compile(
-    r"\d|\b(?:no|zero|all|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b"
+    r"\d|\b(?:no|zero|all|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|county)\b"
 )
 _MONEY_HINT_RE = re.compile(r"yuan|rmb|cny|¥|￥|renminbi")
-_EXIT_HINT_RE = re.compile(r"hat|cap|poverty|withdr|delist|exit|remain|list|poor|population")
+_EXIT_HINT_RE = re.compile(
+    r"hat|cap|poverty|poverish|withdr|delist|exit|remain|list|poor|population|record|register"
+)
 MAX_SENTENCE_CHARS = 20_000  # longer "sentences" are unpunctuated dumps: patterns only see a prefix
 
 
@@ -504,6 +510,8 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                     hit.quantity.start,
                 )
             )
+        if exit_hint:
+            exits.extend(_carried_exits(ctx, s, text))
         for hit in find_exits(text) if exit_hint else []:
             inside = [m for m in mentions if hit.start <= m.start <= hit.end + 40 and m.is_place]
             place = inside[0] if inside else None
@@ -619,15 +627,70 @@ def _dedupe_outputs(facts: list[OutputFact]) -> list[OutputFact]:
 
 
 def _dedupe_exits(items: list[tuple[ExitHit, ExitFact]]) -> list[ExitFact]:
-    """Drop an exit whose counts all repeat those of a fuller exit at the same level."""
-    ranked = sorted(items, key=lambda it: -len(it[0].counts()))
+    """Drop an exit that repeats a kept one at the same level.
+
+    A repeat is the same counts in the same fields, or counts that all recur in a
+    fuller exit ("the 3 counties" after "47 of the 50, leaving 3"). Two one-count
+    exits with the same number in different fields ("34,000 exited", "34,000
+    remained") are two facts, and so is a count the text sets apart as another batch
+    ("together with the 16 that had already exited").
+    """
+    ranked = sorted(items, key=lambda it: -len(it[0].fields()))
     kept: list[tuple[ExitHit, ExitFact]] = []
     for hit, fact in ranked:
-        if any(h.level == hit.level and hit.counts() <= h.counts() for h, _ in kept):
+        if not hit.additive and any(_repeats(hit, h) for h, _ in kept):
             continue
         kept.append((hit, fact))
     order = {id(f): i for i, (_, f) in enumerate(items)}
     return [f for _, f in sorted(kept, key=lambda it: order[id(it[1])])]
+
+
+def _repeats(hit: ExitHit, kept: ExitHit) -> bool:
+    if kept.additive or hit.level != kept.level:
+        return False
+    if hit.fields() <= kept.fields():
+        return True
+    if hit.final and hit.exited is not None:
+        return False
+    return hit.counts() <= kept.counts() and len(kept.fields()) > len(hit.fields())
+
+
+# How far back "all the poor counties" looks for the sentence that counted them.
+_CARRY_SENTENCES = 5
+
+
+def _carried_exits(ctx: DocContext, s: Sentence, text: str) -> list[tuple[ExitHit, ExitFact]]:
+    """ "All the poor counties had been lifted out of poverty", the number of poor
+    counties given a few sentences before: every one of them exited."""
+    out: list[tuple[ExitHit, ExitFact]] = []
+    for anaphor in find_all_without_count(text):
+        total = _earlier_total(ctx, s.index, anaphor.level)
+        if total is None:
+            continue
+        prev, n = total
+        hit = ExitHit(anaphor.level, exited=n, total=n, start=anaphor.start, end=anaphor.end)
+        start, end = prev.orig_start, s.orig_end
+        ev = Evidence(ctx.norm.original[start:end], start, end)
+        fact = ExitFact(
+            doc=ctx.doc_id,
+            evidence=ev,
+            extractor_version=EXTRACTOR_VERSION,
+            confidence=0.6,
+            level=anaphor.level,  # type: ignore[arg-type]
+            exited=n,
+            total=n,
+            year=year_near(text, anaphor.end),
+        )
+        out.append((hit, ctx.anchor(fact, s, anaphor.start)))
+    return out
+
+
+def _earlier_total(ctx: DocContext, index: int, level: str) -> tuple[Sentence, int] | None:
+    for prev in reversed(ctx.sentences[max(0, index - _CARRY_SENTENCES) : index]):
+        totals = [t for t in find_poor_totals(prev.text[:MAX_SENTENCE_CHARS]) if t.level == level]
+        if totals:
+            return prev, totals[-1].n
+    return None
 
 
 # --- attribution: payer, place and period of each figure ------------------------
@@ -665,7 +728,7 @@ def _attribute(
             "year_from": period.year_from,
             "region": region.label if region else None,
             "region_code": region.code if region else None,
-            "evidence": _evidence_with(ctx, sentence, chosen),
+            "evidence": _evidence_with(ctx, fact.evidence, sentence, chosen),
         }
         if isinstance(fact, FundFact):
             changes["payer"] = chosen.payer.label if chosen.payer else None
@@ -676,8 +739,10 @@ def _attribute(
     return out
 
 
-def _evidence_with(ctx: DocContext, s: Sentence, chosen: attribution.Attribution) -> Evidence:
-    """The figure's sentence, reaching back to the sentence its payer or place came from."""
+def _evidence_with(
+    ctx: DocContext, evidence: Evidence, s: Sentence, chosen: attribution.Attribution
+) -> Evidence:
+    """The figure's evidence, reaching back to the sentence its payer or place came from."""
     back = max(
         (
             round(c.features.get("sentences_back", 0) * 2)
@@ -686,7 +751,8 @@ def _evidence_with(ctx: DocContext, s: Sentence, chosen: attribution.Attribution
         ),
         default=0,
     )
-    if back == 0:
-        return ctx.evidence(s)
-    first = ctx.sentences[s.index - back]
-    return Evidence(ctx.norm.original[first.orig_start : s.orig_end], first.orig_start, s.orig_end)
+    start = min(evidence.start_char, ctx.sentences[s.index - back].orig_start)
+    end = max(evidence.end_char, s.orig_end)
+    if (start, end) == (evidence.start_char, evidence.end_char):
+        return evidence
+    return Evidence(ctx.norm.original[start:end], start, end)
