@@ -40,7 +40,7 @@ from ingestion.extract import attribution
 from ingestion.extract.pipeline import AttributionTrace, extract_facts
 
 # How strongly weights are pulled towards zero: few examples, so a firm prior.
-L2_PENALTY = 1.0
+L2_PENALTY = 3.0
 
 
 @dataclass(frozen=True)

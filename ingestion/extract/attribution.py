@@ -74,8 +74,11 @@ _REFERENCE_LEVELS = {
     "prefecture": "prefecture", "province": "province",
     "town": "village", "township": "village", "village": "village",
 }  # fmt: skip
-# Features whose meaning depends on the fact type (a copy per type is fitted).
-_TYPED_FEATURES = ("sentence_start", "before_giving_verb", "after_by_from", "possessive")
+_NATIONAL_RE = re.compile(
+    r"\b(?:China|the\s+country|the\s+nation|nationwide|national|across\s+the\s+country)\b"
+    r"(?!\s+(?:Daily|News|Report|Radio|Central|Development|Energy|Mobile|Telecom|Unicom"
+    r"|Construction|Merchants|Agricultural|Everbright|Minsheng|Post|Three|National|Railway))"
+)
 _POSSESSIVE_AFTER_RE = re.compile(r"^['’]s\b|^\s+(?:county|city|prefecture|province)['’]s\b", re.I)
 _RECEIVE_AFTER_RE = re.compile(
     r"^[^.;]{0,40}?\b(?:received|receives|receiving|obtained|got|gets|has\s+received)\b", re.I
@@ -300,9 +303,10 @@ def candidates(
         features[f"from_{source}"] = 1.0
         # What a word order means depends on the figure: the subject of "sold" is where
         # the produce comes from, the subject of "invested" is who paid.
-        for name in _TYPED_FEATURES:
-            if name in features and fact_type != "fund":
-                features[f"{fact_type}:{name}"] = features[name]
+        # Every feature also has a per-type copy: shared weights plus, where the data
+        # shows it, a type's own deviation (both penalised, so the deviations stay small).
+        for name in list(features):
+            features[f"{fact_type}:{name}"] = features[name]
         out[key] = Candidate(label, code, kind, source, features)
 
     sentence = sentences[index].text
@@ -324,6 +328,13 @@ def candidates(
             stand_in = Mention(ref.start(), ref.end(), ref.group(), kind)
             features = {**_context_features(sentence, stand_in, at), "local_reference": 1.0}
             add(label, code, kind, "reference", features)
+    national = _NATIONAL_RE.search(sentence) if fact_type == "exit" else None
+    if national:
+        # An exit's region is its scope, and the whole country is one ("the last on the
+        # country's list of 832 counties"); money and produce go to a place, never "China".
+        stand_in = Mention(national.start(), national.end(), national.group(), "region")
+        features = {**_context_features(sentence, stand_in, at), "national": 1.0}
+        add("China", None, "region", "sentence", features)
     for back in (1, 2):
         if index - back < 0:
             break

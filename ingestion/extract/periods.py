@@ -69,7 +69,9 @@ _RELATIVE_RE = re.compile(
 )
 # A day or month without a year ("on September 14", "this June") is in the dateline's year.
 _DAY_RE = re.compile(
-    rf"\b(?:on|in|this|since|by|until|from)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b(?!\.?\s*(?:[0-3]?\d,?\s+)?(?:19|20)\d\d)",
+    rf"\b(?:on|in|this|since|by|until|from|of|during|before|after)\s+(?:the\s+)?"
+    rf"(?:early\s+|late\s+|mid-?|end\s+of\s+)?(?:{_MONTHS})\b"
+    rf"(?!\.?\s*(?:[0-3]?\d,?\s*)?(?:19|20)\d\d)",
     re.I,
 )
 # "The past year" is the twelve months to the statement: the statement's year, as for
