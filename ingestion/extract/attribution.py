@@ -74,6 +74,14 @@ _REFERENCE_LEVELS = {
     "prefecture": "prefecture", "province": "province",
     "town": "village", "township": "village", "village": "village",
 }  # fmt: skip
+# Features whose meaning depends on the fact type (a copy per type is fitted).
+_TYPED_FEATURES = (
+    "sentence_start",
+    "before_giving_verb",
+    "after_by_from",
+    "possessive",
+    "national",
+)
 _NATIONAL_RE = re.compile(
     r"\b(?:China|the\s+country|the\s+nation|nationwide|national|across\s+the\s+country)\b"
     r"(?!\s+(?:Daily|News|Report|Radio|Central|Development|Energy|Mobile|Telecom|Unicom"
@@ -144,6 +152,7 @@ class DocParties:
     pairing_candidates: tuple[Candidate, ...]
     counts: Mapping[str, int]  # mentions of each key across the document
     title: tuple[Mention, ...]
+    title_keys: frozenset[str]
     # Mentions of sentences the extractor never looked up, found once when needed.
     looked_up: dict[int, list[Mention]] = field(default_factory=dict)
 
@@ -249,7 +258,7 @@ def _doc_features(key: str, parties: DocParties) -> dict[str, float]:
         f["pairing_helped"] = 1.0
     count = parties.counts.get(key, 0)
     f["doc_mentions"] = math.log1p(count) / 3.0
-    if any(_key(_party(m)) == key for m in parties.title):
+    if key in parties.title_keys:
         f["in_title"] = 1.0
     return f
 
@@ -281,7 +290,10 @@ def doc_parties(
     title: tuple[Mention, ...] = ()
     if sentences:
         title = tuple(mentions[0]) if mentions[0] else tuple(find_mentions(sentences[0].text))
-    return DocParties(frozenset(helpers), frozenset(helped), tuple(cands.values()), counts, title)
+    title_keys = frozenset(_key(_party(m)) for m in title)
+    return DocParties(
+        frozenset(helpers), frozenset(helped), tuple(cands.values()), counts, title, title_keys
+    )
 
 
 def candidates(
@@ -303,10 +315,12 @@ def candidates(
         features[f"from_{source}"] = 1.0
         # What a word order means depends on the figure: the subject of "sold" is where
         # the produce comes from, the subject of "invested" is who paid.
-        # Every feature also has a per-type copy: shared weights plus, where the data
-        # shows it, a type's own deviation (both penalised, so the deviations stay small).
-        for name in list(features):
-            features[f"{fact_type}:{name}"] = features[name]
+        # What a word order means depends on the figure: the subject of "sold" is where
+        # the produce comes from, the subject of "invested" is who paid.
+        if fact_type != "fund":
+            for name in _TYPED_FEATURES:
+                if name in features:
+                    features[f"{fact_type}:{name}"] = features[name]
         out[key] = Candidate(label, code, kind, source, features)
 
     sentence = sentences[index].text

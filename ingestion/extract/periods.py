@@ -33,6 +33,8 @@ _DATE_RES = (
     re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:[0-2]?\d|3[01])(?:st|nd|rd|th)?,?\s*{_YEAR}\b", re.I),
     re.compile(rf"\b(?:[0-2]?\d|3[01])\s+(?:{_MONTHS})\.?,?\s+{_YEAR}\b", re.I),
 )
+# Words without which a sentence states no time: most figures' sentences skip the rest.
+_ANY_TIME_RE = re.compile(rf"(?:19|20)\d\d|year|plan|now|date|far|present|current|{_MONTHS}", re.I)
 _ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 # How far into the text a dateline may stand (site chrome, a headline, a byline first).
 _DATELINE_WINDOW = 1500
@@ -195,6 +197,8 @@ def figure_period(text: str, at: int, doc_year: int | None) -> Period:
     The nearest period expression in the figure's own clause wins; a stated
     period ("since 2017") beats a plain year at the same distance.
     """
+    if not _ANY_TIME_RE.search(text):
+        return Period()
     spans = _spans(text, doc_year)
     if not spans:
         return Period()

@@ -217,13 +217,19 @@ _HINTS: dict[str, re.Pattern[str]] = {
 
 
 def _pair_hinted(lower: str, sentences: list[Sentence]) -> set[int]:
-    """Sentences with an assistance word, by substring tests (a regex alternation
-    of these common letters is tried at almost every position of the text)."""
+    """Sentences with an assistance word. Each word is looked for once in the whole text
+    (a regex alternation of these common letters is tried at almost every position, and
+    testing every word in every sentence grows with both)."""
+    starts = [s.norm_start for s in sentences]
     found: set[int] = set()
-    for s in sentences:
-        part = lower[s.norm_start : s.norm_start + len(s.text)]
-        if any(k in part for k in PAIR_HINT_WORDS) or part.startswith("aid"):
-            found.add(s.index)
+    for word in PAIR_HINT_WORDS:
+        at = lower.find(word)
+        while at >= 0:
+            k = bisect.bisect_right(starts, at) - 1
+            if k >= 0 and at + len(word) <= starts[k] + len(sentences[k].text):
+                found.add(sentences[k].index)
+            at = lower.find(word, at + 1)
+    found.update(s.index for s in sentences if lower.startswith("aid", s.norm_start))
     return found
 
 
