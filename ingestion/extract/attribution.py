@@ -35,6 +35,8 @@ from ingestion.gazetteer import Region, load_gazetteer
 
 WEIGHTS_PATH = Path(__file__).with_name("attribution_weights.json")
 ROLES = ("payer", "region")
+# How many sentences before a figure may name its payer or place.
+_SENTENCES_BACK = 2
 # Per role (payer, region): feature name to weight.
 Weights = Mapping[str, Mapping[str, float]]
 
@@ -332,7 +334,7 @@ def candidates(
         add(party.label, party.code, party.kind, "sentence", here[id(m)])
     for ref in _LOCAL_REFERENCE_RE.finditer(sentence):
         recent = [m for m in mentions[index] if m.end <= ref.start()][::-1]
-        for back in (1, 2):
+        for back in range(1, _SENTENCES_BACK + 1):
             if index - back >= 0:
                 recent += _sentence_mentions(sentences, mentions, index - back, parties)[::-1]
         referred = _referred(ref.group(1).lower(), recent, parties)
@@ -349,7 +351,7 @@ def candidates(
         stand_in = Mention(national.start(), national.end(), national.group(), "region")
         features = {**_context_features(sentence, stand_in, at), "national": 1.0}
         add("China", None, "region", "sentence", features)
-    for back in (1, 2):
+    for back in range(1, _SENTENCES_BACK + 1):
         if index - back < 0:
             break
         for m in _sentence_mentions(sentences, mentions, index - back, parties):

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ingestion.extract.pipeline import extract_facts
+from ingestion.extract import attribution
+from ingestion.extract.pipeline import AttributionTrace, extract_facts
 
 SUFFIXES = (".txt", ".html", ".htm")
 
@@ -34,7 +35,18 @@ def read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def write_facts(paths: list[str], out: TextIO) -> tuple[int, int]:
+def _explanations(trace: AttributionTrace) -> dict[int, str]:
+    """Why each figure got its payer and place: the features that weighed most."""
+    weights = attribution.load_weights()
+    return {
+        id(fact): attribution.choose(cands, weights, with_payer=fact.type == "fund").explain(
+            weights
+        )
+        for fact, cands, _ in trace
+    }
+
+
+def write_facts(paths: list[str], out: TextIO, *, explain: bool = False) -> tuple[int, int]:
     docs = facts = 0
     for path in iter_documents(paths):
         docs += 1
@@ -43,8 +55,14 @@ def write_facts(paths: list[str], out: TextIO) -> tuple[int, int]:
         except Exception as exc:  # a bad file is reported, the batch goes on
             print(f"skipped {path}: {exc}", file=sys.stderr)
             continue
-        for fact in extract_facts(path.stem, text):
-            out.write(json.dumps(fact.to_contract(), ensure_ascii=False) + "\n")
+        trace: AttributionTrace = []
+        found = extract_facts(path.stem, text, trace=trace if explain else None)
+        why = _explanations(trace)
+        for fact in found:
+            record = fact.to_contract()
+            if id(fact) in why:
+                record["why"] = why[id(fact)]
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
             facts += 1
     return docs, facts
 
@@ -52,9 +70,9 @@ def write_facts(paths: list[str], out: TextIO) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
-            docs, facts = write_facts(args.paths, fh)
+            docs, facts = write_facts(args.paths, fh, explain=args.explain)
     else:
-        docs, facts = write_facts(args.paths, sys.stdout)
+        docs, facts = write_facts(args.paths, sys.stdout, explain=args.explain)
     print(f"{docs} documents, {facts} facts", file=sys.stderr)
     return 0
 
@@ -63,4 +81,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("extract", help="extract facts from .txt/.html files")
     parser.add_argument("paths", nargs="+", help="files or directories")
     parser.add_argument("-o", "--output", help="write JSON lines here instead of stdout")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="add 'why': the features that chose each figure's payer and place",
+    )
     parser.set_defaults(func=run)

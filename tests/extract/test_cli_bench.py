@@ -28,6 +28,19 @@ def test_extract_command_writes_contract_lines(tmp_path):
     assert record["doc"] == "a" and record["type"] == "pairing" and record["helper"] == "Shanghai"
 
 
+def test_extract_explain_says_why_each_figure_got_its_payer_and_place(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Hangzhou allocated 30 million yuan to Qiandongnan in 2019.", encoding="utf-8"
+    )
+    out = tmp_path / "facts.jsonl"
+    args = parser().parse_args(["extract", str(tmp_path), "-o", str(out), "--explain"])
+    assert args.func(args) == 0
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert record["type"] == "fund"
+    assert record["why"].startswith("payer=Hangzhou (sentence: ")
+    assert "region=Qiandongnan" in record["why"]
+
+
 def test_benchmark_reports_figures(capsys):
     result = bench.run_benchmark(20, seed=3)
     assert result["articles"] == 20 and result["articles_per_second"] > 0
