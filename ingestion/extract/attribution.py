@@ -4,12 +4,14 @@ The place nearest a number is often the wrong one ("Beijing, which has helped
 Yushu, has arranged 510 million yuan for the prefecture"; "Foshan, Liangshan's
 partner, provided 3 billion yuan"). So every party the document offers is a
 candidate: the places and bodies of the figure's sentence, of the two sentences
-before it and of the title, and the helpers and helped places of the document's
-pairings. Each candidate is described by features (where it stands against the
-figure, the words around it, whether the document pairs it as a helper or as a
-helped place, whether it lies in the eastern provinces that give aid) and a
-small linear model scores it; the best-scored candidate is the payer, and the
-best place other than the payer is the region.
+before it and of the title, the place a "the county" or "that city" points at,
+and the helpers and helped places of the document's pairings. Each candidate is
+described by features (where it stands against the figure, the words around it,
+whether the document pairs it as a helper or as a helped place, whether it lies
+in the eastern provinces that give aid) and a small linear model scores it: the
+best-scored candidate is the payer, then the best-scored place is the region
+(the payer stays a candidate, marked as such: a province's own budget spent at
+home has payer = region).
 
 The weights live in ``attribution_weights.json`` beside this module. They are
 fitted by ``python -m ingestion attribution fit`` on annotated documents and
@@ -107,7 +109,7 @@ class Candidate:
     label: str
     code: str | None
     kind: str  # region | village | org | team | home | pairing
-    source: str  # sentence | previous | title | pairing
+    source: str  # sentence | reference | previous | title | pairing
     features: Mapping[str, float] = field(default_factory=dict)
 
     @property
