@@ -40,7 +40,8 @@ create table {schema}.mart_funds (
 );
 create table {schema}.mart_output_value (
     output_key varchar, region_name varchar, region_code varchar, product varchar,
-    year integer, year_from integer, period_kind varchar, planting_area_mu double, planting_area_qualifier varchar,
+    year integer, year_from integer, period_kind varchar, planting_area_mu double,
+    planting_area_qualifier varchar,
     output_volume_tonnes double, output_volume_qualifier varchar, output_value_cny double,
     output_value_qualifier varchar, sales_cny double, sales_qualifier varchar,
     has_conflicting_values boolean, conflicting_measures varchar, article_count integer,
@@ -48,7 +49,8 @@ create table {schema}.mart_output_value (
 );
 create table {schema}.mart_poverty_exits (
     exit_key varchar, region_name varchar, region_code varchar, level varchar,
-    year integer, year_from integer, period_kind varchar, exited integer, total integer, remaining integer, rate_pct double,
+    year integer, year_from integer, period_kind varchar, exited integer, total integer,
+    remaining integer, rate_pct double,
     article_count integer, article_ids varchar, first_reported_date date,
     last_reported_date date, evidence varchar
 );
@@ -106,22 +108,28 @@ insert into {schema}.mart_funds values
     ('f1', 'region', '330000000000', 'Zhejiang', 'Luding', '513322000000', 2019, null,
      'single_year', 'assistance_funds', 'exact', 120000000.0, 1, 'a1', '2019-06-01', '2019-06-01',
      'Zhejiang provided 120 million yuan of assistance funds.'),
-    ('f2', null, null, null, 'Garze', null, null, null, 'unknown', null, null, 5000000.0, 2, 'a2,a3',
+    ('f2', null, null, null, 'Garze', null, null, null, 'unknown', null, null, 5000000.0, 2,
+     'a2,a3',
      '2020-05-01', '2021-01-10',
      'More than 5 million yuan was donated.');
 insert into {schema}.mart_output_value values
-    ('o1', 'Luding', '513322000000', 'tea', 2020, null, 'single_year', 8000.0, 'at_least', 900.0, null,
+    ('o1', 'Luding', '513322000000', 'tea', 2020, null, 'single_year', 8000.0, 'at_least',
+     900.0, null,
      35000000.0, 'about', null, null, true, 'output_value', 2, 'a2,a4',
      '2020-05-01', '2021-01-10'),
-    ('o2', 'Luding', '513322000000', 'red pepper', 2020, null, 'single_year', 12000.0, null, null, null,
+    ('o2', 'Luding', '513322000000', 'red pepper', 2020, null, 'single_year', 12000.0, null,
+     null, null,
      null, null, 4000000.0, 'exact', false, null, 1, 'a2', '2020-05-01', '2020-05-01');
 insert into {schema}.mart_poverty_exits values
-    ('e1', 'Luding', '513322000000', 'village', 2019, null, 'single_year', 45, 45, 0, 100.0, 1, 'a1',
+    ('e1', 'Luding', '513322000000', 'village', 2019, null, 'single_year', 45, 45, 0, 100.0, 1,
+     'a1',
      '2019-06-01', '2019-06-01',
      'All 45 poor villages exited poverty.'),
-    ('e2', 'Garze', '513300000000', 'person', 2020, null, 'single_year', 9400, 10000, 600, 94.0, 1, 'a3', null, null,
+    ('e2', 'Garze', '513300000000', 'person', 2020, null, 'single_year', 9400, 10000, 600, 94.0,
+     1, 'a3', null, null,
      '9,400 of 10,000 poor people exited poverty.'),
-    ('e3', 'Luding', null, 'county', 2019, null, 'single_year', 1, null, null, null, 1, 'a1', '2019-06-01', '2019-06-01',
+    ('e3', 'Luding', null, 'county', 2019, null, 'single_year', 1, null, null, null, 1, 'a1',
+     '2019-06-01', '2019-06-01',
      'Luding County exited poverty.');
 insert into {schema}.dim_organisation values
     ('org_0123456789ab', 'China Three Gorges Corporation', 'central_soe', null,

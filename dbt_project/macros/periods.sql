@@ -13,9 +13,7 @@
 #}
 {% macro staged_year_from(year_from_column, year_column) -%}
     case
-        when
-            cast({{ year_from_column }} as integer)
-            is distinct from cast({{ year_column }} as integer)
+        when {{ year_column }} is null or {{ year_from_column }} <> {{ year_column }}
             then cast({{ year_from_column }} as integer)
     end
 {%- endmacro %}
