@@ -231,8 +231,7 @@ def raw_rows() -> dict[str, list[tuple[Any, ...]]]:
         ],
         # The fixture leaves facts_output.region_code (after region) empty.
         "facts_output": [
-            (*row[:7], None, row[7], YEAR_FROM.get(row[0]), *_provenance(row[0]))
-            for row in OUTPUTS
+            (*row[:7], None, row[7], YEAR_FROM.get(row[0]), *_provenance(row[0])) for row in OUTPUTS
         ],
         "facts_exit": [(*row, YEAR_FROM.get(row[0]), *_provenance(row[0])) for row in EXITS],
     }
