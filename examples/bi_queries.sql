@@ -26,23 +26,20 @@ where
 group by funds.year, funds.payer_name, funds.payer_kind
 order by funds.year, total_cny desc, funds.payer_name;
 
--- name: liangshan_funds_over_periods
--- question: Cumulative funds to Liangshan's counties and those without a year, with their periods.
+-- name: funds_over_periods
+-- question: Which fund figures are cumulative or have no year (shown with their periods, never summed into a year)?
 select
-    funds.period_kind,
-    funds.year_from,
-    funds.year,
-    funds.payer_name,
-    funds.region_name,
-    funds.amount_cny,
-    funds.evidence
-from mart_funds as funds
-inner join dim_region as region on funds.region_code = region.region_code
-where
-    (region.prefecture_code = '513400000000' or region.region_code = '513400000000')
-    and funds.period_kind <> 'single_year'
-order by
-    funds.year_from nulls last, funds.year nulls last, funds.amount_cny desc, funds.fund_key;
+    period_kind,
+    year_from,
+    year,
+    payer_name,
+    region_name,
+    amount_cny,
+    evidence
+from mart_funds
+where period_kind <> 'single_year'
+order by year_from nulls last, year nulls last, amount_cny desc, fund_key
+limit 10;
 
 -- name: helpers_of_most_counties
 -- question: Which helpers are paired with the most places, and under which mechanisms?

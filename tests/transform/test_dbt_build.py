@@ -674,7 +674,7 @@ def test_example_questions_sum_single_years_and_show_periods_apart(
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
         by_year = answer("liangshan_funds_by_year_and_helper")
-        over_periods = answer("liangshan_funds_over_periods")
+        over_periods = answer("funds_over_periods")
         exits_by_year = answer("poverty_exits_by_level_and_year")
         exits_over_periods = answer("poverty_exits_over_periods")
     # Liangshan's single-year funds by year; Sichuan Energy's 5 million has no year.
@@ -683,8 +683,9 @@ def test_example_questions_sum_single_years_and_show_periods_apart(
         (2021, 6_500_000.0),
         (2022, 4_000_000.0),
     ]
-    assert [(r["period_kind"], r["year"], r["amount_cny"]) for r in over_periods] == [
-        ("unknown", None, 5_000_000.0)
+    assert [(r["period_kind"], r["year_from"], r["amount_cny"]) for r in over_periods] == [
+        ("period", 2016, 50_000_000.0),
+        ("unknown", None, 5_000_000.0),
     ]
     # "Since 2014, a million people": listed with its period, not as 2020's exits.
     assert [(r["level"], r["year"]) for r in exits_by_year] == [("county", 2019), ("village", 2019)]
