@@ -5,8 +5,13 @@
 -- tests/e2e run every query on a real published snapshot. Every ORDER BY
 -- ends on a unique column, so the same marts always give the same answer.
 
+-- Periods: a figure covers one year (period_kind 'single_year') or a span
+-- ('period': year_from to year, e.g. "from 2016 to 2020", "since 2012"). Only
+-- single-year figures add up by year; a cumulative figure already holds its
+-- years' money, so it is shown with its period, never added into a year.
+
 -- name: liangshan_funds_by_year_and_helper
--- question: Total assistance funds to Liangshan's counties, by year and by payer.
+-- question: Assistance funds to Liangshan's counties by year and payer (single-year figures only).
 select
     funds.year,
     funds.payer_name,
@@ -15,9 +20,26 @@ select
     sum(funds.amount_cny) as total_cny
 from mart_funds as funds
 inner join dim_region as region on funds.region_code = region.region_code
-where region.prefecture_code = '513400000000' or region.region_code = '513400000000'
+where
+    (region.prefecture_code = '513400000000' or region.region_code = '513400000000')
+    and funds.period_kind = 'single_year'
 group by funds.year, funds.payer_name, funds.payer_kind
-order by funds.year nulls last, total_cny desc, funds.payer_name;
+order by funds.year, total_cny desc, funds.payer_name;
+
+-- name: funds_over_periods
+-- question: Which fund figures are cumulative or have no year (shown with their periods, never summed into a year)?
+select
+    period_kind,
+    year_from,
+    year,
+    payer_name,
+    region_name,
+    amount_cny,
+    evidence
+from mart_funds
+where period_kind <> 'single_year'
+order by year_from nulls last, year nulls last, amount_cny desc, fund_key
+limit 10;
 
 -- name: helpers_of_most_counties
 -- question: Which helpers are paired with the most places, and under which mechanisms?
@@ -44,7 +66,7 @@ select
     sales_cny,
     has_conflicting_values
 from mart_output_value
-where region_code is not null and year is not null
+where region_code is not null and period_kind = 'single_year'
 qualify row_number() over (partition by region_code, product order by year desc) = 1
 order by
     output_value_cny desc nulls last,
@@ -55,7 +77,7 @@ order by
 limit 10;
 
 -- name: poverty_exits_by_level_and_year
--- question: How many counties, villages, households and people left poverty each year?
+-- question: How many counties, villages, households and people left poverty each year (single-year figures)?
 select
     level,
     year,
@@ -63,9 +85,24 @@ select
     sum(exited) as exited,
     max(rate_pct) as best_rate_pct
 from mart_poverty_exits
-where year is not null
+where period_kind = 'single_year'
 group by level, year
 order by year, level;
+
+-- name: poverty_exits_over_periods
+-- question: Cumulative poverty exits ("since 2014 ..."), each with its period, never summed into a year.
+select
+    level,
+    year_from,
+    year,
+    region_name,
+    exited,
+    total,
+    remaining,
+    evidence
+from mart_poverty_exits
+where period_kind = 'period'
+order by year_from, year nulls last, level, region_name nulls last, exit_key;
 
 -- name: county_dashboard
 -- question: The assisted counties with the most reported funds: helpers, outputs, exit year.
@@ -73,14 +110,15 @@ select
     name_en,
     province_name,
     helper_count,
-    total_funds_cny,
+    single_year_funds_cny,
     funds_by_year,
+    funds_over_periods,
     output_value_cny,
     poverty_exit_year,
     source_article_count
 from mart_county_profile
 where source_article_count > 0
-order by total_funds_cny desc nulls last, helper_count desc, name_en
+order by single_year_funds_cny desc nulls last, helper_count desc, name_en
 limit 10;
 
 -- name: sichuan_39_exit_years
@@ -134,6 +172,7 @@ select
     fact_type,
     region_name,
     coalesce(payer_name, product, level) as about,
+    year_from,
     year,
     measure,
     values_reported,

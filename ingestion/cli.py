@@ -46,6 +46,19 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(_: argparse.Namespace) -> int:
+    from ingestion.quality.gate_record import UnauditedCandidate
+
+    try:
+        result = pipeline.publish(load_settings())
+    except UnauditedCandidate as refusal:
+        # A refusal is an answer, not a crash: the reason, no traceback, exit 1.
+        print(refusal, file=sys.stderr)
+        return 1
+    _print_json(result.as_dict())
+    return 0
+
+
 def _summary(_: argparse.Namespace) -> int:
     print(describe_published(load_settings()))
     return 0
@@ -71,11 +84,13 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     steps = {
         "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
         "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
-        "publish": (pipeline.publish, "publish the candidate marts atomically"),
         "docs": (pipeline.generate_docs, "generate dbt docs"),
     }
     for name, (step, help_text) in steps.items():
         subparsers.add_parser(name, help=help_text).set_defaults(func=_command(step))
+    subparsers.add_parser(
+        "publish", help="publish the candidate marts atomically (only after a passed audit)"
+    ).set_defaults(func=_publish)
     build = subparsers.add_parser(
         "build", help="dbt build: staging (incremental), intermediate, candidate marts"
     )

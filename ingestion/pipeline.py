@@ -131,8 +131,13 @@ def build(settings: Settings, *, full_refresh: bool = False) -> None:
 
 
 def audit(settings: Settings) -> None:
-    """Validate the candidate marts; raises QualityGateFailed naming each failed expectation."""
+    """Validate the candidate marts; raises QualityGateFailed naming each failed expectation.
+
+    The verdict, pass or fail, is recorded against the candidate's fingerprint:
+    ``publish`` accepts only a candidate whose latest verdict is a pass.
+    """
     from ingestion.quality.gate import run_quality_gate
+    from ingestion.quality.gate_record import record_gate_outcome
 
     report = run_quality_gate(
         settings.warehouse_path,
@@ -140,14 +145,27 @@ def audit(settings: Settings) -> None:
         settings.docs_dir / "great_expectations",
         published_dir=settings.published_dir,
     )
+    if report.fingerprint is not None:
+        record_gate_outcome(settings.var_dir, report.fingerprint, report)
     report.raise_if_failed()
 
 
 def publish(settings: Settings) -> PublishResult:
-    """Swap the BI-facing marts atomically for the audited candidate."""
-    from ingestion.publish.publisher import publish_marts
+    """Swap the BI-facing marts atomically for the audited candidate.
 
-    return publish_marts(settings.warehouse_path, settings.published_dir)
+    Raises UnauditedCandidate (nothing published) unless the gate passed exactly
+    these marts: every entry point (CLI ``publish``, ``run``, the DAG) comes here.
+    """
+    from ingestion.publish.publisher import publish_marts
+    from ingestion.quality.gate_record import gate_summary, require_passed_gate
+
+    fingerprint, record = require_passed_gate(settings.var_dir, settings.warehouse_path)
+    return publish_marts(
+        settings.warehouse_path,
+        settings.published_dir,
+        manifest_extra={"quality_gate": gate_summary(record)},
+        expected_snapshot=fingerprint,
+    )
 
 
 def generate_docs(settings: Settings) -> None:

@@ -33,13 +33,15 @@ create table {schema}.mart_pairings (
 );
 create table {schema}.mart_funds (
     fund_key varchar, payer_kind varchar, payer_code varchar, payer_name varchar,
-    region_name varchar, region_code varchar, year integer, measure varchar,
+    region_name varchar, region_code varchar, year integer, year_from integer,
+    period_kind varchar, measure varchar,
     qualifier varchar, amount_cny double, article_count integer, article_ids varchar,
     first_reported_date date, last_reported_date date, evidence varchar
 );
 create table {schema}.mart_output_value (
     output_key varchar, region_name varchar, region_code varchar, product varchar,
-    year integer, planting_area_mu double, planting_area_qualifier varchar,
+    year integer, year_from integer, period_kind varchar, planting_area_mu double,
+    planting_area_qualifier varchar,
     output_volume_tonnes double, output_volume_qualifier varchar, output_value_cny double,
     output_value_qualifier varchar, sales_cny double, sales_qualifier varchar,
     has_conflicting_values boolean, conflicting_measures varchar, article_count integer,
@@ -47,7 +49,8 @@ create table {schema}.mart_output_value (
 );
 create table {schema}.mart_poverty_exits (
     exit_key varchar, region_name varchar, region_code varchar, level varchar,
-    year integer, exited integer, total integer, remaining integer, rate_pct double,
+    year integer, year_from integer, period_kind varchar, exited integer, total integer,
+    remaining integer, rate_pct double,
     article_count integer, article_ids varchar, first_reported_date date,
     last_reported_date date, evidence varchar
 );
@@ -59,7 +62,8 @@ create table {schema}.dim_organisation (
 create table {schema}.mart_county_profile (
     region_code varchar, name_en varchar, name_zh varchar, prefecture_code varchar,
     prefecture_name varchar, province_code varchar, province_name varchar, helpers varchar,
-    helper_count integer, total_funds_cny double, funds_by_year varchar,
+    helper_count integer, single_year_funds_cny double, funds_by_year varchar,
+    funds_over_periods varchar,
     output_value_cny double, output_value_year integer, planting_area_mu double,
     planting_area_year integer, poverty_exit_year integer, is_sichuan_underdeveloped boolean,
     conflict_count integer, source_article_count integer
@@ -67,7 +71,7 @@ create table {schema}.mart_county_profile (
 create table {schema}.mart_fact_conflicts (
     conflict_key varchar, fact_type varchar, mart_name varchar, subject varchar,
     measure varchar, region_code varchar, region_name varchar, payer_name varchar,
-    product varchar, level varchar, year integer, value_count integer,
+    product varchar, level varchar, year integer, year_from integer, value_count integer,
     values_reported varchar, mart_keys varchar, fact_count integer, article_count integer,
     article_ids varchar, is_conflict boolean
 );
@@ -101,36 +105,42 @@ insert into {schema}.mart_pairings values
      '513322000000', null, 2019, null, 1, 'a3', null, null,
      'China Three Gorges Corporation assisted Luding.');
 insert into {schema}.mart_funds values
-    ('f1', 'region', '330000000000', 'Zhejiang', 'Luding', '513322000000', 2019,
-     'assistance_funds', 'exact', 120000000.0, 1, 'a1', '2019-06-01', '2019-06-01',
+    ('f1', 'region', '330000000000', 'Zhejiang', 'Luding', '513322000000', 2019, null,
+     'single_year', 'assistance_funds', 'exact', 120000000.0, 1, 'a1', '2019-06-01', '2019-06-01',
      'Zhejiang provided 120 million yuan of assistance funds.'),
-    ('f2', null, null, null, 'Garze', null, null, null, null, 5000000.0, 2, 'a2,a3',
+    ('f2', null, null, null, 'Garze', null, null, null, 'unknown', null, null, 5000000.0, 2,
+     'a2,a3',
      '2020-05-01', '2021-01-10',
      'More than 5 million yuan was donated.');
 insert into {schema}.mart_output_value values
-    ('o1', 'Luding', '513322000000', 'tea', 2020, 8000.0, 'at_least', 900.0, null,
+    ('o1', 'Luding', '513322000000', 'tea', 2020, null, 'single_year', 8000.0, 'at_least',
+     900.0, null,
      35000000.0, 'about', null, null, true, 'output_value', 2, 'a2,a4',
      '2020-05-01', '2021-01-10'),
-    ('o2', 'Luding', '513322000000', 'red pepper', 2020, 12000.0, null, null, null,
+    ('o2', 'Luding', '513322000000', 'red pepper', 2020, null, 'single_year', 12000.0, null,
+     null, null,
      null, null, 4000000.0, 'exact', false, null, 1, 'a2', '2020-05-01', '2020-05-01');
 insert into {schema}.mart_poverty_exits values
-    ('e1', 'Luding', '513322000000', 'village', 2019, 45, 45, 0, 100.0, 1, 'a1',
+    ('e1', 'Luding', '513322000000', 'village', 2019, null, 'single_year', 45, 45, 0, 100.0, 1,
+     'a1',
      '2019-06-01', '2019-06-01',
      'All 45 poor villages exited poverty.'),
-    ('e2', 'Garze', '513300000000', 'person', 2020, 9400, 10000, 600, 94.0, 1, 'a3', null, null,
+    ('e2', 'Garze', '513300000000', 'person', 2020, null, 'single_year', 9400, 10000, 600, 94.0,
+     1, 'a3', null, null,
      '9,400 of 10,000 poor people exited poverty.'),
-    ('e3', 'Luding', null, 'county', 2019, 1, null, null, null, 1, 'a1', '2019-06-01', '2019-06-01',
+    ('e3', 'Luding', null, 'county', 2019, null, 'single_year', 1, null, null, null, 1, 'a1',
+     '2019-06-01', '2019-06-01',
      'Luding County exited poverty.');
 insert into {schema}.dim_organisation values
     ('org_0123456789ab', 'China Three Gorges Corporation', 'central_soe', null,
      2019, 2019, 1, 1, 1, 0);
 insert into {schema}.mart_county_profile values
     ('513322000000', 'Luding', '泸定县', '513300000000', 'Garze', '510000000000', 'Sichuan',
-     'China Three Gorges Corporation; Zhejiang', 2, 120000000.0, '2019: 120000000',
+     'China Three Gorges Corporation; Zhejiang', 2, 120000000.0, '2019: 120000000', null,
      35000000.0, 2020, 12000.0, 2020, 2019, true, 1, 3);
 insert into {schema}.mart_fact_conflicts values
     ('c1', 'fund', 'mart_funds', 'fund|code:513322000000|2019|Zhejiang', 'assistance_funds',
-     '513322000000', 'Luding', 'Zhejiang', null, null, 2019, 2,
+     '513322000000', 'Luding', 'Zhejiang', null, null, 2019, null, 2,
      '100000000; 120000000', 'f1,f3', 2, 2, 'a1,a4', true);
 insert into {schema}.mart_fact_evidence values
     ('v1', 'mart_funds', 'f1', null, 'fact-1', 'a1',
@@ -158,22 +168,22 @@ insert into raw.facts_pairing values
      'A company helped Luding.', 0, 20, 'patterns-0.2.0', 0.5, '2026-01-01 00:00:00+00');
 insert into raw.facts_fund values
     ('ff1', '0123456789abcdef', 120000000.0, 'exact', 'assistance_funds', 'Zhejiang',
-     'Luding', '513322000000', 2019, 'Zhejiang provided 120 million yuan.', 0, 66,
+     'Luding', '513322000000', 2019, null, 'Zhejiang provided 120 million yuan.', 0, 66,
      'patterns-0.2.0', 0.9, '2026-01-01 00:00:00+00'),
-    ('ff2', '0123456789abcdef', 5000000.0, null, null, null, null, null, null,
+    ('ff2', '0123456789abcdef', 5000000.0, null, null, null, null, null, null, null,
      'More than 5 million yuan.', 10, 30, 'patterns-0.2.0', 0.6, '2026-01-01 00:00:00+00');
 insert into raw.facts_output values
     ('fo1', '0123456789abcdef', 'output_value', 35000000.0, 'about', 'tea', 'Luding',
-     '513322000000', 2020, 'Tea output reached about 35 million yuan.', 5, 50,
+     '513322000000', 2020, null, 'Tea output reached about 35 million yuan.', 5, 50,
      'patterns-0.2.0', 0.7, '2026-01-01 00:00:00+00');
 insert into raw.facts_exit values
-    ('fe1', 'fedcba9876543210', 'village', 45, 45, 0, 100.0, 'Luding', '513322000000', 2019,
+    ('fe1', 'fedcba9876543210', 'village', 45, 45, 0, 100.0, 'Luding', '513322000000', 2019, null,
      'All 45 poor villages exited poverty', 0, 35, 'patterns-0.2.0', 0.9,
      '2026-01-01 00:00:00+00'),
-    ('fe2', 'fedcba9876543210', 'person', 9400, 10000, 600, 94.0, 'Garze', null, 2020,
+    ('fe2', 'fedcba9876543210', 'person', 9400, 10000, 600, 94.0, 'Garze', null, 2020, null,
      '9,400 of 10,000 poor people exited.', 37, 72, 'patterns-0.2.0', 0.9,
      '2026-01-01 00:00:00+00'),
-    ('fe3', 'fedcba9876543210', 'county', 1, null, null, null, 'Luding', null, null,
+    ('fe3', 'fedcba9876543210', 'county', 1, null, null, null, 'Luding', null, null, null,
      'Luding County exited poverty.', 0, 29, 'patterns-0.2.0', 0.5,
      '2026-01-01 00:00:00+00');
 """

@@ -34,7 +34,12 @@ The working warehouse is opened only through ``ingestion.warehouse.connect``
 (one process, one DuckDB configuration); the new file is ATTACHed to that
 connection rather than opened on its own.
 
-Call it only after the quality gate passed (see ``audit_and_publish``).
+Call it only after the quality gate passed: ``ingestion.pipeline.publish``
+(the CLI, ``run`` and the DAG) requires the gate's pass record for the
+candidate's fingerprint (``ingestion.quality.gate_record``) and passes that
+fingerprint as ``expected_snapshot``, so marts rebuilt after the audit are
+refused rather than published unaudited; ``audit_and_publish`` does the same
+in one call.
 """
 
 from __future__ import annotations
@@ -130,12 +135,15 @@ def publish_marts(
     tables: Sequence[str] = MART_TABLES,
     schema: str = "marts",
     manifest_extra: Mapping[str, Any] | None = None,
+    expected_snapshot: str | None = None,
 ) -> PublishResult:
     """Copy ``schema.<table>`` for each table into a new published version and switch to it.
 
     The database, the Parquet files and the manifest are written into a staging
     folder; only when all of it is on disk does the folder become a version and
-    the ``current`` symlink move to it, in one ``os.replace``.
+    the ``current`` symlink move to it, in one ``os.replace``. With
+    ``expected_snapshot`` (the audited candidate's fingerprint), marts whose
+    content differs from it are refused before anything is switched.
     """
     schema = _identifier(schema)
     names = _validated_tables(tables)
@@ -162,6 +170,14 @@ def publish_marts(
                 {name: staging / PARQUET_SUBDIR / f"{name}.parquet" for name in names},
                 version,
             )
+            # Checked on the copy, under the warehouse's write lock: what is
+            # published is exactly what was audited, even if a build ran since.
+            if expected_snapshot is not None and snapshot_id(built) != expected_snapshot:
+                raise PublishError(
+                    f"the candidate marts changed since they were audited (audited "
+                    f"{expected_snapshot}, now {snapshot_id(built)}): run the audit again; "
+                    "nothing published"
+                )
             published = tuple(
                 PublishedTable(
                     name, rows, digest, published_dir / PARQUET_SUBDIR / f"{name}.parquet"
@@ -294,6 +310,7 @@ def audit_and_publish(
         tables,
         schema,
         manifest_extra={"quality_gate": _gate_summary(report)},
+        expected_snapshot=report.fingerprint,
     )
     return report, result
 
@@ -417,6 +434,7 @@ def _gate_summary(report: GateReport) -> dict[str, Any]:
         "success": report.success,
         "run_time": report.run_time.isoformat(),
         "suites": {s.suite: s.evaluated_expectations for s in report.suites},
+        "fingerprint": report.fingerprint,
     }
 
 

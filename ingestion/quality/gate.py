@@ -158,6 +158,9 @@ class GateReport:
     approval_hint: str | None = None
     # The recorded approval that let a blocked candidate through, if one did.
     approval: Mapping[str, Any] | None = None
+    # The audited candidate's fingerprint (the snapshot_id its publication would
+    # have): a pass binds to it, so only these exact marts may be published.
+    fingerprint: str | None = None
 
     @property
     def success(self) -> bool:
@@ -200,6 +203,7 @@ class GateReport:
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
             "approval_hint": self.approval_hint,
             "approval": dict(self.approval) if self.approval else None,
+            "fingerprint": self.fingerprint,
             "suites": [
                 {
                     "suite": s.suite,
@@ -243,6 +247,13 @@ def run_quality_gate(
     marts (``ingestion.quality.change``); a blocked candidate passes only with an
     approval in ``approvals_dir`` (default: ``approvals`` next to ``published_dir``).
     """
+    from ingestion.quality.approval import candidate_fingerprint
+
+    # Taken before the marts are read: the publisher checks the marts it copies
+    # against it, so marts rebuilt after this point are never published on this pass.
+    fingerprint = (
+        candidate_fingerprint(warehouse_path, schema)[0] if warehouse_path.exists() else None
+    )
     suites = load_suites(expectations_dir / SUITES_SUBDIR)
     frames: dict[tuple[str, str], pd.DataFrame] = {}
     for suite_schema in sorted({s.schema or schema for s in suites}):
@@ -263,7 +274,7 @@ def run_quality_gate(
     approval_hint = approval = None
     if published_dir is not None:
         change_report, approval_hint, approval = _check_change(
-            warehouse_path, expectations_dir, published_dir, approvals_dir, schema
+            warehouse_path, expectations_dir, published_dir, approvals_dir, schema, fingerprint
         )
         reports.append(change_report)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
@@ -274,6 +285,7 @@ def run_quality_gate(
         run_time=run_time,
         approval_hint=approval_hint,
         approval=approval,
+        fingerprint=fingerprint,
     )
 
 
@@ -336,6 +348,7 @@ def _check_change(
     published_dir: Path,
     approvals_dir: Path | None,
     schema: str,
+    fingerprint: str | None = None,
 ) -> tuple[SuiteReport, str | None, Mapping[str, Any] | None]:
     """The change policy as one pseudo-suite; plus how to approve, or the approval used."""
     from ingestion.quality import change
@@ -354,7 +367,8 @@ def _check_change(
         return SuiteReport(name, "(published marts)", True, None, rules), None, None
     var_dir = (approvals_dir.parent if approvals_dir else published_dir.parent).resolve()
     approvals_dir = approvals_dir or approvals_dir_for(var_dir)
-    fingerprint, _ = candidate_fingerprint(warehouse_path, schema)
+    if fingerprint is None:
+        fingerprint, _ = candidate_fingerprint(warehouse_path, schema)
     approval = find_approval(approvals_dir, fingerprint)
     if approval is not None:
         logging.getLogger("assistance_warehouse.quality").warning(

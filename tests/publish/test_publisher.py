@@ -124,7 +124,7 @@ def test_republish_replaces_the_files(warehouse: Path, published_dir: Path) -> N
     execute(
         warehouse,
         "insert into marts.mart_funds select 'f3', payer_kind, payer_code, payer_name,"
-        " region_name, region_code, year,"
+        " region_name, region_code, year, year_from, period_kind,"
         " measure, qualifier, 7.0, article_count, article_ids,"
         " first_reported_date, last_reported_date, evidence"
         " from marts.mart_funds where fund_key = 'f1'",

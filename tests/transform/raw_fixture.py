@@ -6,7 +6,8 @@ named differently across articles, ambiguous names (Hotan, Liangshan) and
 6-digit codes, organisations as helpers and payers (central SOEs under
 several spellings, one fund reported under two payer spellings, a provincial
 bureau), one fund subject and one output measure reported with two different
-values (conflicts), and ``LATE_*`` rows for an article that
+values (conflicts), cumulative figures beside annual ones for the same
+subject (``YEAR_FROM``: a 2016-2020 fund next to a 2019 and a 2020 one), and ``LATE_*`` rows for an article that
 arrives after a first build. ``raw_rows()`` gives every table's rows in column order, so
 each target's loader inserts the same values with its own driver.
 """
@@ -123,6 +124,11 @@ FUNDS = [
     # alias): one row counting both articles, the amount once.
     ("f8", "a3", 4_000_000.0, "exact", "donation", "China Three Gorges Corp.", "Zhaojue County", None, 2022, 0.8),
     ("f9", "a4", 4_000_000.0, None, "donation", "the Three Gorges Group", "Zhaojue", None, 2022, 0.8),
+    # Periods: Jinniu's cumulative 2016-2020 total to Shiqu (YEAR_FROM) and its
+    # 2019 amount. Neither adds into a year's sum with the other or with f1
+    # (2020), and the cumulative total is no conflict with f1's 2020 amount.
+    ("f10", "a2", 50_000_000.0, "exact", "assistance_funds", "Jinniu District", "Shiqu County", None, 2020, 0.8),
+    ("f11", "a2", 6_000_000.0, "exact", "assistance_funds", "Jinniu District", "Shiqu County", None, 2019, 0.8),
 ]  # fmt: skip
 
 # (fact_id, article, measure, value, qualifier, product, region, year)
@@ -136,6 +142,9 @@ OUTPUTS = [
     ("o6", "a5", "planting_area", 30_000.000000000004, "about", "tea", "Zhaojue County", 2020),
     # A conflict: a later article gives Hotan's walnut another output value.
     ("o7", "a6", "output_value", 100_000_000.0, "about", "Walnut", "Hotan County", 2020),
+    # Zhaojue's tea output value over 2016-2020 (YEAR_FROM): a row of its own,
+    # not the output value column of the 2020 tea row.
+    ("o9", "a5", "output_value", 500_000_000.0, None, "tea", "Zhaojue County", 2020),
 ]  # fmt: skip
 
 # (fact_id, article, level, exited, total, remaining, rate_pct, region, region_code, year)
@@ -144,7 +153,12 @@ EXITS = [
     ("e2", "a4", "village", 240, None, None, None, "Hotan Prefecture", None, 2019),
     # Bare "Liangshan" is ambiguous by name; the extractor's code resolves it.
     ("e3", "a1", "county", 7, 11, 4, 63.6, "Liangshan", "513400", 2019),
+    # "Since 2014, a million people ..." (YEAR_FROM): cumulative, not 2020's exits.
+    ("e4", "a3", "person", 1_000_000, None, None, None, "Liangshan Prefecture", None, 2020),
 ]  # fmt: skip
+
+# The first year of the period of each cumulative figure above (facts not listed: null).
+YEAR_FROM = {"f10": 2016, "o9": 2016, "e4": 2014}
 
 # An article that arrives after a first build: Jinniu helps Shiqu again in 2022 with new money.
 LATE_ARTICLES = ["a7"]
@@ -211,10 +225,15 @@ def raw_rows() -> dict[str, list[tuple[Any, ...]]]:
         ],
         "articles": _article_rows(ARTICLES),
         "facts_pairing": [(*row, *_provenance(row[0])) for row in PAIRINGS],
-        "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in FUNDS],
+        # year_from follows year in the fund, output and exit tables.
+        "facts_fund": [
+            (*row[:-1], YEAR_FROM.get(row[0]), *_provenance(row[0], row[-1])) for row in FUNDS
+        ],
         # The fixture leaves facts_output.region_code (after region) empty.
-        "facts_output": [(*row[:7], None, row[7], *_provenance(row[0])) for row in OUTPUTS],
-        "facts_exit": [(*row, *_provenance(row[0])) for row in EXITS],
+        "facts_output": [
+            (*row[:7], None, row[7], YEAR_FROM.get(row[0]), *_provenance(row[0])) for row in OUTPUTS
+        ],
+        "facts_exit": [(*row, YEAR_FROM.get(row[0]), *_provenance(row[0])) for row in EXITS],
     }
 
 
@@ -223,8 +242,10 @@ def late_rows() -> dict[str, list[tuple[Any, ...]]]:
     return {
         "articles": _article_rows(LATE_ARTICLES),
         "facts_pairing": [(*row, *_provenance(row[0])) for row in LATE_PAIRINGS],
-        "facts_fund": [(*row[:-1], *_provenance(row[0], row[-1])) for row in LATE_FUNDS],
-        "facts_output": [(*row[:7], None, row[7], *_provenance(row[0])) for row in LATE_OUTPUTS],
+        "facts_fund": [(*row[:-1], None, *_provenance(row[0], row[-1])) for row in LATE_FUNDS],
+        "facts_output": [
+            (*row[:7], None, row[7], None, *_provenance(row[0])) for row in LATE_OUTPUTS
+        ],
     }
 
 

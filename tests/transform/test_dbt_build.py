@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.examples import read_examples
 from ingestion.transform.dbt_runner import (
     DbtError,
     DbtResult,
@@ -50,7 +51,8 @@ MART_COLUMNS = {
     "mart_funds": [
         ("fund_key", "VARCHAR"), ("payer_kind", "VARCHAR"), ("payer_code", "VARCHAR"),
         ("payer_name", "VARCHAR"), ("region_name", "VARCHAR"),
-        ("region_code", "VARCHAR"), ("year", "INTEGER"), ("measure", "VARCHAR"),
+        ("region_code", "VARCHAR"), ("year", "INTEGER"), ("year_from", "INTEGER"),
+        ("period_kind", "VARCHAR"), ("measure", "VARCHAR"),
         ("qualifier", "VARCHAR"), ("amount_cny", "DOUBLE"), ("article_count", "INTEGER"),
         ("article_ids", "VARCHAR"),
         ("first_reported_date", "DATE"), ("last_reported_date", "DATE"),
@@ -58,8 +60,9 @@ MART_COLUMNS = {
     ],
     "mart_output_value": [
         ("output_key", "VARCHAR"), ("region_name", "VARCHAR"), ("region_code", "VARCHAR"),
-        ("product", "VARCHAR"), ("year", "INTEGER"),
-        ("planting_area_mu", "DOUBLE"), ("planting_area_qualifier", "VARCHAR"),
+        ("product", "VARCHAR"), ("year", "INTEGER"), ("year_from", "INTEGER"),
+        ("period_kind", "VARCHAR"), ("planting_area_mu", "DOUBLE"),
+        ("planting_area_qualifier", "VARCHAR"),
         ("output_volume_tonnes", "DOUBLE"), ("output_volume_qualifier", "VARCHAR"),
         ("output_value_cny", "DOUBLE"), ("output_value_qualifier", "VARCHAR"),
         ("sales_cny", "DOUBLE"), ("sales_qualifier", "VARCHAR"),
@@ -69,7 +72,8 @@ MART_COLUMNS = {
     ],
     "mart_poverty_exits": [
         ("exit_key", "VARCHAR"), ("region_name", "VARCHAR"), ("region_code", "VARCHAR"),
-        ("level", "VARCHAR"), ("year", "INTEGER"), ("exited", "INTEGER"),
+        ("level", "VARCHAR"), ("year", "INTEGER"), ("year_from", "INTEGER"),
+        ("period_kind", "VARCHAR"), ("exited", "INTEGER"),
         ("total", "INTEGER"), ("remaining", "INTEGER"), ("rate_pct", "DOUBLE"),
         ("article_count", "INTEGER"), ("article_ids", "VARCHAR"),
         ("first_reported_date", "DATE"), ("last_reported_date", "DATE"),
@@ -85,7 +89,8 @@ MART_COLUMNS = {
         ("region_code", "VARCHAR"), ("name_en", "VARCHAR"), ("name_zh", "VARCHAR"),
         ("prefecture_code", "VARCHAR"), ("prefecture_name", "VARCHAR"),
         ("province_code", "VARCHAR"), ("province_name", "VARCHAR"), ("helpers", "VARCHAR"),
-        ("helper_count", "INTEGER"), ("total_funds_cny", "DOUBLE"), ("funds_by_year", "VARCHAR"),
+        ("helper_count", "INTEGER"), ("single_year_funds_cny", "DOUBLE"),
+        ("funds_by_year", "VARCHAR"), ("funds_over_periods", "VARCHAR"),
         ("output_value_cny", "DOUBLE"), ("output_value_year", "INTEGER"),
         ("planting_area_mu", "DOUBLE"), ("planting_area_year", "INTEGER"),
         ("poverty_exit_year", "INTEGER"), ("is_sichuan_underdeveloped", "BOOLEAN"),
@@ -95,7 +100,8 @@ MART_COLUMNS = {
         ("conflict_key", "VARCHAR"), ("fact_type", "VARCHAR"), ("mart_name", "VARCHAR"),
         ("subject", "VARCHAR"), ("measure", "VARCHAR"), ("region_code", "VARCHAR"),
         ("region_name", "VARCHAR"), ("payer_name", "VARCHAR"), ("product", "VARCHAR"),
-        ("level", "VARCHAR"), ("year", "INTEGER"), ("value_count", "INTEGER"),
+        ("level", "VARCHAR"), ("year", "INTEGER"), ("year_from", "INTEGER"),
+        ("value_count", "INTEGER"),
         ("values_reported", "VARCHAR"), ("mart_keys", "VARCHAR"), ("fact_count", "INTEGER"),
         ("article_count", "INTEGER"), ("article_ids", "VARCHAR"), ("is_conflict", "BOOLEAN"),
     ],
@@ -219,9 +225,16 @@ def test_pairing_helpers_and_places_are_resolved(built: tuple[Path, DbtResult]) 
 def test_fund_reported_by_two_articles_is_counted_once(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_funds")
     # The two conflicting China Mobile amounts stay two rows (flagged in mart_fact_conflicts).
-    assert len(rows) == 6
+    assert len(rows) == 8
     assert sum(r["amount_cny"] for r in rows) == (
-        20_000_000 + 1_296_948_000 + 5_000_000 + 3_000_000 + 3_500_000 + 4_000_000
+        20_000_000
+        + 1_296_948_000
+        + 5_000_000
+        + 3_000_000
+        + 3_500_000
+        + 4_000_000
+        + 50_000_000
+        + 6_000_000
     )
     shiqu = by(rows, amount_cny=20_000_000.0)
     assert shiqu["region_code"] == "513332000000"
@@ -239,11 +252,36 @@ def test_fund_reported_by_two_articles_is_counted_once(built: tuple[Path, DbtRes
     assert (liangshan["year"], liangshan["qualifier"]) == (2020, "about")
 
 
+def test_fund_figures_say_whether_they_cover_one_year_or_a_period(
+    built: tuple[Path, DbtResult],
+) -> None:
+    rows = read_mart(built[0], "mart_funds")
+    jinniu = {
+        r["amount_cny"]: (r["year_from"], r["year"], r["period_kind"])
+        for r in rows
+        if r["region_code"] == "513332000000"
+    }
+    assert jinniu == {
+        50_000_000.0: (2016, 2020, "period"),
+        6_000_000.0: (None, 2019, "single_year"),
+        20_000_000.0: (None, 2020, "single_year"),
+    }
+    assert by(rows, amount_cny=5_000_000.0)["period_kind"] == "unknown"
+    # The figures a "by year" sum may add: single years only, never the 2016-2020 total.
+    with connect(built[0]) as connection:
+        by_year = connection.execute(
+            "select year, sum(amount_cny) from marts.mart_funds "
+            "where region_code = '513332000000' and period_kind = 'single_year' "
+            "group by year order by year"
+        ).fetchall()
+    assert by_year == [(2019, 6_000_000.0), (2020, 20_000_000.0)]
+
+
 def test_outputs_are_one_wide_row_per_place_product_and_year(
     built: tuple[Path, DbtResult],
 ) -> None:
     rows = read_mart(built[0], "mart_output_value")
-    assert len(rows) == 4
+    assert len(rows) == 5
     barley = by(rows, product="highland barley")
     assert (barley["planting_area_mu"], barley["region_code"], barley["year"]) == (
         30_000.0,
@@ -254,8 +292,16 @@ def test_outputs_are_one_wide_row_per_place_product_and_year(
 
     # Tea reported in three articles under three spellings: one row, two measures,
     # the area converted from hectares keyed to the hundredth.
-    tea = by(rows, region_code="513431000000")
+    tea = by(rows, region_code="513431000000", period_kind="single_year")
     assert (tea["region_name"], tea["product"], tea["year"]) == ("Zhaojue County", "Tea", 2020)
+    # The 2016-2020 output value is a row of its own, not the 2020 row's column.
+    assert tea["output_value_cny"] is None
+    cumulative = by(rows, region_code="513431000000", period_kind="period")
+    assert (cumulative["year_from"], cumulative["year"]) == (2016, 2020)
+    assert (cumulative["output_value_cny"], cumulative["has_conflicting_values"]) == (
+        500_000_000.0,
+        False,
+    )
     assert (tea["output_volume_tonnes"], tea["output_volume_qualifier"]) == (1_500.5, None)
     assert tea["planting_area_mu"] == pytest.approx(30_000)
     assert tea["planting_area_qualifier"] == "about"
@@ -293,7 +339,11 @@ def test_evidence_bridge_links_each_measure_of_a_wide_output_row(
     built: tuple[Path, DbtResult],
 ) -> None:
     warehouse = built[0]
-    tea = by(read_mart(warehouse, "mart_output_value"), region_code="513431000000")
+    tea = by(
+        read_mart(warehouse, "mart_output_value"),
+        region_code="513431000000",
+        period_kind="single_year",
+    )
     evidence = [
         (r["measure"], r["fact_id"], r["is_representative"])
         for r in read_mart(warehouse, "mart_fact_evidence")
@@ -315,12 +365,25 @@ def test_evidence_bridge_links_each_measure_of_a_wide_output_row(
 
 def test_exits_merge_and_keep_the_reported_rate(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_poverty_exits")
-    assert len(rows) == 2
+    assert len(rows) == 3
     counties = by(rows, level="county")
     assert counties["region_code"] == "513400000000"
     assert (counties["exited"], counties["total"], counties["remaining"]) == (7, 11, 4)
     assert counties["rate_pct"] == pytest.approx(63.6)
     assert (counties["article_count"], counties["article_ids"]) == (2, "a1,a3")
+    assert (counties["year"], counties["year_from"], counties["period_kind"]) == (
+        2019,
+        None,
+        "single_year",
+    )
+    # "Since 2014": a cumulative figure ending in 2020, not 2020's exits.
+    people = by(rows, level="person")
+    assert (people["exited"], people["year_from"], people["year"], people["period_kind"]) == (
+        1_000_000,
+        2014,
+        2020,
+        "period",
+    )
     villages = by(rows, level="village")
     assert (villages["region_code"], villages["exited"], villages["total"]) == (
         "653200000000",
@@ -457,8 +520,10 @@ def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, Dbt
     # Helpers under their canonical names (two China Mobile spellings are one helper).
     assert zhaojue["helpers"] == "China Mobile; Sichuan Energy Investment Group Co., Ltd."
     assert zhaojue["helper_count"] == 2
-    assert zhaojue["total_funds_cny"] == 5_000_000 + 3_000_000 + 3_500_000 + 4_000_000
-    assert zhaojue["funds_by_year"] == "2021: 6500000; 2022: 4000000; year unknown: 5000000"
+    # By year: single-year figures only; the figure without a year is listed apart.
+    assert zhaojue["single_year_funds_cny"] == 3_000_000 + 3_500_000 + 4_000_000
+    assert zhaojue["funds_by_year"] == "2021: 6500000; 2022: 4000000"
+    assert zhaojue["funds_over_periods"] == "year unknown: 5000000"
     assert zhaojue["conflict_count"] == 1
     assert zhaojue["source_article_count"] == 5  # a2, a3, a4, a5, a6
     assert (zhaojue["prefecture_name"], zhaojue["province_name"]) == (
@@ -468,7 +533,11 @@ def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, Dbt
     assert (zhaojue["poverty_exit_year"], zhaojue["is_sichuan_underdeveloped"]) == (2020, True)
 
     shiqu = by(rows, region_code="513332000000")
-    assert (shiqu["helpers"], shiqu["total_funds_cny"]) == ("Jinniu District", 20_000_000)
+    assert shiqu["helpers"] == "Jinniu District"
+    # The 2016-2020 total never adds into 2019, 2020 or the single-year total.
+    assert shiqu["single_year_funds_cny"] == 6_000_000 + 20_000_000
+    assert shiqu["funds_by_year"] == "2019: 6000000; 2020: 20000000"
+    assert shiqu["funds_over_periods"] == "2016-2020: 50000000"
     assert (shiqu["planting_area_mu"], shiqu["planting_area_year"]) == (30_000, 2020)
     assert (zhaojue["planting_area_mu"], zhaojue["planting_area_year"]) == (
         pytest.approx(30_000),
@@ -477,8 +546,14 @@ def test_county_profile_gathers_helpers_funds_and_outputs(built: tuple[Path, Dbt
     hotan = by(rows, region_code="653221000000")
     # The chosen one of the two conflicting values, not their sum or average.
     assert (hotan["output_value_cny"], hotan["output_value_year"]) == (100_000_000, 2020)
+    # Zhaojue's only output value is cumulative (2016-2020): no year's value.
+    assert (zhaojue["output_value_cny"], zhaojue["output_value_year"]) == (None, None)
     assert hotan["conflict_count"] == 1
-    assert (hotan["helpers"], hotan["helper_count"], hotan["total_funds_cny"]) == (None, 0, None)
+    assert (hotan["helpers"], hotan["helper_count"], hotan["single_year_funds_cny"]) == (
+        None,
+        0,
+        None,
+    )
     garze = by(rows, region_code="513328000000")
     assert garze["helpers"] == "Sichuan Provincial Bureau of Economic Cooperation"
 
@@ -525,8 +600,10 @@ def test_evidence_bridge_gives_the_sentences_behind_a_fund(built: tuple[Path, Db
 
 def test_conflicting_amounts_are_flagged_not_averaged(built: tuple[Path, DbtResult]) -> None:
     rows = read_mart(built[0], "mart_fact_conflicts")
+    # Jinniu's 2016-2020 total and its 2020 amount to Shiqu are two subjects, no conflict.
     assert len(rows) == 2
     conflict = by(rows, fact_type="fund")
+    assert conflict["year_from"] is None
     assert conflict["mart_name"] == "mart_funds"
     assert (conflict["region_code"], conflict["year"]) == ("513431000000", 2021)
     assert conflict["measure"] == "assistance_funds"
@@ -565,8 +642,9 @@ def test_late_arriving_article_updates_the_marts(
     assert (jinniu["first_year"], jinniu["last_year"]) == (2019, 2022)
     assert (jinniu["article_count"], jinniu["article_ids"]) == (3, "a1,a2,a7")
     shiqu = by(read_mart(late, "mart_county_profile"), region_code="513332000000")
-    assert shiqu["total_funds_cny"] == 28_000_000
-    assert shiqu["funds_by_year"] == "2020: 20000000; 2022: 8000000"
+    assert shiqu["single_year_funds_cny"] == 34_000_000
+    assert shiqu["funds_by_year"] == "2019: 6000000; 2020: 20000000; 2022: 8000000"
+    assert shiqu["funds_over_periods"] == "2016-2020: 50000000"
     assert shiqu["source_article_count"] == 3
     new_fund = by(read_mart(late, "mart_funds"), amount_cny=8_000_000.0)
     evidence = by(read_mart(late, "mart_fact_evidence"), mart_key=new_fund["fund_key"])
@@ -579,3 +657,38 @@ def test_late_arriving_article_updates_the_marts(
     )
     assert (walnut["article_ids"], walnut["last_reported_date"]) == ("a4,a6,a7", date(2022, 6, 1))
     assert walnut["has_conflicting_values"] is True
+
+
+def test_example_questions_sum_single_years_and_show_periods_apart(
+    built: tuple[Path, DbtResult],
+) -> None:
+    """The shipped BI examples, run on the built marts: sums by year never take a
+    cumulative figure, which shows up with its period in its own answer."""
+    examples = {example.name: example for example in read_examples()}
+    with connect(built[0]) as connection:
+        connection.execute("set schema = 'marts'")
+
+        def answer(name: str) -> list[dict[str, Any]]:
+            cursor = connection.execute(examples[name].sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        by_year = answer("liangshan_funds_by_year_and_helper")
+        over_periods = answer("funds_over_periods")
+        exits_by_year = answer("poverty_exits_by_level_and_year")
+        exits_over_periods = answer("poverty_exits_over_periods")
+    # Liangshan's single-year funds by year; Sichuan Energy's 5 million has no year.
+    assert [(r["year"], r["total_cny"]) for r in by_year] == [
+        (2020, 1_296_948_000.0),
+        (2021, 6_500_000.0),
+        (2022, 4_000_000.0),
+    ]
+    assert [(r["period_kind"], r["year_from"], r["amount_cny"]) for r in over_periods] == [
+        ("period", 2016, 50_000_000.0),
+        ("unknown", None, 5_000_000.0),
+    ]
+    # "Since 2014, a million people": listed with its period, not as 2020's exits.
+    assert [(r["level"], r["year"]) for r in exits_by_year] == [("county", 2019), ("village", 2019)]
+    assert [(r["level"], r["year_from"], r["year"], r["exited"]) for r in exits_over_periods] == [
+        ("person", 2014, 2020, 1_000_000)
+    ]

@@ -112,9 +112,10 @@ def load_day_two(connection: duckdb.DuckDBPyConnection) -> None:
     for table in ("articles", "facts_pairing", "facts_fund", "facts_output", "facts_exit"):
         _insert(connection, table, day_one[table])
     _insert(connection, "articles", [_article("a8", DAY_2.date(), DAY_2)])
+    # A cumulative figure (2021-2024): its period must reach the marts incrementally too.
     _insert(connection, "facts_fund", [
         ("f20", "a8", 2_000_000.0, "exact", "donation", "Jinniu District", "Garze County",
-         None, 2024, *_provenance("f20", DAY_2)),
+         None, 2024, 2021, *_provenance("f20", DAY_2)),
     ])  # fmt: skip
     # a7 was published in 2022 and is loaded only now.
     _insert(connection, "articles", [_article("a7", date(2022, 6, 1), BACKDATED)])
@@ -122,7 +123,9 @@ def load_day_two(connection: duckdb.DuckDBPyConnection) -> None:
         connection, "facts_pairing", [(*r, *_provenance(r[0], BACKDATED)) for r in LATE_PAIRINGS]
     )
     _insert(
-        connection, "facts_fund", [(*r[:-1], *_provenance(r[0], BACKDATED)) for r in LATE_FUNDS]
+        connection,
+        "facts_fund",
+        [(*r[:-1], None, *_provenance(r[0], BACKDATED)) for r in LATE_FUNDS],
     )
     _reextract(connection, "a3", _facts_of(connection, "a3"))
     _reextract(connection, EMPTIED_ARTICLE, [])
@@ -206,10 +209,14 @@ def test_day_two_changes_reach_staging_and_marts(days: Days) -> None:
             "select fact_id, article_id from marts.mart_fact_evidence"
         ).fetchall()
         funds = connection.execute("select amount_cny from marts.mart_funds").fetchall()
+        period = connection.execute(
+            "select year_from, year, period_kind from marts.mart_funds where amount_cny = 2000000"
+        ).fetchall()
     assert REMOVED_FACT not in {fact for fact, _ in evidence}
     assert EMPTIED_ARTICLE not in {article for _, article in evidence}
     assert {("f7", "a7"), ("f20", "a8")} <= set(evidence)
     assert {(8_000_000.0,), (2_000_000.0,)} <= set(funds)
+    assert period == [(2021, 2024, "period")]
 
 
 def test_building_again_changes_nothing(days: Days, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 -- One row per poverty-exit figure, however many articles report it: the same
--- level, place, year and counts (exited, total, remaining).
+-- level, place, period and counts (exited, total, remaining).
 with
 
 keyed as (
@@ -38,6 +38,8 @@ final as (
         ranked.resolved_region_code as region_code,
         ranked.exit_level,
         ranked.fact_year as year,
+        ranked.fact_year_from as year_from,
+        ranked.period_kind,
         ranked.exited,
         ranked.total,
         ranked.remaining,

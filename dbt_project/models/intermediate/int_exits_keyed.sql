@@ -38,7 +38,9 @@ keyed as (
         || '|' || coalesce(cast(fact_year as varchar), '')
         || '|' || coalesce(cast(exited as varchar), '')
         || '|' || coalesce(cast(total as varchar), '')
-        || '|' || coalesce(cast(remaining as varchar), '') as dedup_key
+        || '|' || coalesce(cast(remaining as varchar), '')
+        || {{ period_key_suffix('fact_year_from') }} as dedup_key,
+        {{ period_kind('fact_year', 'fact_year_from') }} as period_kind
     from resolved
 
 ),
@@ -48,12 +50,13 @@ final as (
     select
         *,
         {{ surrogate_key(['dedup_key']) }} as exit_key,
-        -- Same level, place and year: the counts reported should agree.
+        -- Same level, place and period: the counts reported should agree.
         case
             when region_identity <> '' and fact_year is not null
                 then 'exit|' || exit_level
                     || '|' || region_identity
                     || '|' || cast(fact_year as varchar)
+                    || {{ period_key_suffix('fact_year_from') }}
         end as subject_key,
         'exited ' || coalesce(cast(exited as varchar), '-')
         || ' / total ' || coalesce(cast(total as varchar), '-')

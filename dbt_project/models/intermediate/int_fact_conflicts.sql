@@ -1,7 +1,9 @@
 -- Every subject several facts report a value for, and whether they disagree.
 -- A subject is what one number should describe: a fund of one payer to one
--- place in one year under one measure; an output measure of one product of
--- one place in one year; the exits at one level of one place in one year.
+-- place over one period under one measure; an output measure of one product
+-- of one place over one period; the exits at one level of one place over one
+-- period. A period is a year, or the first and last year of a cumulative
+-- figure: a 2016-2020 total and a 2020 amount are two subjects, not a conflict.
 -- Different values are never averaged: each fund or exit value stays a row of
 -- its mart, an output row shows one chosen value and a flag, and the subject
 -- lists them all, so an analyst sees the disagreement.
@@ -32,18 +34,24 @@ regions as (
 ),
 
 -- A fund's subject: the same payer (an organisation under any of its
--- spellings), place, year and measure. Without a place or a year a fact
--- names no comparable subject.
+-- spellings), recipient place, period and measure. A fact missing any of them
+-- names no comparable subject: two amounts of unnamed payers to one place
+-- are as likely two funds as one fund reported twice.
 fund_subjects as (
 
     select
         funds.*,
         case
-            when funds.region_identity <> '' and funds.fact_year is not null
+            when
+                funds.region_identity <> ''
+                and funds.payer_identity <> ''
+                and funds.measure is not null
+                and funds.fact_year is not null
                 then 'fund|' || funds.region_identity
                     || '|' || cast(funds.fact_year as varchar)
+                    || {{ period_key_suffix('funds.fact_year_from') }}
                     || '|' || funds.payer_identity
-                    || '|' || coalesce(funds.measure, '')
+                    || '|' || funds.measure
         end as subject_key
     from funds
 
@@ -65,6 +73,7 @@ subject_facts as (
         cast(null as varchar) as product,
         cast(null as varchar) as exit_level,
         fact_year,
+        fact_year_from,
         reported_value,
         reported_sort_value
     from fund_subjects
@@ -84,6 +93,7 @@ subject_facts as (
         product,
         cast(null as varchar) as exit_level,
         fact_year,
+        fact_year_from,
         reported_value,
         reported_sort_value
     from outputs
@@ -103,6 +113,7 @@ subject_facts as (
         cast(null as varchar) as product,
         exit_level,
         fact_year,
+        fact_year_from,
         reported_value,
         reported_sort_value
     from exits
@@ -149,6 +160,7 @@ subjects as (
         min(product) as product,
         min(exit_level) as exit_level,
         min(fact_year) as year,
+        min(fact_year_from) as year_from,
         count(*) as fact_count,
         count(distinct article_id) as article_count,
         {{ list_agg_sorted('article_id', distinct=true) }} as article_ids,
@@ -172,6 +184,7 @@ final as (
         subjects.product,
         subjects.exit_level,
         subjects.year,
+        subjects.year_from,
         value_lists.value_count,
         value_lists.values_reported,
         subjects.fact_count,

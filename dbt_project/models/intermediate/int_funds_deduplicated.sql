@@ -1,5 +1,6 @@
 -- One row per fund, however many articles report it: the same amount (to the
--- yuan) for the same place, payer and year. Measure and qualifier are not part
+-- yuan) for the same place, payer and period (a year, or first and last
+-- year of a cumulative figure). Measure and qualifier are not part
 -- of the key, because articles describe one fund in different words; they
 -- come, with the evidence, from the most complete representative fact.
 with
@@ -42,6 +43,8 @@ final as (
         coalesce(region.name_en, ranked.region_name) as region_name,
         ranked.resolved_region_code as region_code,
         ranked.fact_year as year,
+        ranked.fact_year_from as year_from,
+        ranked.period_kind,
         ranked.measure,
         ranked.qualifier,
         ranked.amount_cny,

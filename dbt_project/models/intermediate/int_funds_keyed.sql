@@ -1,6 +1,8 @@
 -- Every fund fact with the dedup key that merges it into one mart row
 -- (fund_key = md5 of the key): the evidence bridge and the conflict
--- check start from here, the deduplicated model groups it.
+-- check start from here, the deduplicated model groups it. The key holds the
+-- period: a cumulative 2016-2020 amount and an annual 2020 amount of one pair
+-- are different figures, never merged (see macros/periods.sql).
 with
 
 facts as (
@@ -56,7 +58,9 @@ keyed as (
         'fund|' || cast(cast(round(amount_cny) as bigint) as varchar)
         || '|' || region_identity
         || '|' || coalesce(cast(fact_year as varchar), '')
-        || '|' || payer_identity as dedup_key
+        || '|' || payer_identity
+        || {{ period_key_suffix('fact_year_from') }} as dedup_key,
+        {{ period_kind('fact_year', 'fact_year_from') }} as period_kind
     from resolved
 
 ),

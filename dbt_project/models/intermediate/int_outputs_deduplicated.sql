@@ -1,4 +1,4 @@
--- One wide row per (place, product, year): the chosen figure of each measure
+-- One wide row per (place, product, period): the chosen figure of each measure
 -- in its own column with its qualifier, and the articles behind every fact
 -- of the row. A fact with no place or no year is a row of its own figure
 -- (see int_outputs_keyed).
@@ -83,6 +83,8 @@ final as (
         ranked.resolved_region_code as region_code,
         ranked.product,
         ranked.fact_year as year,
+        ranked.fact_year_from as year_from,
+        ranked.period_kind,
         {%- for m in measures %}
             pivoted.{{ m.column }},
             pivoted.{{ m.measure }}_qualifier,

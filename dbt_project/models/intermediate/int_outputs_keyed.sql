@@ -45,15 +45,19 @@ keyed as (
         || '|' || cast(cast(round(value * 100) as bigint) as varchar)
         || '|' || region_identity
         || '|' || product_key
-        || '|' || coalesce(cast(fact_year as varchar), '') as figure_key,
-        -- Same place, product and year: one value expected per measure.
+        || '|' || coalesce(cast(fact_year as varchar), '')
+        || {{ period_key_suffix('fact_year_from') }} as figure_key,
+        -- Same place, product and period: one value expected per measure. A
+        -- cumulative figure is its own row, never a column of its last year's.
         -- Without a place or a year a fact names no comparable subject.
         case
             when region_identity <> '' and fact_year is not null
                 then 'output|' || region_identity
                     || '|' || product_key
                     || '|' || cast(fact_year as varchar)
-        end as row_subject_key
+                    || {{ period_key_suffix('fact_year_from') }}
+        end as row_subject_key,
+        {{ period_kind('fact_year', 'fact_year_from') }} as period_kind
     from resolved
 
 ),

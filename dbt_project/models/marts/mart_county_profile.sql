@@ -3,6 +3,8 @@
 -- it (helped place, fund recipient, producing place, exit scope) or the
 -- statistics list it (Sichuan's 39 underdeveloped counties, poor counties
 -- with an exit year). Sums are over mart rows, i.e. deduplicated facts;
+-- by year only over single-year figures (a cumulative 2016-2020 total already
+-- holds 2019's money: it is listed with its period, never added into a year);
 -- conflicting fund reports stay separate rows there and are counted here,
 -- an output row holds the one value chosen among conflicting reports.
 with
@@ -115,7 +117,7 @@ fund_years as (
         year,
         sum(amount_cny) as amount_cny
     from funds
-    where region_code is not null
+    where region_code is not null and period_kind = 'single_year'
     group by region_code, year
 
 ),
@@ -124,9 +126,9 @@ fund_totals as (
 
     select
         region_code,
-        sum(amount_cny) as total_funds_cny,
+        sum(amount_cny) as single_year_funds_cny,
         {{ list_agg_sorted(
-            "coalesce(cast(year as varchar), 'year unknown') || ': '"
+            "cast(year as varchar) || ': '"
             ~ " || cast(cast(round(amount_cny) as bigint) as varchar)",
             '; ',
         ) }} as funds_by_year
@@ -135,8 +137,38 @@ fund_totals as (
 
 ),
 
--- Figures of several products in one year add up (sum ignores the products
--- that state only another measure).
+-- Cumulative figures and figures without a year, summed per period only:
+-- figures of one period add up, figures of different periods may overlap.
+fund_periods as (
+
+    select
+        region_code,
+        year_from,
+        year,
+        sum(amount_cny) as amount_cny
+    from funds
+    where region_code is not null and period_kind <> 'single_year'
+    group by region_code, year_from, year
+
+),
+
+fund_period_lists as (
+
+    select
+        region_code,
+        {{ list_agg_sorted(
+            period_label('year', 'year_from')
+            ~ " || ': ' || cast(cast(round(amount_cny) as bigint) as varchar)",
+            '; ',
+            order_by='coalesce(year_from, year, 9999), coalesce(year, 9999)',
+        ) }} as funds_over_periods
+    from fund_periods
+    group by region_code
+
+),
+
+-- Single-year figures of several products in one year add up (sum ignores
+-- the products that state only another measure); a cumulative row is no year's.
 output_years as (
 
     select
@@ -145,7 +177,7 @@ output_years as (
         sum(output_value_cny) as output_value_cny,
         sum(planting_area_mu) as planting_area_mu
     from outputs
-    where region_code is not null and year is not null
+    where region_code is not null and period_kind = 'single_year'
     group by region_code, year
 
 ),
@@ -213,8 +245,9 @@ final as (
         cast(province.name_en as varchar) as province_name,
         cast(helpers.helpers as varchar) as helpers,
         cast(coalesce(helpers.helper_count, 0) as integer) as helper_count,
-        cast(fund_totals.total_funds_cny as double precision) as total_funds_cny,
+        cast(fund_totals.single_year_funds_cny as double precision) as single_year_funds_cny,
         cast(fund_totals.funds_by_year as varchar) as funds_by_year,
+        cast(fund_period_lists.funds_over_periods as varchar) as funds_over_periods,
         cast(output_value.output_value_cny as double precision) as output_value_cny,
         cast(output_value.year as integer) as output_value_year,
         cast(planting_area.planting_area_mu as double precision) as planting_area_mu,
@@ -228,6 +261,7 @@ final as (
     left join regions as province on counties.province_code = province.region_code
     left join helpers on counties.region_code = helpers.region_code
     left join fund_totals on counties.region_code = fund_totals.region_code
+    left join fund_period_lists on counties.region_code = fund_period_lists.region_code
     left join output_value_years as output_value
         on
             counties.region_code = output_value.region_code

@@ -22,6 +22,7 @@ final as (
         cast(product as varchar) as product,
         cast(exit_level as varchar) as level,
         cast(year as integer) as year,
+        cast(year_from as integer) as year_from,
         cast(value_count as integer) as value_count,
         cast(values_reported as varchar) as values_reported,
         cast(mart_keys as varchar) as mart_keys,

@@ -16,6 +16,8 @@ final as (
         cast(region_name as varchar) as region_name,
         cast(region_code as varchar) as region_code,
         cast(year as integer) as year,
+        cast(year_from as integer) as year_from,
+        cast(period_kind as varchar) as period_kind,
         cast(measure as varchar) as measure,
         cast(qualifier as varchar) as qualifier,
         cast(amount_cny as double precision) as amount_cny,

@@ -1,4 +1,4 @@
--- What assisted places produce, one row per (place, product, year) with each
+-- What assisted places produce, one row per (place, product, period) with each
 -- measure in its own column, in the unit the column names.
 {%- set measures = output_measure_columns() %}
 with
@@ -17,6 +17,8 @@ final as (
         cast(region_code as varchar) as region_code,
         cast(product as varchar) as product,
         cast(year as integer) as year,
+        cast(year_from as integer) as year_from,
+        cast(period_kind as varchar) as period_kind,
         {%- for m in measures %}
             cast({{ m.column }} as double precision) as {{ m.column }},
             cast({{ m.measure }}_qualifier as varchar) as {{ m.measure }}_qualifier,

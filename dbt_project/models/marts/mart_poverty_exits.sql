@@ -14,6 +14,8 @@ final as (
         cast(region_code as varchar) as region_code,
         cast(exit_level as varchar) as level,
         cast(year as integer) as year,
+        cast(year_from as integer) as year_from,
+        cast(period_kind as varchar) as period_kind,
         cast(exited as integer) as exited,
         cast(total as integer) as total,
         cast(remaining as integer) as remaining,

@@ -29,6 +29,7 @@ renamed as (
         nullif(trim(region), '') as region_name,
         {{ normalise_region_code('region_code') }} as region_code,
         cast(year as integer) as fact_year,
+        {{ staged_year_from('year_from', 'year') }} as fact_year_from,
         {{ fact_provenance_columns() }}
     from source
 
