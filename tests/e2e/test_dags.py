@@ -192,7 +192,7 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
             confidence, extracted_at
         ) values (
             'bad-exit', (select min(article_id) from raw.articles), 'county', 60, 50, null,
-            null, 'Liangshan Prefecture', null, 2019, 'Sixty of the fifty counties exited.',
+            null, 'Liangshan Prefecture', null, 2019, null, 'Sixty of the fifty counties exited.',
             0, 10, 'injected', 1.0, now())
         """,
     )
@@ -210,4 +210,10 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
     assert "Quality gate FAILED" in log, "the gate must fail on a bad candidate: " + log[-4000:]
     assert "exited" in log and "total" in log, "the failure names the broken rule"
     assert "mart_poverty_exits" in log
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
+    # The publish task run by hand after the failed gate (`tasks test` ignores
+    # upstream states) refuses this candidate: its recorded verdict is a failure.
+    publish = sandbox.airflow("tasks", "test", "build_audit_publish", "publish", DAY)
+    publish_log = publish.stdout + publish.stderr
+    assert "Refusing to publish candidate" in publish_log, publish_log[-4000:]
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
