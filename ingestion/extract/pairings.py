@@ -52,7 +52,9 @@ NEW_CLAUSE_RE = re.compile(
 PASSIVE_RE = re.compile(
     r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
-    r"(?:support|assistance|help|aid)\s+(?:from|by))\b",
+    r"(?:support|assistance|help|aid)\s+(?:from|by)|"
+    # "built with assistance of A", "thanks to the help of A": the body helping.
+    r"(?:with|to|under)\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:support|assistance|help|aid)\s+of)\b",
     re.I,
 )
 COOPERATION_RE = re.compile(
@@ -531,7 +533,9 @@ def _listed(
 
 
 # "With the aid provided by A and B, C has ...": the helped is the main clause's subject.
-_FRONTED_RE = re.compile(r"^\W*(?:with|thanks\s+to|due\s+to|under|through)\s+(?:the\s+)?", re.I)
+_FRONTED_RE = re.compile(
+    r"^\W*(?:with|thanks\s+to|due\s+to|owing\s+to|under|through)\s+(?:the\s+)?", re.I
+)
 _FINITE_AFTER_RE = re.compile(r"^\s+(?:has|have|had|is|are|was|were|will|\w+ed)\b")
 _MAIN_CLAUSE_LEAD_RE = re.compile(r"^[^,;]{0,40},\s*(?:[\w\s’']{0,30}?)$")
 

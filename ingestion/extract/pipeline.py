@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingestion.extract import attribution
+from ingestion.extract.casing import is_lowercased_page, recase
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
@@ -87,6 +88,8 @@ class DocContext:
     hints: dict[str, set[int]]
     # The year of the dateline the text prints, for "this year" and "since 2017".
     doc_year: int | None = None
+    # The page writes names in lower case: sentences are re-cased for the name rules.
+    recased: bool = False
     # Where each figure stands: id(fact) -> (sentence index, offset of its number).
     anchors: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Every place a figure is reported (a headline and its body repeat one): kept
@@ -180,9 +183,9 @@ def _extract(
     sentences = split_sentences(norm)
     hints = _sentence_hints(norm.text, sentences)
     wanted = hints["digit"] | hints["pair"]
+    recased = is_lowercased_page(norm.text)
     mentions = [
-        find_mentions(s.text[:MAX_SENTENCE_CHARS], gaz) if s.index in wanted else []
-        for s in sentences
+        find_mentions(_rule_text(s, recased), gaz) if s.index in wanted else [] for s in sentences
     ]
     mentions = _resolve(mentions, gaz)
     ctx = DocContext(
@@ -193,11 +196,18 @@ def _extract(
         _doc_mechanism(norm.text),
         hints,
         doc_year=document_year(norm.text),
+        recased=recased,
     )
     tables = find_table_facts(norm.text)
     pairings = _pairing_facts(ctx, tables)
     numbers = _number_facts(ctx, tables)
     return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
+
+
+def _rule_text(s: Sentence, recased: bool) -> str:
+    """The sentence as the name and pairing rules read it (same offsets as ``s.text``)."""
+    text = s.text[:MAX_SENTENCE_CHARS]
+    return recase(text) if recased else text
 
 
 # Cue families, each run once over the whole document: a sentence none of whose
@@ -372,7 +382,7 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing]]:
     subject: Mention | None = None
     subject_age = 0
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
-        text = s.text[:MAX_SENTENCE_CHARS]
+        text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
             continue
         found = find_pairings(text, mentions)

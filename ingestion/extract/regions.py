@@ -240,6 +240,37 @@ NOT_PLACE_NAMES = frozenset(
         "same",
     ]
 )
+# Capitalised common nouns that make a place name part of a project's or a
+# structure's name: "Anju Fang" (a housing project), "Lhasa Garden", "Wuhan Road".
+NAMED_THING_HEADS = frozenset(
+    [
+        "Fang",
+        "Garden",
+        "Gardens",
+        "Project",
+        "Projects",
+        "Park",
+        "Road",
+        "Street",
+        "Avenue",
+        "Square",
+        "Community",
+        "Estate",
+        "Plaza",
+        "Building",
+        "Hotel",
+        "Bridge",
+        "Station",
+        "Mansion",
+        "Apartment",
+        "Apartments",
+        "Residence",
+        "Airport",
+        "Lake",
+        "Mountain",
+        "Mountains",
+    ]
+)
 VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
 HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
 # "Haishu District of Ningbo City in east China's Zhejiang Province": a parent named
@@ -477,6 +508,9 @@ def _rejected(
     if suffix:
         return False
     if key in ENGLISH_WORDS or _is_single_syllable(regions):
+        return True
+    last = i + len(key.split(" ")) - 1
+    if last + 1 < len(words) and words[last + 1][2] in NAMED_THING_HEADS:
         return True
     # A given name after a surname ("Zhao Xinhe said"), or a surname before one.
     after_surname = i > 0 and words[i - 1][2].lower() in SURNAMES

@@ -1,0 +1,174 @@
+"""Pages whose names are written in lower case, re-cased for the name finders.
+
+Mention finding keys on capitals ("Puge County", "Dadu River Company"). Some
+pages (machine translations, scraped mirrors) print every name in lower case:
+"puge county supported by dadu river company". On such a page each sentence is
+re-cased before its names are looked up: a character keeps its offset, only
+its case changes, so evidence spans stay those of the original text.
+
+A word is capitalised only where the gazetteer or the organisation list knows
+it and the word cannot be an everyday English word in that position:
+- a gazetteer name before an administrative suffix ("puge county"), or a
+  gazetteer name of five letters or more ("hubei", "changyang");
+- a curated organisation name ("state grid") and a company head after it;
+- a pinyin name of two syllables or more before a company head ("dadu river
+  company") or before "village"/"town" ("hongjunshu village").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+
+from ingestion.extract.regions import ENGLISH_WORDS
+from ingestion.gazetteer import fold, load_gazetteer
+from ingestion.gazetteer.organisations import NOT_NAME, curated_names
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
+_LONG_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
+# Gazetteer names that are also English words a lower-case page uses as words.
+_ENGLISH_KEYS = ENGLISH_WORDS | {"guide", "boxing", "inner", "mile", "lean", "dean"}
+_SUFFIXES = frozenset(
+    [
+        "county",
+        "counties",
+        "district",
+        "city",
+        "prefecture",
+        "province",
+        "region",
+        "autonomous",
+        "banner",
+        "league",
+    ]
+)
+_VILLAGE_WORDS = frozenset(["village", "town", "township"])
+_COMPANY_HEADS = frozenset(["company", "group", "corporation", "corp", "bank", "co"])
+_VOWELS = "aeiouv"
+
+
+def is_lowercased_page(text: str) -> bool:
+    """Whether the page writes place names in lower case more often than capitalised.
+
+    Counted over the words of five letters or more that the gazetteer knows:
+    sentence-initial capitals alone cannot make a lower-case page look normal.
+    """
+    keys = load_gazetteer().by_key
+    lower = upper = 0
+    for m in _LONG_WORD_RE.finditer(text):
+        word = m.group()
+        low = word.lower()
+        if low not in keys or low in _ENGLISH_KEYS:
+            continue
+        if word[0].isupper():
+            upper += 1
+        else:
+            lower += 1
+    return lower >= 2 and lower > upper
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    """Toneless pinyin syllables (loaded only when a lower-case page needs them)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = "".join(
+                c for c in unicodedata.normalize("NFKD", reading) if c.isascii() and c.isalpha()
+            ).lower()
+            if plain and any(v in plain for v in _VOWELS):
+                out.add(plain.replace("v", "u"))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_syllable_count(word: str) -> int:
+    """Syllables of a word spelt wholly in pinyin, else 0.
+
+    A syllable after the first starts with a consonant: pinyin writes an
+    apostrophe before a vowel there, so "leading" (le-a-ding) is not pinyin.
+    """
+    word = word.lower()
+    syllables = _syllables()
+    best: list[int] = [0] + [-1] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            if best[start] < 0 or word[start:end] not in syllables:
+                continue
+            if start > 0 and word[start] in _VOWELS:
+                continue
+            if best[end] < 0 or best[start] + 1 < best[end]:
+                best[end] = best[start] + 1
+    return max(best[len(word)], 0)
+
+
+def _is_pinyin_name(word: str) -> bool:
+    # A final consonant+e syllable makes English words pinyin ("line", "time", "made").
+    return pinyin_syllable_count(word) >= 2 and not word.endswith("e")
+
+
+@functools.cache
+def _curated_lower_re() -> re.Pattern[str]:
+    names = sorted(curated_names(), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n.lower()) for n in names) + r")\b")
+
+
+@functools.cache
+def _curated_by_lower() -> dict[str, str]:
+    return {n.lower(): n for n in curated_names()}
+
+
+def recase(sentence: str) -> str:
+    """The sentence with the names of a lower-case page capitalised (same length)."""
+    chars = list(sentence)
+    words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(sentence)]
+    keys = load_gazetteer().by_key
+
+    def cap(k: int) -> None:
+        chars[words[k][0]] = chars[words[k][0]].upper()
+
+    for m in _curated_lower_re().finditer(sentence.lower()):
+        name = _curated_by_lower()[m.group()]
+        chars[m.start() : m.end()] = list(name)
+    for k, (_, _, word) in enumerate(words):
+        if not word.islower():
+            continue
+        bare = word[:-2] if word.endswith(("'s", "’s")) else word
+        nxt = words[k + 1][2].lower() if k + 1 < len(words) else ""
+        key = fold(bare)
+        if key in keys and key not in _ENGLISH_KEYS and bare not in NOT_NAME:
+            if len(bare) >= 5 or (nxt in _SUFFIXES and len(bare) >= 3):
+                cap(k)
+        elif nxt in _VILLAGE_WORDS and _is_pinyin_name(bare):
+            cap(k)
+            cap(k + 1)
+        if word in _COMPANY_HEADS:
+            _recase_company(words, k, chars, cap)
+    return "".join(chars)
+
+
+def _recase_company(
+    words: list[tuple[int, int, str]], k: int, chars: list[str], cap: Callable[[int], None]
+) -> None:
+    """ "dadu river company": the words before a company head, from a pinyin name on."""
+    run: list[int] = []
+    j = k - 1
+    while j >= 0 and len(run) < 3:
+        word = words[j][2]
+        if word.lower() in NOT_NAME or word.endswith(("'s", "’s")):
+            break
+        # Only spaces between the words of one name.
+        if chars[words[j][1] : words[j + 1][0]] != [" "]:
+            break
+        run.insert(0, j)
+        j -= 1
+    named = [i for i in run if chars[words[i][0]].isupper() or _is_pinyin_name(words[i][2])]
+    if not named:
+        return
+    for i in run[run.index(named[0]) :]:
+        cap(i)
+    cap(k)
