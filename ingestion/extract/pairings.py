@@ -279,6 +279,19 @@ def _enumeration(
     return out
 
 
+def _enumeration_back(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:
+    """The place at ``last`` and the places listed right before it: "A and B, which
+    receive aid from C" (helped first)."""
+    out = [mentions[last]]
+    k = last - 1
+    while k >= 0 and mentions[k].is_place and mentions[k].kind != "home":
+        if not _ENUM_GAP_RE.match(sentence[mentions[k].end : mentions[k + 1].start]):
+            break
+        out.insert(0, mentions[k])
+        k -= 1
+    return out
+
+
 def _opens_clause(mentions: list[Mention], k: int, sentence: str) -> bool:
     nxt = mentions[k + 1].start if k + 1 < len(mentions) else len(sentence)
     # One character of the next name is kept: "Xiamen with Haiyuan" needs its capital.
@@ -583,6 +596,9 @@ def _located_after(
     return after[0]
 
 
+_SET_OFF_RE = re.compile(r"[,–—]|\s-\s|\b(?:which|that|who|both|all|each)\b", re.I)
+
+
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in PASSIVE_RE.finditer(sentence):
@@ -602,9 +618,15 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
         if helped.kind == "home" or is_attributive(sentence, helped):
             continue
         first = mentions.index(after[0])
+        # "A and B, which receive aid from C": a clause set off from the list is about
+        # all of it; "A and B built with aid of C" is only about B.
+        whole = _SET_OFF_RE.search(sentence[helped.end : trig.start()])
+        helped_all = (
+            _enumeration_back(mentions, mentions.index(helped), sentence) if whole else [helped]
+        )
         for helper in _enumeration(mentions, first, sentence, places_only=False):
             if _helper_ok(helper):
-                out.append(Pairing(helper, helped, "passive", mech))
+                out.extend(Pairing(helper, h, "passive", mech) for h in helped_all)
     return out
 
 

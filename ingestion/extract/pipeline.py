@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from ingestion.extract import attribution
 from ingestion.extract.casing import is_lowercased_page, recase
+from ingestion.extract.coref import Discourse, defined_acronyms
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
@@ -332,7 +333,9 @@ def _party(m: Mention) -> Mention:
     return m.team_place if (m.kind == "team" and m.team_place is not None) else m
 
 
-def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | None:
+def _pairing_fact(
+    ctx: DocContext, s: Sentence, p: Pairing, first: int | None = None
+) -> PairingFact | None:
     helper, helped = _party(p.helper), p.helped
     if helper.kind == "home" and not helper.code:
         return None
@@ -356,9 +359,14 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
         helped.kind == "region" and not helped.code
     ):
         confidence -= 0.15
+    evidence = ctx.evidence(s)
+    if first is not None and first < s.index:
+        # A party named in an earlier sentence: the evidence spans both.
+        start = ctx.sentences[first].orig_start
+        evidence = Evidence(ctx.norm.original[start : s.orig_end], start, s.orig_end)
     return PairingFact(
         doc=ctx.doc_id,
-        evidence=ctx.evidence(s),
+        evidence=evidence,
         extractor_version=EXTRACTOR_VERSION,
         confidence=round(confidence, 2),
         helper=helper.label,
@@ -377,21 +385,37 @@ def _org_is_local(org: Mention, helped: Region) -> bool:
     )
 
 
-def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing]]:
-    out: list[tuple[Sentence, Pairing]] = []
+def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
+    """Pairings of each sentence, with the index of the first sentence each draws on."""
+    out: list[tuple[Sentence, Pairing, int]] = []
     subject: Mention | None = None
-    subject_age = 0
+    subject_at, subject_age = 0, 0
+    acronyms = defined_acronyms(ctx.norm.text) if "(" in ctx.norm.text else {}
+    discourse = Discourse(acronyms)
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
         text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
             continue
+        if s.index in ctx.hints["pair"]:
+            mentions = discourse.resolve(s.index, text, mentions)
         found = find_pairings(text, mentions)
+        first = {id(p): _first_source(discourse, p, s.index) for p in found}
         if subject is not None and subject_age <= 2 and not found:
             found = carried_pairings(text, mentions, subject)
-        out.extend((s, p) for p in found)
+            first = {id(p): subject_at for p in found}
+        out.extend((s, p, first[id(p)]) for p in found)
+        discourse.remember(s.index, mentions)
         opener = subject_organisation(mentions)
-        subject, subject_age = (opener, 1) if opener else (subject, subject_age + 1)
+        if opener:
+            subject, subject_at, subject_age = opener, s.index, 1
+        else:
+            subject_age += 1
     return out
+
+
+def _first_source(discourse: Discourse, p: Pairing, index: int) -> int:
+    """The earliest sentence a pairing's parties were named in (references point back)."""
+    return min(discourse.sources.get(id(m), index) for m in (p.helper, p.helped))
 
 
 def _table_pairings(
@@ -415,9 +439,11 @@ def _resolve_alone(m: Mention, gaz: Gazetteer) -> Mention:
 
 def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
     seen: dict[tuple[str, str], PairingFact] = {}
-    found = [(s, p, None) for s, p in _sentence_pairings(ctx)] + _table_pairings(ctx, tables)
-    for s, p, year in found:
-        fact = _pairing_fact(ctx, s, p)
+    found = [(s, p, None, k) for s, p, k in _sentence_pairings(ctx)] + [
+        (s, p, year, None) for s, p, year in _table_pairings(ctx, tables)
+    ]
+    for s, p, year, first in found:
+        fact = _pairing_fact(ctx, s, p, first)
         if fact is not None and year is not None:
             fact = replace(fact, year=year)
         if fact is None:

@@ -277,6 +277,8 @@ HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefe
 # after its child, possibly with a compass locator, only says where the child is.
 _GAP_QUALIFIER_RE = re.compile(
     r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    # "A and B counties in C": a plural suffix, then the parent of both.
+    r"\s+(?:counties|districts|cities|prefectures)\s+(?:in|of)\s+(?:the\s+)?|"
     r"(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)$",
     re.I,
 )

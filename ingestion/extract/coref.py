@@ -1,0 +1,149 @@
+"""Parties named only by reference, for the pairing rules.
+
+A pairing's side is often not named in its own sentence but pointed at: "the
+company" or "the group" after a company was named, "the county" or "the town"
+after a place, or an acronym the article defined once ("State-owned Assets
+Supervision and Administration Commission (SASAC)" ... "SASAC units"). The
+pairing rules see such a reference as a copy of the mention it points at, placed
+at the reference's offsets, so every phrasing rule works on it unchanged. The
+referent is the latest compatible mention of the same or the two previous
+sentences; a fact that uses one carries the evidence of both sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ingestion.extract.regions import Mention
+from ingestion.gazetteer.organisations import find_organisations
+
+# "the company", "this county", "the town": a definite description of a party.
+# After "of" it is a complement ("the bottom of the province"), not a party.
+_DEFINITE_RE = re.compile(
+    r"(?<!\bof\s)\b(?:the|this|that)\s+(company|group|corporation|enterprise|firm|bank|university|"
+    r"county|city|prefecture|town|township|village|province|district)\b(?![-\w]|\s+level)",
+    re.I,
+)
+_COMPANY_WORDS = frozenset(["company", "group", "corporation", "enterprise", "firm"])
+_ORG_WORDS = {
+    "bank": ("bank",),
+    "university": ("university", "college"),
+}
+# Administrative levels a place description can point at.
+_PLACE_LEVELS = {
+    "county": ("county",),
+    "district": ("county",),
+    "prefecture": ("prefecture",),
+    "province": ("province",),
+}
+_ACRONYM_DEF_RE = re.compile(r"\(([A-Z]{2,8})\)")
+WINDOW = 2  # sentences back a reference may point
+
+
+def defined_acronyms(text: str) -> dict[str, str]:
+    """Acronyms an article defines after an organisation's name: "... Commission (SASAC)"."""
+    out: dict[str, str] = {}
+    for m in _ACRONYM_DEF_RE.finditer(text):
+        lead = text[max(0, m.start() - 200) : m.start()]
+        orgs = find_organisations(lead)
+        if orgs and len(lead.rstrip()) - orgs[-1].end <= 1:
+            start = _name_start(lead, orgs[-1].start)
+            out.setdefault(m.group(1), lead[start : orgs[-1].end])
+    return out
+
+
+_NAME_HEAD_RE = re.compile(r"(?:[A-Z][\w’'-]*\s+)+(?:and|&)\s+$")
+
+
+def _name_start(lead: str, start: int) -> int:
+    """Where a name really starts when the organisation finder stopped at "and"
+    ("State-owned Assets Supervision and Administration Commission")."""
+    m = _NAME_HEAD_RE.search(lead[max(0, start - 80) : start])
+    if m is None:
+        return start
+    head = m.group()
+    # A leading article is no part of the name.
+    if head.lower().startswith("the "):
+        head = head[4:]
+    return start - len(head)
+
+
+@dataclass
+class Discourse:
+    """The mentions of the last sentences, to resolve references against."""
+
+    acronyms: dict[str, str]
+    recent: list[tuple[int, Mention]] = field(default_factory=list)
+    # id of an inserted mention -> index of the sentence its referent was named in.
+    sources: dict[int, int] = field(default_factory=dict)
+
+    def remember(self, index: int, mentions: list[Mention]) -> None:
+        self.recent.extend((index, m) for m in mentions if id(m) not in self.sources)
+        self.recent = [(i, m) for i, m in self.recent if i > index - WINDOW]
+
+    def resolve(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
+        """The sentence's mentions with its acronyms and references filled in."""
+        added = self._acronyms(index, text, mentions) + self._references(index, text, mentions)
+        if not added:
+            return mentions
+        return sorted([*mentions, *added], key=lambda m: m.start)
+
+    def _acronyms(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
+        out = []
+        for acronym, full in self.acronyms.items():
+            if acronym not in text:
+                continue
+            for m in re.finditer(rf"\b{acronym}\b", text):
+                if _overlaps(m.start(), m.end(), mentions):
+                    continue
+                if text[m.end() : m.end() + 1] == ")":
+                    continue  # the definition itself
+                out.append(Mention(m.start(), m.end(), full, "org", display=full))
+        return out
+
+    def _references(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
+        out = []
+        for m in _DEFINITE_RE.finditer(text):
+            if _overlaps(m.start(), m.end(), mentions):
+                continue
+            word = m.group(1).lower()
+            before = [(index, x) for x in mentions if x.end <= m.start()]
+            found = _latest(word, [*self.recent, *before])
+            if found is None:
+                continue
+            source, referent = found
+            copy = replace(referent, start=m.start(), end=m.end())
+            self.sources[id(copy)] = source
+            out.append(copy)
+        return out
+
+
+def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:
+    return any(x.start < end and start < x.end for x in mentions)
+
+
+def _latest(word: str, seen: list[tuple[int, Mention]]) -> tuple[int, Mention] | None:
+    for source, m in reversed(seen):
+        if _fits(word, m):
+            return source, m
+    return None
+
+
+def _fits(word: str, m: Mention) -> bool:
+    """Whether a description ("the company", "the county") can name the mention."""
+    name = m.name.lower()
+    if word in _COMPANY_WORDS:
+        from ingestion.extract.pairings import is_company
+
+        return is_company(m) and "bank" not in name.split()
+    if word in _ORG_WORDS:
+        return m.kind == "org" and any(w in name.split() for w in _ORG_WORDS[word])
+    if word in ("town", "township", "village"):
+        return m.kind == "village" and name.split()[-1] == word
+    region = m.region if m.kind == "region" else None
+    if region is None:
+        return False
+    if word == "city":
+        return region.name_zh.endswith("市")
+    return region.level in _PLACE_LEVELS[word]
