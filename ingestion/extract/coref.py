@@ -13,6 +13,7 @@ sentences; a fact that uses one carries the evidence of both sentences.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ingestion.extract.regions import Mention
@@ -74,13 +75,29 @@ class Discourse:
     """The mentions of the last sentences, to resolve references against."""
 
     acronyms: dict[str, str]
+    # Mentions of a sentence the document pass did not look names up in (no cue
+    # word, no digit), found only when a later reference needs them.
+    lookup: Callable[[int], list[Mention]] | None = None
     recent: list[tuple[int, Mention]] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
     # id of an inserted mention -> index of the sentence its referent was named in.
     sources: dict[int, int] = field(default_factory=dict)
 
-    def remember(self, index: int, mentions: list[Mention]) -> None:
+    def remember(self, index: int, mentions: list[Mention], read: bool = True) -> None:
+        if not read:
+            self.unread.append(index)
         self.recent.extend((index, m) for m in mentions if id(m) not in self.sources)
         self.recent = [(i, m) for i, m in self.recent if i > index - WINDOW]
+        self.unread = [i for i in self.unread if i > index - WINDOW]
+
+    def _read_unread(self) -> None:
+        """Look up the names of the window's unread sentences (once each)."""
+        if self.lookup is None or not self.unread:
+            return
+        for i in self.unread:
+            self.recent.extend((i, m) for m in self.lookup(i))
+        self.recent.sort(key=lambda x: (x[0], x[1].start))
+        self.unread = []
 
     def resolve(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
         """The sentence's mentions with its acronyms and references filled in."""
@@ -110,6 +127,9 @@ class Discourse:
             word = m.group(1).lower()
             before = [(index, x) for x in mentions if x.end <= m.start()]
             found = _latest(word, [*self.recent, *before])
+            if found is None and self.unread:
+                self._read_unread()
+                found = _latest(word, [*self.recent, *before])
             if found is None:
                 continue
             source, referent = found

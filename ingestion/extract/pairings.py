@@ -25,7 +25,8 @@ ACTIVE_RE = re.compile(
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
     r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|"
-    r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)\s+(?:of|to|for)|"
+    r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)"
+    r"(?:\s+(?:tasks?|work|duties|missions?))?\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
     r"(?:designated|targeted|paired)\s+(?:assistance\s+|poverty\s+alleviation\s+)?"
     r"(?:count(?:y|ies)|villages?|areas?)(?:\s+(?:are|is|were|include[sd]?|including)|(?=\s*:)))\b",
@@ -89,7 +90,7 @@ TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|coun
 # a plural suffix and "the" may sit between listed places.
 _ENUM_GAP_RE = re.compile(
     r"^\s*(?:(?:provinces|counties|cities|prefectures|districts|regions)\s+)?"
-    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+)?"
+    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+|its\s+)?"
     r"(?:(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)?$",
     re.I,
 )
@@ -171,6 +172,7 @@ class Pairing:
 # two that receive counterpart support (Tibet, Xinjiang).
 EAST_WEST_RECEIVERS = frozenset({"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"})
 COUNTERPART_RECEIVERS = frozenset({"54", "65"})
+RECEIVING_PROVINCES = EAST_WEST_RECEIVERS | COUNTERPART_RECEIVERS
 
 
 def mechanism_by_geography(helper: Region | None, helped: Region | None) -> str | None:
@@ -226,6 +228,11 @@ INSTITUTION_WORDS = frozenset(
         "group",
         "company",
         "administration",
+        # Federations, chambers and foundations run assistance by name too.
+        "federation",
+        "association",
+        "foundation",
+        "chamber",
     ]
 )
 
@@ -713,15 +720,27 @@ def _crosses_east_west(a: Mention, b: Mention) -> bool:
 
 
 def _invested_in(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    """ "A has invested N yuan in B", where only the gazetteer says it is assistance:
-    an eastern giver's money in a western receiver."""
+    """ "A has invested N yuan in B": assistance when the money's phrase says so
+    ("in poverty alleviation projects in B") or the gazetteer does (an eastern
+    giver's money in a western receiver). "A and its B have put ..." gives both."""
     out = []
-    for a, b in itertools.pairwise(mentions):
-        if a.kind != "region" or b.kind != "region" or not _crosses_east_west(a, b):
+    for k, (a, b) in enumerate(itertools.pairwise(mentions)):
+        if a.kind != "region" or b.kind != "region" or is_attributive(sentence, b):
             continue
-        if _INVESTED_RE.match(sentence[a.end : b.start]) and not is_attributive(sentence, b):
-            out.append(Pairing(a, b, "active", mech))
+        gap = sentence[a.end : b.start]
+        if not _INVESTED_RE.match(gap):
+            continue
+        if not (_crosses_east_west(a, b) or _POVERTY_MONEY_RE.search(gap)):
+            continue
+        givers = [a] + [m for m in _enumeration_back(mentions, k, sentence)[:-1]]
+        out.extend(Pairing(g, b, "active", mech) for g in givers if g.kind == "region")
     return out
+
+
+# The money's own phrase says it is assistance.
+_POVERTY_MONEY_RE = re.compile(
+    r"\b(?:poverty[\s-]+(?:alleviation|relief|reduction)|assistance|aid|counterpart)\b", re.I
+)
 
 
 def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -754,16 +773,30 @@ def _between(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
 
 
 def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    """ "A is B's paired partner": A helps B."""
+    """ "A is B's paired partner" and "B's partner city A": A helps B."""
     out = []
     for a, b in itertools.pairwise(mentions):
-        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
-            continue
-        if PARTNER_OF_RE.match(sentence[a.end : b.start]) and PARTNER_NOUN_RE.match(
-            sentence[b.end : b.end + 40]
+        gap = sentence[a.end : b.start]
+        if (
+            _helper_ok(a)
+            and b.is_place
+            and b.kind != "home"
+            and PARTNER_OF_RE.match(gap)
+            and PARTNER_NOUN_RE.match(sentence[b.end : b.end + 40])
         ):
             out.append(Pairing(a, b, "active", mech))
+        if a.is_place and a.kind != "home" and _helper_ok(b) and _PARTNER_BEFORE_RE.match(gap):
+            out.append(Pairing(b, a, "active", mech))
     return out
+
+
+# "Dingxi's partner city Fuzhou", "Lhasa's counterpart, Jiangsu": the helped first.
+_PARTNER_BEFORE_RE = re.compile(
+    r"^['’]s\s+(?:(?:paired|pairing|east-west|assistance|aid)\s+)?"
+    r"(?:partner|helper|counterpart|supporter)"
+    r"(?:\s+(?:city|province|county|district|prefecture|region))?\s*,?\s*(?:the\s+)?$",
+    re.I,
+)
 
 
 _PAIRING_VERB_END_RE = re.compile(r"\b(?:paired|pairs|pair|matched|twinned)\s+$", re.I)

@@ -30,8 +30,10 @@ from ingestion.extract.models import (
 from ingestion.extract.numbers import find_money
 from ingestion.extract.outputs import document_product, find_outputs
 from ingestion.extract.pairings import (
+    HELPER_PROVINCES,
     MECHANISM_PATTERNS,
     PAIR_HINT_WORDS,
+    RECEIVING_PROVINCES,
     Pairing,
     carried_pairings,
     find_pairings,
@@ -91,6 +93,8 @@ class DocContext:
     doc_year: int | None = None
     # The page writes names in lower case: sentences are re-cased for the name rules.
     recased: bool = False
+    # Acronyms the article defines ("... Commission (SASAC)"): acronym -> full name.
+    acronyms: dict[str, str] = field(default_factory=dict)
     # Where each figure stands: id(fact) -> (sentence index, offset of its number).
     anchors: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Every place a figure is reported (a headline and its body repeat one): kept
@@ -337,6 +341,8 @@ def _pairing_fact(
     ctx: DocContext, s: Sentence, p: Pairing, first: int | None = None
 ) -> PairingFact | None:
     helper, helped = _party(p.helper), p.helped
+    if _gives_backwards(helper.region, helped.region):
+        helper, helped = helped, helper
     if helper.kind == "home" and not helper.code:
         return None
     if not name_key(helper.label) or not name_key(helped.label):
@@ -378,6 +384,18 @@ def _pairing_fact(
     )
 
 
+def _gives_backwards(helper: Region | None, helped: Region | None) -> bool:
+    """A western receiving province's place read as helping an eastern giver's:
+    the programmes only run east to west, so the sentence was read the wrong way
+    round ("B's aid from A" parsed as A helped by B)."""
+    if helper is None or helped is None:
+        return False
+    return (
+        helper.province_code[:2] in RECEIVING_PROVINCES
+        and helped.province_code[:2] in HELPER_PROVINCES
+    )
+
+
 def _org_is_local(org: Mention, helped: Region) -> bool:
     return any(
         r.code == helped.code or (helped.is_within(r.code) and r.level != "province")
@@ -390,8 +408,14 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
     out: list[tuple[Sentence, Pairing, int]] = []
     subject: Mention | None = None
     subject_at, subject_age = 0, 0
-    acronyms = defined_acronyms(ctx.norm.text) if "(" in ctx.norm.text else {}
-    discourse = Discourse(acronyms)
+    acronyms = ctx.acronyms
+    read = ctx.hints["digit"] | ctx.hints["pair"]
+
+    def lookup(i: int) -> list[Mention]:
+        return _resolve([find_mentions(_rule_text(ctx.sentences[i], ctx.recased))], gaz)[0]
+
+    gaz = load_gazetteer()
+    discourse = Discourse(acronyms, lookup)
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
         text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
@@ -404,7 +428,7 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
             found = carried_pairings(text, mentions, subject)
             first = {id(p): subject_at for p in found}
         out.extend((s, p, first[id(p)]) for p in found)
-        discourse.remember(s.index, mentions)
+        discourse.remember(s.index, mentions, s.index in read)
         opener = subject_organisation(mentions)
         if opener:
             subject, subject_at, subject_age = opener, s.index, 1
@@ -438,21 +462,22 @@ def _resolve_alone(m: Mention, gaz: Gazetteer) -> Mention:
 
 
 def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
+    ctx.acronyms = defined_acronyms(ctx.norm.text) if "(" in ctx.norm.text else {}
     seen: dict[tuple[str, str], PairingFact] = {}
     found = [(s, p, None, k) for s, p, k in _sentence_pairings(ctx)] + [
         (s, p, year, None) for s, p, year in _table_pairings(ctx, tables)
     ]
+    # "China National Offshore Oil Corporation (CNOOC)": one helper under two names.
+    full = {name_key(a): name_key(n) for a, n in ctx.acronyms.items()}
     for s, p, year, first in found:
         fact = _pairing_fact(ctx, s, p, first)
         if fact is not None and year is not None:
             fact = replace(fact, year=year)
         if fact is None:
             continue
-        key = (
-            fact.helper_code or name_key(fact.helper),
-            fact.helped_code or name_key(fact.helped),
-        )
-        alt = (name_key(fact.helper), name_key(fact.helped))
+        helper_key = full.get(name_key(fact.helper), name_key(fact.helper))
+        key = (fact.helper_code or helper_key, fact.helped_code or name_key(fact.helped))
+        alt = (helper_key, name_key(fact.helped))
         if key in seen or alt in seen:
             kept = seen.get(key) or seen[alt]
             if kept.year is None and fact.year is not None:

@@ -47,6 +47,7 @@ HEADS: frozenset[str] = COMPANY_HEADS | frozenset(
         "association",
         "federation",
         "foundation",
+        "chamber",
         "branch",
         "force",  # Task Force
         "team",  # Work Team, Assistance Team
@@ -74,6 +75,11 @@ OF_HEADS = frozenset(
         "academy",
         "bank",
         "corporation",
+        # "Federation of Industry and Commerce", "Chamber of Commerce".
+        "federation",
+        "association",
+        "foundation",
+        "chamber",
     }
 )
 # Team heads: the organisation is a place's delegation, the helper is the place.
