@@ -27,7 +27,8 @@ from ingestion.gazetteer import fold, load_gazetteer
 from ingestion.gazetteer.organisations import NOT_NAME, curated_names
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
-_LONG_WORD_RE = re.compile(r"\b[A-Za-z]{5,}\b")
+_LOWER_LONG_RE = re.compile(r"\b[a-z]{5,}\b")
+_UPPER_LONG_RE = re.compile(r"\b[A-Z][a-z]{4,}\b")
 # Gazetteer names that are also English words a lower-case page uses as words.
 _ENGLISH_KEYS = ENGLISH_WORDS | {"guide", "boxing", "inner", "mile", "lean", "dean"}
 _SUFFIXES = frozenset(
@@ -52,21 +53,22 @@ _VOWELS = "aeiouv"
 def is_lowercased_page(text: str) -> bool:
     """Whether the page writes place names in lower case more often than capitalised.
 
-    Counted over the words of five letters or more that the gazetteer knows:
-    sentence-initial capitals alone cannot make a lower-case page look normal.
+    Counted over the distinct words of five letters or more that the gazetteer
+    knows: sentence-initial capitals alone cannot make a lower-case page look
+    normal. (Set operations keep this off the per-word Python path.)
     """
+    keys = _long_keys()
+    lower = set(_LOWER_LONG_RE.findall(text)) & keys
+    if len(lower) < 2:
+        return False
+    upper = {w.lower() for w in set(_UPPER_LONG_RE.findall(text))} & keys
+    return len(lower) > len(upper)
+
+
+@functools.cache
+def _long_keys() -> frozenset[str]:
     keys = load_gazetteer().by_key
-    lower = upper = 0
-    for m in _LONG_WORD_RE.finditer(text):
-        word = m.group()
-        low = word.lower()
-        if low not in keys or low in _ENGLISH_KEYS:
-            continue
-        if word[0].isupper():
-            upper += 1
-        else:
-            lower += 1
-    return lower >= 2 and lower > upper
+    return frozenset(k for k in keys if len(k) >= 5 and k.isalpha()) - _ENGLISH_KEYS
 
 
 @functools.cache
@@ -107,8 +109,10 @@ def pinyin_syllable_count(word: str) -> int:
 
 
 def _is_pinyin_name(word: str) -> bool:
-    # A final consonant+e syllable makes English words pinyin ("line", "time", "made").
-    return pinyin_syllable_count(word) >= 2 and not word.endswith("e")
+    # A final consonant+e syllable makes English words pinyin ("line", "time", "made");
+    # "-ue" and "-ie" endings ("Luoxue", "Baijie") are not English.
+    english_end = word.endswith("e") and not word.endswith(("ue", "ie"))
+    return pinyin_syllable_count(word) >= 2 and not english_end
 
 
 @functools.cache

@@ -38,6 +38,8 @@ _PLACE_LEVELS = {
     "prefecture": ("prefecture",),
     "province": ("province",),
 }
+# The Chinese suffix a description requires: "the county" is no district.
+_PLACE_ZH = {"county": ("县", "旗"), "district": ("区",), "city": ("市",)}
 _ACRONYM_DEF_RE = re.compile(r"\(([A-Z]{2,8})\)")
 WINDOW = 2  # sentences back a reference may point
 
@@ -125,11 +127,12 @@ class Discourse:
             if _overlaps(m.start(), m.end(), mentions):
                 continue
             word = m.group(1).lower()
-            before = [(index, x) for x in mentions if x.end <= m.start()]
-            found = _latest(word, [*self.recent, *before])
+            # Only earlier sentences: within its own sentence a writer names a party
+            # once and then says "it" ("A sent cadres to help the county" is not A).
+            found = _latest(word, self.recent)
             if found is None and self.unread:
                 self._read_unread()
-                found = _latest(word, [*self.recent, *before])
+                found = _latest(word, self.recent)
             if found is None:
                 continue
             source, referent = found
@@ -164,6 +167,6 @@ def _fits(word: str, m: Mention) -> bool:
     region = m.region if m.kind == "region" else None
     if region is None:
         return False
-    if word == "city":
-        return region.name_zh.endswith("市")
-    return region.level in _PLACE_LEVELS[word]
+    if word in _PLACE_ZH and not region.name_zh.endswith(_PLACE_ZH[word]):
+        return False
+    return word == "city" or region.level in _PLACE_LEVELS[word]

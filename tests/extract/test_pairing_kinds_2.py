@@ -1,0 +1,216 @@
+"""Pairing phrasings, round 2: lower-case pages, parties named by reference or by
+acronym, organisations of every shape, helped-first phrasings, the direction the
+programmes run, and project names that only look like places."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingestion.extract import extract_facts
+from ingestion.extract.casing import is_lowercased_page, pinyin_syllable_count, recase
+from ingestion.extract.coref import defined_acronyms
+from ingestion.extract.pipeline import name_key
+from ingestion.extract.regions import find_mentions
+
+
+def facts(text: str) -> list:
+    return [f for f in extract_facts("t", text) if f.type == "pairing"]
+
+
+def pairs(text: str) -> set[tuple[str, str]]:
+    return {(name_key(f.helper), name_key(f.helped)) for f in facts(text)}
+
+
+# --- lower-case pages -------------------------------------------------------------
+
+LOWER_PAGE = (
+    "sichuan energy news: the provincial meeting was held in chengdu on may 3. "
+    "in 2019, the hengshan river company took over the targeted assistance work in "
+    "meigu county, and built a greenhouse park in luoxue village. "
+    "the tea garden in zhaojue county supported by the hengshan river company has 300 mu."
+)
+
+
+def test_lowercase_page_is_detected_and_normal_page_is_not() -> None:
+    assert is_lowercased_page(LOWER_PAGE)
+    assert not is_lowercased_page(
+        "Chengdu helps Meigu County. Zhaojue County and Butuo County receive aid from Mianyang."
+    )
+
+
+def test_recase_keeps_offsets_and_capitalises_only_names() -> None:
+    text = "the leading group and the line village helped meigu county and luoxue village"
+    out = recase(text)
+    assert len(out) == len(text)
+    assert "Meigu county" in out and "Luoxue Village" in out
+    # English words that spell as pinyin stay as they are.
+    assert "leading group" in out and "line village" in out
+
+
+def test_pinyin_needs_consonant_after_the_first_syllable() -> None:
+    assert pinyin_syllable_count("hongjunshu") == 3
+    assert pinyin_syllable_count("leading") == 0  # le-a-ding would need an apostrophe
+
+
+def test_lowercase_page_gives_company_pairings() -> None:
+    assert pairs(LOWER_PAGE) >= {("hengshan river", "meigu"), ("hengshan river", "zhaojue")}
+
+
+def test_lowercase_page_evidence_is_the_original_text() -> None:
+    fact = facts(LOWER_PAGE)[0]
+    assert fact.evidence.sentence == LOWER_PAGE[fact.evidence.start_char : fact.evidence.end_char]
+    assert fact.evidence.sentence.islower() or "2019" in fact.evidence.sentence
+
+
+# --- references -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # "the company" after the company was named, in a sentence without cue words
+            "Wanda Group opened a hotel in Beijing last week. The company will help Danzhai "
+            "County shake off poverty by 2020.",
+            {("wanda", "danzhai")},
+        ),
+        (  # "the group" two sentences later
+            "Sichuan Energy Investment Group signed a deal. Its chairman spoke to reporters. "
+            "The group has provided targeted assistance to Meigu County since 2016.",
+            {("sichuan energy investment", "meigu")},
+        ),
+        (  # the helped by reference: "the county"
+            "Zhaojue County lies in the Daliang Mountains. Fucheng District has sent 40 "
+            "cadres and 12 million yuan to help the county.",
+            {("fucheng", "zhaojue")},
+        ),
+        (  # an acronym the article defined
+            "The China Three Gorges Corporation (CTG) held its annual meeting. CTG has "
+            "offered paired assistance to Yunyang County since 2015.",
+            {("china three gorges", "yunyang")},
+        ),
+    ],
+)
+def test_references(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_reference_evidence_spans_both_sentences() -> None:
+    text = (
+        "Wanda Group opened a hotel in Beijing last week. The company will help Danzhai "
+        "County shake off poverty by 2020."
+    )
+    (fact,) = facts(text)
+    assert fact.evidence.start_char == 0
+    assert fact.evidence.sentence.startswith("Wanda Group") and "Danzhai" in fact.evidence.sentence
+
+
+def test_a_complement_is_no_reference() -> None:
+    # "the bottom of the province" names no party: the bureau still helps the county.
+    text = (
+        "Sichuan is large. Chengdu Bureau of Commerce took the lead of the province in "
+        "helping Meigu County."
+    )
+    assert ("chengdu bureau commerce", "meigu") in pairs(text)
+
+
+def test_no_referent_no_pairing() -> None:
+    assert pairs("The company invested 2 billion yuan to help the county fight poverty.") == set()
+
+
+def test_acronym_definitions() -> None:
+    text = (
+        "The State-owned Assets Supervision and Administration Commission of the State "
+        "Council (SASAC) met. The All-China Federation of Industry and Commerce (ACFIC) too."
+    )
+    found = defined_acronyms(text)
+    assert found["SASAC"].startswith("State-owned Assets Supervision and Administration")
+    assert found["ACFIC"] == "All-China Federation of Industry and Commerce"
+
+
+def test_acronym_and_full_name_are_one_helper() -> None:
+    text = (
+        "China National Offshore Oil Corporation (CNOOC) has helped Ledong County since 2002. "
+        "CNOOC helps Ledong County build roads."
+    )
+    assert len(facts(text)) == 1
+
+
+# --- organisations of every shape -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The All-China Federation of Industry and Commerce organised private firms to help "
+            "Nayong County.",
+            {("allchina federation industry and commerce", "nayong")},
+        ),
+        (
+            "The Provincial Chamber of Commerce pledged assistance to Hezhang County.",
+            {("provincial chamber commerce", "hezhang")},
+        ),
+        (
+            "Bank of Communications has been responsible for the designated support tasks of "
+            "four counties, such as Yongshou, Chunhua, Changwu and Xunyi.",
+            {
+                ("bank communications", "yongshou"),
+                ("bank communications", "chunhua"),
+                ("bank communications", "changwu"),
+                ("bank communications", "xunyi"),
+            },
+        ),
+    ],
+)
+def test_organisations(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+# --- helped first, lists, money ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # possessive partner: the helped first
+            "Dingxi's partner city Fuzhou has sent 30 cadres this year.",
+            {("fuzhou", "dingxi")},
+        ),
+        (  # a set-off clause about a whole list
+            "Pingxiang and Weixian counties in Hebei province, two counties receiving aid from "
+            "China Poly Group, built new schools.",
+            {("china poly", "pingxiang"), ("china poly", "weixian")},
+        ),
+        (  # "built with assistance of": only the nearest place
+            "Visitors saw Wuli Village, and Shexiang Old Town built with assistance of the "
+            "Hengda Group.",
+            {("hengda", "shexiang old")},
+        ),
+        (  # money in poverty projects, a place and its district
+            "Guangzhou and its Baiyun District have put 330 million yuan into poverty "
+            "alleviation projects in Dabu County.",
+            {("guangzhou", "dabu"), ("baiyun", "dabu")},
+        ),
+    ],
+)
+def test_helped_first_and_lists(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_money_without_assistance_words_is_no_pairing() -> None:
+    assert pairs("Guangzhou has invested 3 billion yuan in a new port in Zhanjiang.") == set()
+
+
+def test_programmes_run_east_to_west() -> None:
+    # Read literally "Tianyang helps Luohu"; the gazetteer says Guangdong gives to Guangxi.
+    text = "Tianyang County has paired with Luohu District for east-west cooperation."
+    assert pairs(text) == {("luohu", "tianyang")}
+
+
+# --- what is not a place ------------------------------------------------------------------
+
+
+def test_place_glued_to_a_project_noun_is_no_place() -> None:
+    names = [m.name for m in find_mentions("Ningbo supports the Anju Fang housing in Kuqa.")]
+    assert "Anju" not in names
+    assert pairs("Ningbo supports the Anju Fang housing project.") == set()
