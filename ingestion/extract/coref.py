@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ingestion.extract.regions import Mention
-from ingestion.gazetteer.organisations import find_organisations
+from ingestion.gazetteer.organisations import find_organisations, is_curated
 
 # "the company", "this county", "the town": a definite description of a party.
 # After "of" it is a complement ("the bottom of the province"), not a party.
@@ -40,7 +40,8 @@ _PLACE_LEVELS = {
 }
 # The Chinese suffix a description requires: "the county" is no district.
 _PLACE_ZH = {"county": ("县", "旗"), "district": ("区",), "city": ("市",)}
-_ACRONYM_DEF_RE = re.compile(r"\(([A-Z]{2,8})\)")
+# "(SASAC)", and a short name the organisation list knows: "(Sinopec)".
+_ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z]{1,15})\)")
 WINDOW = 2  # sentences back a reference may point
 
 
@@ -48,6 +49,9 @@ def defined_acronyms(text: str) -> dict[str, str]:
     """Acronyms an article defines after an organisation's name: "... Commission (SASAC)"."""
     out: dict[str, str] = {}
     for m in _ACRONYM_DEF_RE.finditer(text):
+        short = m.group(1)
+        if not (short.isupper() or is_curated(short)):
+            continue
         lead = text[max(0, m.start() - 200) : m.start()]
         orgs = find_organisations(lead)
         if orgs and len(lead.rstrip()) - orgs[-1].end <= 1:
@@ -118,7 +122,8 @@ class Discourse:
                     continue
                 if text[m.end() : m.end() + 1] == ")":
                     continue  # the definition itself
-                out.append(Mention(m.start(), m.end(), full, "org", display=full))
+                # Named as the text gives it; the full name says what kind of body it is.
+                out.append(Mention(m.start(), m.end(), full, "org", display=acronym))
         return out
 
     def _references(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:

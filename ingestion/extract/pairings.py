@@ -24,7 +24,7 @@ ACTIVE_RE = re.compile(
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
-    r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|"
+    r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|donat(?:e|es|ed|ing)|"
     r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)"
     r"(?:\s+(?:tasks?|work|duties|missions?))?\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
@@ -337,6 +337,7 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_personnel(sentence, mentions, mech))
     out.extend(_invested_in(sentence, mentions, mech))
     out.extend(_relation_with(sentence, mentions, mech))
+    out.extend(_provide_with(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
 
@@ -452,6 +453,8 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
         target = mentions[first]
         if not _helper_ok(helper) or not target.is_place or target.kind == "home":
             continue
+        if helper.is_place and _OWNER_RE.match(sentence[helper.end : helper.end + 30]):
+            continue  # "Hubei enterprises donated ...": the enterprises give, not Hubei
         if target.start - trig.end() > FOLLOW_WINDOW:
             continue
         if CLAUSE_VERB_RE.search(sentence[trig.end() : target.start]):
@@ -479,6 +482,14 @@ ATTRIBUTIVE_RE = re.compile(
 LOCATING_LEAD_RE = re.compile(
     r"(?:\bfrom|\b(?:tibetans|uy[g]?hurs|uygurs|ethnic\s+\w+|minorit(?:y|ies)(?:\s+\w+)?)"
     r"\s+(?:in|of|from))\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+# A place before these nouns names whose they are; the nouns are the subject.
+_OWNER_RE = re.compile(
+    r"^\s(?:enterprises?|compan(?:y|ies)|firms?|businesses|entrepreneurs|people|residents|"
+    r"farmers|villagers|students)\b",
     re.I,
 )
 
@@ -845,6 +856,26 @@ def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> 
     return out
 
 
+_PROVIDE_RE = re.compile(r"\b(?:provid|offer|grant)\w*\s+(?:the\s+)?$", re.I)
+_WITH_AID_RE = re.compile(r"^\s+with\s+(?:[\w-]+\s+){0,3}?(?:assistance|support|aid|help)\b", re.I)
+
+
+def _provide_with(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A ... started to provide B with partnership assistance": A is the subject,
+    the sentence's first party when it opens the sentence."""
+    out = []
+    subject = mentions[0]
+    if not _helper_ok(subject) or subject.start > 40:
+        return []
+    for b in mentions[1:]:
+        if not b.is_place or b.kind == "home":
+            continue
+        lead = sentence[max(0, b.start - 20) : b.start]
+        if _PROVIDE_RE.search(lead) and _WITH_AID_RE.match(sentence[b.end : b.end + 50]):
+            out.append(Pairing(subject, b, "active", mech))
+    return out
+
+
 def _ordered(a: Mention, b: Mention, rule: str, mech: str | None) -> Pairing:
     # Writers name the helper first, unless only the second lies in a giving province.
     if _eastern(b) and not _eastern(a):
@@ -880,6 +911,10 @@ def _team(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pair
     return out
 
 
+_APPOSITIVE_RE = re.compile(r"^\s*,[^,;]{3,80},")
+_IN_PLACE_RE = re.compile(r"\b(?:in|to)\s+(?:the\s+)?$", re.I)
+
+
 def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """A company and the places after it, in a sentence about assistance."""
     if not ASSIST_WORD_RE.search(sentence):
@@ -891,7 +926,13 @@ def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         later = [j for j in range(k + 1, len(mentions)) if mentions[j].is_place]
         if not later or mentions[later[0]].kind == "home":
             continue
-        if mentions[later[0]].start - company.end > 60:
+        gap = sentence[company.end : mentions[later[0]].start]
+        # An appositive after the name (", one of the largest oil firms in China,")
+        # does not count against the distance to its verb's place.
+        bare = _APPOSITIVE_RE.sub("", gap, count=1)
+        if len(bare) > 60 and not (len(bare) <= 100 and _IN_PLACE_RE.search(bare)):
+            continue
+        if len(bare) > 60 and not ASSIST_WORD_RE.search(bare):
             continue
         for helped in _enumeration(mentions, later[0], sentence):
             out.append(Pairing(company, helped, "enterprise", mech or "enterprise_assistance"))

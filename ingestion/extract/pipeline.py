@@ -48,6 +48,7 @@ from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
 from ingestion.extract.years import pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
+from ingestion.gazetteer.organisations import short_name
 
 EXTRACTOR_VERSION = "patterns-0.3.1"
 
@@ -461,6 +462,13 @@ def _resolve_alone(m: Mention, gaz: Gazetteer) -> Mention:
     return replace(m, code=gaz.choose(m.candidates, list(m.qualifiers)).code)
 
 
+def _short_in_text(ctx: DocContext, name: str) -> str | None:
+    """A body's short name ("Sinopec" for China Petrochemical Corporation) when the
+    article uses it too: one helper, named as the article mostly names it."""
+    short = short_name(name)
+    return short if short is not None and short in ctx.norm.text else None
+
+
 def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
     ctx.acronyms = defined_acronyms(ctx.norm.text) if "(" in ctx.norm.text else {}
     seen: dict[tuple[str, str], PairingFact] = {}
@@ -469,12 +477,17 @@ def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
     ]
     # "China National Offshore Oil Corporation (CNOOC)": one helper under two names.
     full = {name_key(a): name_key(n) for a, n in ctx.acronyms.items()}
+    acronym_of = {name_key(n): a for a, n in ctx.acronyms.items()}
     for s, p, year, first in found:
         fact = _pairing_fact(ctx, s, p, first)
         if fact is not None and year is not None:
             fact = replace(fact, year=year)
         if fact is None:
             continue
+        short = acronym_of.get(name_key(fact.helper)) or _short_in_text(ctx, fact.helper)
+        if short is not None:
+            # The article's own short name, as readers and the marts know the body.
+            fact = replace(fact, helper=short)
         helper_key = full.get(name_key(fact.helper), name_key(fact.helper))
         key = (fact.helper_code or helper_key, fact.helped_code or name_key(fact.helped))
         alt = (helper_key, name_key(fact.helped))

@@ -276,7 +276,7 @@ HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefe
 # "Haishu District of Ningbo City in east China's Zhejiang Province": a parent named
 # after its child, possibly with a compass locator, only says where the child is.
 _GAP_QUALIFIER_RE = re.compile(
-    r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    r"^(?:\s*|\s*,\s*|\s+of\s+|['’]s\s+|\s+in\s+|\s+listed\s+in\s+|"
     # "A and B counties in C": a plural suffix, then the parent of both.
     r"\s+(?:counties|districts|cities|prefectures)\s+(?:in|of)\s+(?:the\s+)?|"
     r"(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)$",
@@ -532,9 +532,19 @@ def find_village_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[M
     return out
 
 
+# "Qinghai's Lenghu district": after a place's possessive a capitalised name with a
+# lower-case suffix is that place's division.
+_POSSESSED_UNKNOWN_RE = re.compile(
+    r"(?<=['’]s\s)([A-Z][a-z]+(?:['’-][a-z]+)*)\s(county|district|banner|prefecture)\b"
+)
+
+
 def find_unknown_places(sentence: str, taken: list[tuple[int, int]]) -> list[Mention]:
     out = []
-    for m in UNKNOWN_PLACE_RE.finditer(sentence):
+    matches = list(UNKNOWN_PLACE_RE.finditer(sentence))
+    if "s " in sentence:
+        matches += _POSSESSED_UNKNOWN_RE.finditer(sentence)
+    for m in matches:
         if m.group(1).lower() in NOT_PLACE_NAMES:
             continue
         if any(s < m.end() and m.start() < e for s, e in taken):
@@ -596,6 +606,7 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     mentions.extend(free)
     taken = spans + [(r.start, r.end) for r in free]
     unknown = find_unknown_places(sentence, taken) if _has_suffix_word(sentence) else []
+    unknown.sort(key=lambda m: m.start)
     mentions.extend(unknown)
     taken += [(u.start, u.end) for u in unknown]
     if "Village" in sentence or "Town" in sentence:
@@ -653,7 +664,18 @@ def _narrow(child: Mention, parent: Mention) -> Mention:
 
 
 def _has_suffix_word(sentence: str) -> bool:
-    return any(w in sentence for w in (" County", " District", " Banner", " Prefecture", " League"))
+    return any(
+        w in sentence
+        for w in (
+            " County",
+            " District",
+            " Banner",
+            " Prefecture",
+            " League",
+            " county",
+            " district",
+        )
+    )
 
 
 def _merge_pair(prev: Mention, cur: Mention, gap: str = "") -> Mention | None:
@@ -678,7 +700,7 @@ def _merge_unknown(prev: Mention, cur: Mention, gap: str) -> Mention | None:
     """
     if not prev.candidates and cur.candidates and gap.strip(" ,") in ("in", "of", ""):
         child, parent = prev, cur
-    elif prev.candidates and not cur.candidates and gap in ("'s ", " "):
+    elif prev.candidates and not cur.candidates and gap in ("'s ", "’s ", " "):
         child, parent = cur, prev
     else:
         return None

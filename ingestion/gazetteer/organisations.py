@@ -209,6 +209,22 @@ def curated_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+ALIASES_CSV = Path(__file__).resolve().parent / "data" / "organisation_aliases.csv"
+
+
+@functools.cache
+def short_names() -> dict[str, str]:
+    """Full names of national bodies -> the short name the press uses ("Sinopec")."""
+    with ALIASES_CSV.open(encoding="utf-8", newline="") as fh:
+        return {row["name"].strip().lower(): row["short"].strip() for row in csv.DictReader(fh)}
+
+
+def short_name(name: str) -> str | None:
+    """The short name of a body known by one, without a leading article."""
+    key = " ".join(name.lower().split())
+    return short_names().get(key[4:] if key.startswith("the ") else key)
+
+
 def is_curated(name: str) -> bool:
     return name in _curated_set()
 
@@ -266,7 +282,13 @@ def _shape_organisations(sentence: str) -> list[OrgMention]:
             i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and _is_cap(tokens[j + 1][2]):
+        # One name is capitalised words with only spaces between ("March 9 -- China ..."
+        # is a dateline and a name).
+        while (
+            j + 1 < len(tokens)
+            and _is_cap(tokens[j + 1][2])
+            and not sentence[tokens[j][1] : tokens[j + 1][0]].strip()
+        ):
             j += 1
         mention = _org_in_run(sentence, tokens, i, j)
         if mention:
