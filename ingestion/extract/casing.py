@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable
 
 from ingestion.extract.regions import ENGLISH_WORDS
@@ -71,20 +70,36 @@ def _long_keys() -> frozenset[str]:
     return frozenset(k for k in keys if len(k) >= 5 and k.isalpha()) - _ENGLISH_KEYS
 
 
+# Toneless Mandarin syllables (as pypinyin's dictionary spells them, "v" as "u"),
+# written out: loading that dictionary takes half a second.
+_SYLLABLES_TEXT = """
+a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong
+bu ca cai can cang cao ce cei cen ceng cha chai chan chang chao che chen cheng chi chong
+chou chu chua chuai chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai
+dan dang dao de dei den deng di dia dian diao die din ding diu dong dou du duan dui dun
+duo e ei en eng er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei
+gen geng gong gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng
+hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong
+jiu ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang
+kui kun kuo la lai lan lang lao le lei len leng li lia lian liang liao lie lin ling liu
+lo long lou lu luan lue lun luo ma mai man mang mao me mei men meng mi mian miao mie min
+ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nia nian niang niao nie nin
+ning niu nong nou nu nuan nue nun nuo o ou pa pai pan pang pao pei pen peng pi pian piao
+pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran
+rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao se sen seng
+sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui
+shun shuo si song sou su suan sui sun suo ta tai tan tang tao te tei teng ti tian tiao
+tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wong wu xi xia
+xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo
+yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao
+zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong
+zou zu zuan zui zun zuo
+"""
+
+
 @functools.cache
 def _syllables() -> frozenset[str]:
-    """Toneless pinyin syllables (loaded only when a lower-case page needs them)."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    out = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            plain = "".join(
-                c for c in unicodedata.normalize("NFKD", reading) if c.isascii() and c.isalpha()
-            ).lower()
-            if plain and any(v in plain for v in _VOWELS):
-                out.add(plain.replace("v", "u"))
-    return frozenset(out)
+    return frozenset(_SYLLABLES_TEXT.split())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -108,7 +123,7 @@ def pinyin_syllable_count(word: str) -> int:
     return max(best[len(word)], 0)
 
 
-def _is_pinyin_name(word: str) -> bool:
+def is_pinyin_name(word: str) -> bool:
     # A final consonant+e syllable makes English words pinyin ("line", "time", "made");
     # "-ue" and "-ie" endings ("Luoxue", "Baijie") are not English.
     english_end = word.endswith("e") and not word.endswith(("ue", "ie"))
@@ -147,7 +162,7 @@ def recase(sentence: str) -> str:
         if key in keys and key not in _ENGLISH_KEYS and bare not in NOT_NAME:
             if len(bare) >= 5 or (nxt in _SUFFIXES and len(bare) >= 3):
                 cap(k)
-        elif nxt in _VILLAGE_WORDS and _is_pinyin_name(bare):
+        elif nxt in _VILLAGE_WORDS and is_pinyin_name(bare):
             cap(k)
             cap(k + 1)
         if word in _COMPANY_HEADS:
@@ -170,7 +185,7 @@ def _recase_company(
             break
         run.insert(0, j)
         j -= 1
-    named = [i for i in run if chars[words[i][0]].isupper() or _is_pinyin_name(words[i][2])]
+    named = [i for i in run if chars[words[i][0]].isupper() or is_pinyin_name(words[i][2])]
     if not named:
         return
     for i in run[run.index(named[0]) :]:

@@ -435,6 +435,17 @@ def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list
     return [_ordered(a, b, "adjacent", mech) for a, b in best]
 
 
+_COUNTED_LIST_RE = re.compile(
+    r"\b(?:count(?:y|ies)|villages?|towns?|townships?|districts?|cities|prefectures)\b"
+    r"[^.;]{0,20}?(?:such\s+as|including|namely|:)\s*$",
+    re.I,
+)
+
+
+def _is_province(m: Mention) -> bool:
+    return bool(m.candidates) and all(r.level == "province" for r in m.candidates)
+
+
 def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in ACTIVE_RE.finditer(sentence):
@@ -464,6 +475,11 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
         if _is_modifier(sentence, trig.end(), target):
             continue
         helped = _enumeration(mentions, first, sentence)
+        counted = _COUNTED_LIST_RE.search(sentence[trig.end() : target.start])
+        if counted and len(helped) > 1:
+            # "five counties, such as A, B and C": the listed are counties; a province
+            # in the list only says where the next one lies.
+            helped = [h for h in helped if not _is_province(h)] or helped
         out.extend(Pairing(helper, h, "active", mech) for h in helped)
         out.extend(_gapped(sentence, mentions, first + len(helped), trig.group(), mech))
         out.extend(_listed(sentence, mentions, first + len(helped), helper, mech))

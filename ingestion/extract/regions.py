@@ -614,7 +614,39 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     for m in HOME_RE.finditer(sentence):
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)
-    return _merge_qualifiers(mentions, sentence)
+    return _province_prefixed(_merge_qualifiers(mentions, sentence), sentence)
+
+
+# "such as Hubei Padang, Changyang and Zigui": a county named Chinese-style after
+# its province, spelt in a pinyin the gazetteer does not know (a mistranslation or
+# an old spelling), and listed.
+_PREFIXED_RE = re.compile(r"\s([A-Za-z][a-z]{3,})(?=\s*(?:,|;|\.|\band\b|$))")
+
+
+def _province_prefixed(mentions: list[Mention], sentence: str) -> list[Mention]:
+    out = list(mentions)
+    for k, m in enumerate(mentions):
+        if m.kind != "region" or m.suffix or len(m.candidates) != 1:
+            continue
+        if m.candidates[0].level != "province":
+            continue
+        nxt = _PREFIXED_RE.match(sentence, m.end)
+        if nxt is None or (k + 1 < len(mentions) and mentions[k + 1].start < nxt.end()):
+            continue
+        word = nxt.group(1)
+        if fold(word) in load_gazetteer().by_key or not _pinyin_name(word):
+            continue
+        name = word[0].upper() + word[1:]
+        out[k] = Mention(
+            m.start, nxt.end(), name, "region", display=name, qualifiers=(m.candidates[0].code,)
+        )
+    return out
+
+
+def _pinyin_name(word: str) -> bool:
+    from ingestion.extract.casing import is_pinyin_name
+
+    return is_pinyin_name(word)
 
 
 _PREV_WORD_RE = re.compile(r"([A-Z][a-z]+)\s$")

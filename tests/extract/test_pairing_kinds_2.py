@@ -263,3 +263,23 @@ def test_a_body_is_named_by_its_short_name_when_the_article_uses_it() -> None:
         "built roads there."
     )
     assert [f.helper for f in facts(text)] == ["Sinopec"]
+
+
+def test_counted_list_with_province_prefixed_names() -> None:
+    # "Hubei Padong": a county the gazetteer does not spell so, after its province;
+    # "Qinghai" before an unreadable name is no county of the five.
+    text = (
+        "Since 1998, China Eastern Group has been responsible for the designated support tasks "
+        "of five counties, such as Hubei Padong, Changyang, Zigui, Shennongjia and Qinghai Mtrdx."
+    )
+    assert pairs(text) == {
+        ("china eastern", "padong"),
+        ("china eastern", "changyang"),
+        ("china eastern", "zigui"),
+        ("china eastern", "shennongjia"),
+    }
+
+
+def test_a_province_before_an_english_word_is_just_the_province() -> None:
+    names = [m.display for m in find_mentions("The Hubei Daily, Hunan and Hebei reported it.")]
+    assert "Daily" not in names
