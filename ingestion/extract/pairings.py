@@ -63,6 +63,9 @@ COOPERATION_RE = re.compile(
     r"counterpart|pairing|paired)",
     re.I,
 )
+# "the Shanghai-Zunyi consumption assistance program": a hyphenated pair, then an
+# assistance noun with at most one word before it.
+HYPHEN_ASSIST_RE = re.compile(r"^\s+(?:[a-z-]+\s+)?(?:assistance|aid)\b", re.I)
 # "A and B carried out east-west cooperation", "A and B form pairing help relation":
 # a short verb phrase between the pair and the cooperation word.
 JOINT_VERB_COOPERATION_RE = re.compile(
@@ -338,6 +341,10 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_invested_in(sentence, mentions, mech))
     out.extend(_relation_with(sentence, mentions, mech))
     out.extend(_provide_with(sentence, mentions, mech))
+    out.extend(_designated_of(sentence, mentions, mech))
+    out.extend(_hyphen_aided(sentence, mentions, mech))
+    out.extend(_colon_pairs(sentence, mentions, mech))
+    out.extend(_from_to(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
 
@@ -404,6 +411,9 @@ _PAIR_LIST_CUE_RE = re.compile(
 )
 
 
+_COUPLE_SEPS = frozenset([",", ";", ", and", "; and"])
+
+
 def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """ "A and B, C and D, E and F have joined hands": a list of pairs.
 
@@ -423,7 +433,7 @@ def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list
                 break
             if sentence[a.end : b.start].strip().lower() != "and":
                 break
-            if couples and sentence[mentions[j - 1].end : a.start].strip() != ",":
+            if couples and sentence[mentions[j - 1].end : a.start].strip() not in _COUPLE_SEPS:
                 break
             couples.append((a, b))
             j += 2
@@ -780,7 +790,8 @@ def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[
             continue
         tail = sentence[b.end : b.end + 80]
         joint = "and" in sentence[a.end : b.start] and JOINT_VERB_COOPERATION_RE.match(tail)
-        if not (COOPERATION_RE.match(tail) or joint):
+        hyphen = sentence[a.end : b.start] in ("-", "–") and HYPHEN_ASSIST_RE.match(tail)
+        if not (COOPERATION_RE.match(tail) or joint or hyphen):
             continue
         out.append(_ordered(a, b, "adjacent", mech))
     return out
@@ -889,6 +900,98 @@ def _provide_with(sentence: str, mentions: list[Mention], mech: str | None) -> l
         lead = sentence[max(0, b.start - 20) : b.start]
         if _PROVIDE_RE.search(lead) and _WITH_AID_RE.match(sentence[b.end : b.end + 50]):
             out.append(Pairing(subject, b, "active", mech))
+    return out
+
+
+# "Fudan University's designated county Yongping", "Zhejiang's aid projects in B".
+# ("A's partner city B" says no direction: the partner rules read it.)
+_OWNED_TARGET_RE = re.compile(
+    r"^['’]s\s+(?:(?:designated|targeted|assisted|aided|supported)\s+)"
+    r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
+    r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
+    r"|^['’]s\s+(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
+    re.I,
+)
+# "B, Fudan University's designated assistance county, ...": an appositive.
+_OWNED_APPOSITIVE_RE = re.compile(
+    r"^['’]s\s+(?:designated|targeted|assisted|aided|supported)\s+"
+    r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
+    r"(?:county|village|town|city|prefecture|area)\b",
+    re.I,
+)
+
+
+def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A body's designated or paired place named by the possessive: A's ... county B,
+    or B, A's designated county."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        gap = sentence[a.end : b.start]
+        if _helper_ok(a) and b.is_place and b.kind != "home" and _OWNED_TARGET_RE.match(gap):
+            out.append(Pairing(a, b, "active", mech))
+        if (
+            a.is_place
+            and a.kind != "home"
+            and _helper_ok(b)
+            and gap.strip() == ","
+            and _OWNED_APPOSITIVE_RE.match(sentence[b.end : b.end + 60])
+        ):
+            out.append(Pairing(b, a, "active", mech))
+    return out
+
+
+_HYPHEN_AIDED_RE = re.compile(
+    r"^-(?:aided|assisted|supported|funded|backed|sponsored)\s+(?:the\s+)?$", re.I
+)
+
+
+def _hyphen_aided(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "the Nanjing-aided Maizhokunggar County": the first helps the second."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        gap = sentence[a.end : b.start]
+        if _helper_ok(a) and b.is_place and b.kind != "home" and _HYPHEN_AIDED_RE.match(gap):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_COLON_RE = re.compile(r"^\s*:\s*$")
+
+
+def _colon_pairs(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A roundup's list of pairs: "Guangdong: Nyingchi; Fujian: Zayu and Nyingchi".
+
+    Two such items or more make the list; each item's places are its helper's."""
+    items: list[tuple[Mention, list[Mention]]] = []
+    for k, a in enumerate(mentions[:-1]):
+        b = mentions[k + 1]
+        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
+            continue
+        if not _COLON_RE.match(sentence[a.end : b.start]):
+            continue
+        lead = sentence[mentions[k - 1].end : a.start] if k else sentence[: a.start]
+        if k and not re.search(r"[;,]\s*(?:and\s+)?$", lead):
+            continue
+        items.append((a, _enumeration(mentions, k + 1, sentence)))
+    if len(items) < 2 or mech is None:
+        return []
+    return [Pairing(a, b, "active", mech) for a, helped in items for b in helped]
+
+
+_FROM_RE = re.compile(r"\b(?:assistance|aid|support|help|donations?|funds?)\s+from\s+$", re.I)
+_TO_RE = re.compile(r"^\s+to\s+(?:the\s+)?$", re.I)
+
+
+def _from_to(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "Assistance from A to B": A helps B."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
+            continue
+        if _TO_RE.match(sentence[a.end : b.start]) and _FROM_RE.search(
+            sentence[max(0, a.start - 30) : a.start]
+        ):
+            out.append(Pairing(a, b, "active", mech))
     return out
 
 

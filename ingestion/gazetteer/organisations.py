@@ -247,7 +247,9 @@ def _curated_mentions(sentence: str) -> list[tuple[int, int, str]]:
 
 
 def _head(word: str) -> str:
-    return word.lower().rstrip(".,")
+    word = word.lower().rstrip(".,")
+    # "Fudan University's": the possessive is no part of the head.
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 def _is_cap(word: str) -> bool:
@@ -331,6 +333,8 @@ def _org_in_run(
         end_k += 2
     start, end = tokens[i][0], tokens[end_k][1]
     name = sentence[start:end].rstrip(",")
+    if name.endswith(("'s", "’s")):
+        name = name[:-2]
     return OrgMention(start, start + len(name), name, head in TEAM_HEADS)
 
 

@@ -283,3 +283,59 @@ def test_counted_list_with_province_prefixed_names() -> None:
 def test_a_province_before_an_english_word_is_just_the_province() -> None:
     names = [m.display for m in find_mentions("The Hubei Daily, Hunan and Hebei reported it.")]
     assert "Daily" not in names
+
+
+# --- roundups, possessives and hyphenated helpers ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a roundup's colon list
+            "Counterpart support in brief: Hebei: Zhongba County; Shaanxi: Ngari and Gar County.",
+            {("hebei", "zhongba"), ("shaanxi", "ngari"), ("shaanxi", "gar")},
+        ),
+        (  # a list of couples ending in ", and"
+            "The east-west pairs are Qingdao and Anshun, Dalian and Liupanshui, and Ningbo and "
+            "Qianxinan.",
+            {("qingdao", "anshun"), ("dalian", "liupanshui"), ("ningbo", "qianxinan")},
+        ),
+        (
+            "Assistance from Tianjin to Gansu reached 5 billion yuan last year.",
+            {("tianjin", "gansu")},
+        ),
+        (  # a body's designated place by the possessive
+            "Renmin University's designated county Nanjian has built a school.",
+            {("renmin university", "nanjian")},
+        ),
+        (  # ... and as an appositive, the helped first
+            "Nanjian County, Renmin University's designated assistance county, built a school.",
+            {("renmin university", "nanjian")},
+        ),
+        (
+            "Shanghai's aid projects in Wenshan have created 3,000 jobs.",
+            {("shanghai", "wenshan")},
+        ),
+        (  # a hyphenated participle
+            "The Changzhou-aided Nagarze County has built 300 houses.",
+            {("changzhou", "nagarze")},
+        ),
+        (  # a hyphenated pair before an assistance noun
+            "The Beijing-Chengde consumption assistance program sold 1 billion yuan of goods.",
+            {("beijing", "chengde")},
+        ),
+    ],
+)
+def test_roundups_and_possessives(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_one_colon_item_is_no_roundup() -> None:
+    assert pairs("Our reporter in Hebei: Zhongba County is cold.") == set()
+
+
+def test_possessive_organisation_names() -> None:
+    from ingestion.gazetteer.organisations import find_organisations
+
+    (org,) = find_organisations("Tsinghua University's team arrived.")
+    assert org.name == "Tsinghua University"
