@@ -86,10 +86,13 @@ class Discourse:
     lookup: Callable[[int], list[Mention]] | None = None
     recent: list[tuple[int, Mention]] = field(default_factory=list)
     unread: list[int] = field(default_factory=list)
+    # The previous sentence's subject, for a sentence that opens with "It".
+    subject: tuple[int, Mention | None] = (-1, None)
     # id of an inserted mention -> index of the sentence its referent was named in.
     sources: dict[int, int] = field(default_factory=dict)
 
     def remember(self, index: int, mentions: list[Mention], read: bool = True) -> None:
+        self.subject = (index, _subject(mentions)) if read else (index, None)
         if not read:
             self.unread.append(index)
         self.recent.extend((index, m) for m in mentions if id(m) not in self.sources)
@@ -108,6 +111,7 @@ class Discourse:
     def resolve(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
         """The sentence's mentions with its acronyms and references filled in."""
         added = self._acronyms(index, text, mentions) + self._references(index, text, mentions)
+        added += self._pronoun(index, text, mentions)
         if not added:
             return mentions
         return sorted([*mentions, *added], key=lambda m: m.start)
@@ -125,6 +129,21 @@ class Discourse:
                 # Named as the text gives it; the full name says what kind of body it is.
                 out.append(Mention(m.start(), m.end(), full, "org", display=acronym))
         return out
+
+    def _pronoun(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "It" opening a sentence is the previous sentence's subject (its first party,
+        when that opens the sentence)."""
+        m = _IT_RE.match(text)
+        source, subject = self.subject
+        if m is None or source != index - 1:
+            return []
+        if subject is None and self.lookup is not None and source in self.unread:
+            subject = _subject(self.lookup(source))
+        if subject is None or _overlaps(m.start(1), m.end(1), mentions):
+            return []
+        copy = replace(subject, start=m.start(1), end=m.end(1))
+        self.sources[id(copy)] = source
+        return [copy]
 
     def _references(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
@@ -145,6 +164,17 @@ class Discourse:
             self.sources[id(copy)] = source
             out.append(copy)
         return out
+
+
+_IT_RE = re.compile(r"\W{0,3}(It)\s+(?!is\b|was\b|has\s+been\s+(?:reported|said))")
+SUBJECT_REACH = 25  # chars from the sentence start within which its subject starts
+
+
+def _subject(mentions: list[Mention]) -> Mention | None:
+    first = mentions[0] if mentions else None
+    if first is None or first.start > SUBJECT_REACH or first.kind not in ("region", "org"):
+        return None
+    return first
 
 
 def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:

@@ -463,9 +463,11 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
             continue  # "support by A" is the passive rule's
         if MODIFIED_NOUN_RE.match(sentence[trig.end() : trig.end() + 16]):
             continue
-        if PRONOUN_BEFORE_RE.search(sentence[max(0, trig.start() - 12) : trig.start()]):
-            continue
         before = [k for k, m in enumerate(mentions) if m.end <= trig.start()]
+        pronoun = PRONOUN_BEFORE_RE.search(sentence[max(0, trig.start() - 12) : trig.start()])
+        # A pronoun resolved to a party (a mention at its place) is that party.
+        if pronoun and not (before and mentions[before[-1]].end + 1 >= trig.start()):
+            continue
         after = [k for k, m in enumerate(mentions) if m.start >= trig.end()]
         if not before or not after:
             continue

@@ -339,3 +339,47 @@ def test_possessive_organisation_names() -> None:
 
     (org,) = find_organisations("Tsinghua University's team arrived.")
     assert org.name == "Tsinghua University"
+
+
+# --- tables, lists and "it" ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a header that names levels only: the gazetteer says who gives
+            "Aid roster\n\nProvince\tPaired prefecture\tFunds\nJiangsu\tYili\t300\n"
+            "Shanghai\tKashgar\t500\n",
+            {("jiangsu", "yili"), ("shanghai", "kashgar")},
+        ),
+        (  # bullets under a heading about pairs
+            "East-west pairs (2021)\n- Qingdao: Anshun\n- Dalian: Liupanshui\n",
+            {("qingdao", "anshun"), ("dalian", "liupanshui")},
+        ),
+        (
+            "Paired assistance list\n1. Ningbo and Qianxinan\n2. Dalian and Liupanshui\n",
+            {("ningbo", "qianxinan"), ("dalian", "liupanshui")},
+        ),
+        (  # "It" opening a sentence: the previous sentence's subject
+            "Hangzhou has strengthened its aid work. It helps Qiandongnan and Enshi.",
+            {("hangzhou", "qiandongnan"), ("hangzhou", "enshi")},
+        ),
+    ],
+)
+def test_tables_lists_and_it(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_table_fund_payer_follows_the_giving_side() -> None:
+    text = "Aid roster\n\nProvince\tPaired prefecture\tFunds (10,000 yuan)\nJiangsu\tYili\t300\n"
+    funds = [f for f in extract_facts("t", text) if f.type == "fund"]
+    assert [(f.payer, f.region) for f in funds] == [("Jiangsu", "Yili")]
+
+
+def test_bullets_without_a_pairing_heading_are_no_pairs() -> None:
+    assert pairs("Weather today\n- Qingdao: Anshun\n- Dalian: Liupanshui\n") == set()
+
+
+def test_it_needs_a_subject_opening_the_previous_sentence() -> None:
+    text = "Last year, reporters visited Hangzhou. It helps Qiandongnan and Enshi."
+    assert pairs(text) == set()
