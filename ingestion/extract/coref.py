@@ -45,6 +45,37 @@ _ACRONYM_DEF_RE = re.compile(r"\(([A-Z][A-Za-z]{1,15})\)")
 WINDOW = 2  # sentences back a reference may point
 
 
+# Company heads a later mention may drop: "Evergrande Group" ... "Evergrande".
+_DROPPABLE_HEADS = frozenset(
+    ["group", "corporation", "corp", "company", "co", "holdings", "holding", "limited", "ltd"]
+)
+
+
+def short_forms(names: list[str]) -> dict[str, str]:
+    """Short forms of the article's company names: the name without its head noun.
+
+    A short form that is itself a place name ("Tianjin" of a "Tianjin Group") or a
+    single generic word is not taken: it would read a place or a word as the company.
+    """
+    from ingestion.gazetteer import fold, load_gazetteer
+
+    keys = load_gazetteer().by_key
+    out: dict[str, str] = {}
+    for name in names:
+        words = name.replace(",", " ").split()
+        while words and words[-1].lower().rstrip(".") in _DROPPABLE_HEADS:
+            words.pop()
+        if not words or len(words) == len(name.split()):
+            continue
+        short = " ".join(words)
+        if words[0].lower() in ("the", "china") and len(words) == 1:
+            continue
+        if fold(short) in keys or len(short) < 4 or not short[0].isupper():
+            continue
+        out.setdefault(short, name)
+    return out
+
+
 def defined_acronyms(text: str) -> dict[str, str]:
     """Acronyms an article defines after an organisation's name: "... Commission (SASAC)"."""
     out: dict[str, str] = {}
@@ -84,6 +115,8 @@ class Discourse:
     # Mentions of a sentence the document pass did not look names up in (no cue
     # word, no digit), found only when a later reference needs them.
     lookup: Callable[[int], list[Mention]] | None = None
+    # Short forms of the article's company names ("Evergrande" for "Evergrande Group").
+    shorts: dict[str, str] = field(default_factory=dict)
     recent: list[tuple[int, Mention]] = field(default_factory=list)
     unread: list[int] = field(default_factory=list)
     # The previous sentence's subject, for a sentence that opens with "It".
@@ -118,16 +151,19 @@ class Discourse:
 
     def _acronyms(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
-        for acronym, full in self.acronyms.items():
+        for acronym, full in [*self.acronyms.items(), *self.shorts.items()]:
             if acronym not in text:
                 continue
-            for m in re.finditer(rf"\b{acronym}\b", text):
-                if _overlaps(m.start(), m.end(), mentions):
+            for m in re.finditer(rf"\b{re.escape(acronym)}\b", text):
+                if _overlaps(m.start(), m.end(), mentions) or _overlaps(m.start(), m.end(), out):
                     continue
                 if text[m.end() : m.end() + 1] == ")":
                     continue  # the definition itself
                 # Named as the text gives it; the full name says what kind of body it is.
-                out.append(Mention(m.start(), m.end(), full, "org", display=acronym))
+                # An acronym is named as the text gives it (the full name says what kind
+                # of body it is); a short form by the full name it stands for.
+                label = full if acronym in self.shorts else acronym
+                out.append(Mention(m.start(), m.end(), full, "org", display=label))
         return out
 
     def _pronoun(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from ingestion.extract import attribution
 from ingestion.extract.casing import is_lowercased_page, recase
-from ingestion.extract.coref import Discourse, defined_acronyms
+from ingestion.extract.coref import Discourse, defined_acronyms, short_forms
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
@@ -416,7 +416,8 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
         return _resolve([find_mentions(_rule_text(ctx.sentences[i], ctx.recased))], gaz)[0]
 
     gaz = load_gazetteer()
-    discourse = Discourse(acronyms, lookup)
+    companies = [m.name for ms in ctx.mentions for m in ms if m.kind == "org" and is_company(m)]
+    discourse = Discourse(acronyms, lookup, short_forms(companies) if companies else {})
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
         text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):

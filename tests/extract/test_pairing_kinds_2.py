@@ -383,3 +383,19 @@ def test_bullets_without_a_pairing_heading_are_no_pairs() -> None:
 def test_it_needs_a_subject_opening_the_previous_sentence() -> None:
     text = "Last year, reporters visited Hangzhou. It helps Qiandongnan and Enshi."
     assert pairs(text) == set()
+
+
+def test_a_company_named_again_by_its_short_form() -> None:
+    text = (
+        "Hengda Group signed a poverty alleviation deal with Guizhou in 2015. Hengda has "
+        "since helped Dafang County build 50 villages. Hengda Group helps Dafang County."
+    )
+    assert [(f.helper, f.helped) for f in facts(text)] == [
+        ("Hengda Group", "Guizhou"),
+        ("Hengda Group", "Dafang County"),
+    ]
+
+
+def test_a_short_form_that_is_a_place_stays_the_place() -> None:
+    text = "Tianjin Food Group opened 20 shops for poverty alleviation. Tianjin helps Chengde."
+    assert ("tianjin", "chengde") in pairs(text)
