@@ -49,6 +49,35 @@ _COMPANY_HEADS = frozenset(["company", "group", "corporation", "corp", "bank", "
 _VOWELS = "aeiouv"
 
 
+_UPPER_WORD_RE = re.compile(r"\b[A-Z]{4,}\b")
+_LOWER_WORD_RE = re.compile(r"\b[a-z]{4,}\b")
+
+
+def is_uppercased_page(text: str) -> bool:
+    """Whether the page is written in capitals throughout ("SINOPEC HELPS YUEXI")."""
+    upper = set(_UPPER_WORD_RE.findall(text))
+    return len(upper) >= 10 and len(upper) > 2 * len(set(_LOWER_WORD_RE.findall(text)))
+
+
+def rule_text(text: str, mode: str | None) -> str:
+    """The text as the name rules read it: re-cased on a lower- or upper-case page.
+
+    Lower-casing keeps every offset only for text whose characters lower-case one
+    to one; an upper-case page of other characters is read as it is.
+    """
+    if mode == "upper":
+        lowered = text.lower()
+        return recase(lowered) if len(lowered) == len(text) else text
+    return recase(text) if mode == "lower" else text
+
+
+def page_case(text: str) -> str | None:
+    """ "lower" or "upper" for a page that does not capitalise names only, else None."""
+    if is_lowercased_page(text):
+        return "lower"
+    return "upper" if is_uppercased_page(text) else None
+
+
 def is_lowercased_page(text: str) -> bool:
     """Whether the page writes place names in lower case more often than capitalised.
 

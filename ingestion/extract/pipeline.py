@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingestion.extract import attribution
-from ingestion.extract.casing import is_lowercased_page, recase
+from ingestion.extract.casing import page_case, rule_text
 from ingestion.extract.coref import Discourse, defined_acronyms, short_forms
 from ingestion.extract.exits import ExitHit, find_exits
 from ingestion.extract.funds import find_funds
@@ -92,8 +92,8 @@ class DocContext:
     hints: dict[str, set[int]]
     # The year of the dateline the text prints, for "this year" and "since 2017".
     doc_year: int | None = None
-    # The page writes names in lower case: sentences are re-cased for the name rules.
-    recased: bool = False
+    # The page writes names in lower case or in capitals: sentences are re-cased.
+    recased: str | None = None  # "lower" or "upper" (see casing.page_case)
     # Acronyms the article defines ("... Commission (SASAC)"): acronym -> full name.
     acronyms: dict[str, str] = field(default_factory=dict)
     # Where each figure stands: id(fact) -> (sentence index, offset of its number).
@@ -189,7 +189,7 @@ def _extract(
     sentences = split_sentences(norm)
     hints = _sentence_hints(norm.text, sentences)
     wanted = hints["digit"] | hints["pair"]
-    recased = is_lowercased_page(norm.text)
+    recased = page_case(norm.text)
     mentions = [
         find_mentions(_rule_text(s, recased), gaz) if s.index in wanted else [] for s in sentences
     ]
@@ -210,10 +210,9 @@ def _extract(
     return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
 
 
-def _rule_text(s: Sentence, recased: bool) -> str:
+def _rule_text(s: Sentence, recased: str | None) -> str:
     """The sentence as the name and pairing rules read it (same offsets as ``s.text``)."""
-    text = s.text[:MAX_SENTENCE_CHARS]
-    return recase(text) if recased else text
+    return rule_text(s.text[:MAX_SENTENCE_CHARS], recased)
 
 
 # Cue families, each run once over the whole document: a sentence none of whose

@@ -399,3 +399,12 @@ def test_a_company_named_again_by_its_short_form() -> None:
 def test_a_short_form_that_is_a_place_stays_the_place() -> None:
     text = "Tianjin Food Group opened 20 shops for poverty alleviation. Tianjin helps Chengde."
     assert ("tianjin", "chengde") in pairs(text)
+
+
+def test_all_capitals_page() -> None:
+    text = (
+        "CHINA UNICOM HELPS TWO COUNTIES FIGHT POVERTY\n\nBEIJING, MAY 9 -- CHINA UNICOM HAS "
+        "PROVIDED TARGETED ASSISTANCE TO YUEXI COUNTY AND YINGSHANG COUNTY IN ANHUI PROVINCE "
+        "SINCE 2002. THE COMPANY HAS INVESTED 300 MILLION YUAN IN THE TWO COUNTIES."
+    )
+    assert pairs(text) == {("china unicom", "yuexi"), ("china unicom", "yingshang")}
