@@ -49,14 +49,16 @@ _COMPANY_HEADS = frozenset(["company", "group", "corporation", "corp", "bank", "
 _VOWELS = "aeiouv"
 
 
+_SAMPLE = 6000  # chars of a page its case is judged on: a page keeps one style
 _UPPER_WORD_RE = re.compile(r"\b[A-Z]{4,}\b")
 _LOWER_WORD_RE = re.compile(r"\b[a-z]{4,}\b")
 
 
 def is_uppercased_page(text: str) -> bool:
     """Whether the page is written in capitals throughout ("SINOPEC HELPS YUEXI")."""
-    upper = set(_UPPER_WORD_RE.findall(text))
-    return len(upper) >= 10 and len(upper) > 2 * len(set(_LOWER_WORD_RE.findall(text)))
+    head = text[:_SAMPLE]
+    upper = set(_UPPER_WORD_RE.findall(head))
+    return len(upper) >= 10 and len(upper) > 2 * len(set(_LOWER_WORD_RE.findall(head)))
 
 
 def rule_text(text: str, mode: str | None) -> str:
@@ -86,6 +88,7 @@ def is_lowercased_page(text: str) -> bool:
     normal. (Set operations keep this off the per-word Python path.)
     """
     keys = _long_keys()
+    text = text[:_SAMPLE]
     lower = set(_LOWER_LONG_RE.findall(text)) & keys
     if len(lower) < 2:
         return False

@@ -21,10 +21,11 @@ from ingestion.gazetteer.organisations import find_organisations, is_curated
 
 # "the company", "this county", "the town": a definite description of a party.
 # After "of" it is a complement ("the bottom of the province"), not a party.
+# (Case-sensitive determiners: a literal start lets the engine skip ahead.)
 _DEFINITE_RE = re.compile(
-    r"(?<!\bof\s)\b(?:the|this|that)\s+(company|group|corporation|enterprise|firm|bank|university|"
-    r"county|city|prefecture|town|township|village|province|district)\b(?![-\w]|\s+level)",
-    re.I,
+    r"(?<!\bof\s)\b(?:the|this|that|The|This|That|THE|THIS|THAT)\s+"
+    r"(?i:(company|group|corporation|enterprise|firm|bank|university|"
+    r"county|city|prefecture|town|township|village|province|district))\b(?![-\w]|\s+level)"
 )
 _COMPANY_WORDS = frozenset(["company", "group", "corporation", "enterprise", "firm"])
 _ORG_WORDS = {
@@ -128,9 +129,13 @@ class Discourse:
         self.subject = (index, _subject(mentions)) if read else (index, None)
         if not read:
             self.unread.append(index)
-        self.recent.extend((index, m) for m in mentions if id(m) not in self.sources)
-        self.recent = [(i, m) for i, m in self.recent if i > index - WINDOW]
-        self.unread = [i for i in self.unread if i > index - WINDOW]
+        if mentions:
+            self.recent.extend((index, m) for m in mentions if id(m) not in self.sources)
+        # Most sentences name nothing: trim only when the oldest entry left the window.
+        if self.recent and self.recent[0][0] <= index - WINDOW:
+            self.recent = [(i, m) for i, m in self.recent if i > index - WINDOW]
+        if self.unread and self.unread[0] <= index - WINDOW:
+            self.unread = [i for i in self.unread if i > index - WINDOW]
 
     def _read_unread(self) -> None:
         """Look up the names of the window's unread sentences (once each)."""

@@ -189,10 +189,17 @@ def _extract(
     sentences = split_sentences(norm)
     hints = _sentence_hints(norm.text, sentences)
     wanted = hints["digit"] | hints["pair"]
-    recased = page_case(norm.text)
+    recased = None
     mentions = [
-        find_mentions(_rule_text(s, recased), gaz) if s.index in wanted else [] for s in sentences
+        find_mentions(_rule_text(s, None), gaz) if s.index in wanted else [] for s in sentences
     ]
+    if _may_be_miscased(norm.text, mentions):
+        recased = page_case(norm.text)
+        if recased is not None:
+            mentions = [
+                find_mentions(_rule_text(s, recased), gaz) if s.index in wanted else []
+                for s in sentences
+            ]
     mentions = _resolve(mentions, gaz)
     ctx = DocContext(
         doc_id,
@@ -208,6 +215,15 @@ def _extract(
     pairings = _pairing_facts(ctx, tables)
     numbers = _number_facts(ctx, tables)
     return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
+
+
+def _may_be_miscased(text: str, mentions: list[list[Mention]]) -> bool:
+    """Cheap signs of a page that writes names in lower case (almost no place found)
+    or in capitals (its opening has no lower-case letter)."""
+    if sum(1 for ms in mentions for m in ms if m.kind == "region") < 3:
+        return True
+    opening = text[:300]
+    return opening == opening.upper() and opening != opening.lower()
 
 
 def _rule_text(s: Sentence, recased: str | None) -> str:
@@ -424,7 +440,7 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
         if s.index in ctx.hints["pair"]:
             mentions = discourse.resolve(s.index, text, mentions)
         found = find_pairings(text, mentions)
-        first = {id(p): _first_source(discourse, p, s.index) for p in found}
+        first = {id(p): _first_source(discourse, p, s.index) for p in found} if found else {}
         if subject is not None and subject_age <= 2 and not found:
             found = carried_pairings(text, mentions, subject)
             first = {id(p): subject_at for p in found}
