@@ -121,7 +121,8 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "targeted_assistance",
         re.compile(
-            r"\b(?:targeted|designated)\s+(?:poverty|assistance|support|help|aid|count)", re.I
+            r"\b(?:targeted|designated|fixed-point)\s+(?:poverty|assistance|support|help|aid|count)",
+            re.I,
         ),
     ),
 )
@@ -299,6 +300,35 @@ def _enumeration_back(mentions: list[Mention], last: int, sentence: str) -> list
             break
         out.insert(0, mentions[k])
         k -= 1
+    return out
+
+
+_FRONTED_PREP_RE = re.compile(
+    r"\b(?:in|at|besides|beside|like|for|from|with|to|of|by|across|outside)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def _subject_list(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:
+    """The helper at ``last`` and, when it ends a list that opens the sentence
+    ("Guangdong and Fujian aid Nyingchi"), the list's other members."""
+    out = [mentions[last]]
+    k = last - 1
+    while k >= 0 and _helper_ok(mentions[k]) and mentions[k].kind != "home":
+        if not _ENUM_GAP_RE.match(sentence[mentions[k].end : mentions[k + 1].start]):
+            break
+        out.insert(0, mentions[k])
+        k -= 1
+    # "In Tibet, Guangdong and Fujian ...": a fronted place phrase is no member.
+    while len(out) > 1 and _FRONTED_PREP_RE.search(sentence[: out[0].start]):
+        out.pop(0)
+    if len(out) == 1:
+        return out
+    # Only a list that is the sentence's subject: nothing named before it, a short
+    # lead-in at most, and an "and" before its last member.
+    joined = re.search(r"\band\b|&", sentence[out[-2].end : out[-1].start])
+    if k >= 0 or out[0].start > 40 or not joined:
+        return [mentions[last]]
     return out
 
 
@@ -492,7 +522,8 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
             # "five counties, such as A, B and C": the listed are counties; a province
             # in the list only says where the next one lies.
             helped = [h for h in helped if not _is_province(h)] or helped
-        out.extend(Pairing(helper, h, "active", mech) for h in helped)
+        helpers = _subject_list(mentions, before[-1], sentence)
+        out.extend(Pairing(g, h, "active", mech) for g in helpers for h in helped)
         out.extend(_gapped(sentence, mentions, first + len(helped), trig.group(), mech))
         out.extend(_listed(sentence, mentions, first + len(helped), helper, mech))
     return out
@@ -812,6 +843,13 @@ def _between(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     return out
 
 
+_PARTNER_APPOSITIVE_RE = re.compile(
+    r"^['’]s\s+(?:(?:paired|pairing|east-west|assistance|aid)\s+)?"
+    r"(?:partner|counterpart)(?:\s+(?:city|province|county|district|prefecture|region))?\s*,",
+    re.I,
+)
+
+
 def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """ "A is B's paired partner" and "B's partner city A": A helps B."""
     out = []
@@ -826,11 +864,21 @@ def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         ):
             out.append(Pairing(a, b, "active", mech))
         if a.is_place and a.kind != "home" and _helper_ok(b) and _PARTNER_BEFORE_RE.match(gap):
-            out.append(Pairing(b, a, "active", mech))
+            # "Dingxi's partner city Fuzhou": partners are two-way; who gives is the
+            # gazetteer's word, else the one named first.
+            out.append(_ordered(a, b, "active", mech))
+        if (
+            a.is_place
+            and b.kind == "region"
+            and gap.strip() == ","
+            and _PARTNER_APPOSITIVE_RE.match(sentence[b.end : b.end + 50])
+        ):
+            # "Hotan, Beijing's counterpart, ...": Beijing's counterpart is Hotan.
+            out.append(_ordered(b, a, "active", mech))
     return out
 
 
-# "Dingxi's partner city Fuzhou", "Lhasa's counterpart, Jiangsu": the helped first.
+# "Dingxi's partner city Fuzhou", "Lhasa's counterpart, Jiangsu".
 _PARTNER_BEFORE_RE = re.compile(
     r"^['’]s\s+(?:(?:paired|pairing|east-west|assistance|aid)\s+)?"
     r"(?:partner|helper|counterpart|supporter)"
@@ -1033,7 +1081,7 @@ def _team(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pair
 
 
 _APPOSITIVE_RE = re.compile(r"^\s*,[^,;]{3,80},")
-_IN_PLACE_RE = re.compile(r"\b(?:in|to)\s+(?:the\s+)?$", re.I)
+_IN_PLACE_RE = re.compile(r"\b(?:in|to|within|across|for)\s+(?:the\s+)?$", re.I)
 
 
 def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -1042,7 +1090,8 @@ def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> lis
         return []
     out = []
     for k, company in enumerate(mentions):
-        if not is_company(company):
+        institution = not is_company(company) and is_institution(company)
+        if not (is_company(company) or institution):
             continue
         later = [j for j in range(k + 1, len(mentions)) if mentions[j].is_place]
         if not later or mentions[later[0]].kind == "home":
@@ -1055,8 +1104,13 @@ def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> lis
             continue
         if len(bare) > 60 and not ASSIST_WORD_RE.search(bare):
             continue
+        if institution and not (ASSIST_WORD_RE.search(bare) and _IN_PLACE_RE.search(bare)):
+            # A university or ministry works where its own words say it assists:
+            # "Peking University carried out poverty alleviation in B".
+            continue
+        default = None if institution else "enterprise_assistance"
         for helped in _enumeration(mentions, later[0], sentence):
-            out.append(Pairing(company, helped, "enterprise", mech or "enterprise_assistance"))
+            out.append(Pairing(company, helped, "enterprise", mech or default))
         break
     return out
 

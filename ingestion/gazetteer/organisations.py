@@ -335,7 +335,12 @@ def _org_in_run(
     name = sentence[start:end].rstrip(",")
     if name.endswith(("'s", "’s")):
         name = name[:-2]
+    if name.endswith(".") and _head(name.split()[-1]) not in _ABBREVIATED_HEADS:
+        name = name[:-1]  # the sentence's full stop, not "Co." or "Ltd."
     return OrgMention(start, start + len(name), name, head in TEAM_HEADS)
+
+
+_ABBREVIATED_HEADS = frozenset(["co", "ltd", "corp", "inc"])
 
 
 def _of_org(sentence: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> OrgMention | None:

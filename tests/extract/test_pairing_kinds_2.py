@@ -408,3 +408,49 @@ def test_all_capitals_page() -> None:
         "SINCE 2002. THE COMPANY HAS INVESTED 300 MILLION YUAN IN THE TWO COUNTIES."
     )
     assert pairs(text) == {("china unicom", "yuexi"), ("china unicom", "yingshang")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a list of helpers that opens the sentence
+            "Guangdong and Fujian aid Nyingchi under the counterpart program.",
+            {("guangdong", "nyingchi"), ("fujian", "nyingchi")},
+        ),
+        (  # a fronted place phrase is no helper
+            "Besides Shanghai, Jiangsu and Zhejiang help Xinjiang's Aksu.",
+            {("jiangsu", "aksu"), ("zhejiang", "aksu")},
+        ),
+        (  # a university's own words about where it assists
+            "Peking University carried out fixed-point poverty alleviation in Tongren's Songtao "
+            "County.",
+            {("peking university", "songtao")},
+        ),
+        (  # a company's programmes "within" a prefecture
+            "Hengda Group has launched poverty relief programs in seven counties within Bijie "
+            "region.",
+            {("hengda", "bijie")},
+        ),
+        (  # "B, A's counterpart": partners both ways, the gazetteer says who gives
+            "Hotan, Beijing's counterpart, has received 2 billion yuan.",
+            {("beijing", "hotan")},
+        ),
+    ],
+)
+def test_subject_lists_institutions_and_partners(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_a_list_after_other_names_is_no_subject() -> None:
+    text = "Officials from Chengdu met Deyang and Mianyang officials, and Mianyang helps Aba."
+    assert ("deyang", "aba") not in pairs(text)
+
+
+def test_fixed_point_is_targeted_assistance() -> None:
+    (fact,) = facts("Peking University has offered fixed-point assistance to Songtao County.")
+    assert fact.mechanism == "targeted_assistance"
+
+
+def test_an_organisation_ending_a_sentence_has_no_full_stop() -> None:
+    (fact,) = facts("Since 2015, Bijie has received assistance from Hengda Group.")
+    assert fact.helper == "Hengda Group"
