@@ -5,8 +5,16 @@ Phrasings handled, each as a small rule over the sentence's mentions:
 - passive:  "B, supported by A", "B ... with technical support by A";
 - adjacent: "A-B east-west cooperation", "Shandong Chongqing collaboration";
 - team:     "the A Pairing Assistance Task Force ... B";
-- enterprise: "X Group ... in B and C ... poverty alleviation".
-An enumeration after a trigger gives one pairing per member.
+- enterprise: "X Group ... in B and C ... poverty alleviation" (an appositive after the
+  name skipped), and a university's or ministry's "poverty alleviation in B";
+- possessive: "A's designated county B", "B, A's designated county", "A's aid projects
+  in B", "B's partner city A", "B, A's counterpart" (partners ordered by the gazetteer);
+- others: "the A-aided B", "assistance from A to B", "A ... provide B with assistance",
+  a roundup's "A: B; C: D", "A donated ... to B".
+An enumeration after a trigger gives one pairing per member; a list of helpers that
+opens the sentence gives one per helper. Parties named by reference ("the company",
+"the county", "It", an acronym or short name) arrive here as copies of the mention
+they point at (see ``coref``).
 """
 
 from __future__ import annotations
