@@ -383,6 +383,7 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_hyphen_aided(sentence, mentions, mech))
     out.extend(_colon_pairs(sentence, mentions, mech))
     out.extend(_from_to(sentence, mentions, mech))
+    out.extend(_with_possessive_help(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
 
@@ -642,7 +643,11 @@ def _fronted_helped(
     sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
 ) -> Mention | None:
     """The place that opens the main clause after a fronted "with the help of A"."""
-    if not _FRONTED_RE.match(sentence[: trig.start()]) or len(sentence[: trig.start()]) > 40:
+    lead = sentence[: trig.start()]
+    # "With the help of A, B ...", "Thanks to the support of A, B ...", and a fronted
+    # participle: "Supported by A, B ..." (the trigger opens the sentence).
+    fronted = _FRONTED_RE.match(sentence[: trig.end()]) or not lead.strip(" \"'“‘(")
+    if not fronted or len(lead) > 40:
         return None
     last = helpers[-1]
     # The list ran on into the main clause: its last name is that clause's subject.
@@ -1050,6 +1055,28 @@ def _from_to(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
             sentence[max(0, a.start - 30) : a.start]
         ):
             out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_WITH_BEFORE_RE = re.compile(r"\b(?:with|under|thanks\s+to)\s+(?:the\s+)?$", re.I)
+_POSSESSIVE_HELP_RE = re.compile(r"^['’]s\s+(?:[\w-]+\s+)?(?:help|support|assistance|aid)\b", re.I)
+
+
+def _with_possessive_help(
+    sentence: str, mentions: list[Mention], mech: str | None
+) -> list[Pairing]:
+    """ "B has built 300 greenhouses with A's help": B, the subject opening the sentence."""
+    subject = mentions[0]
+    if not subject.is_place or subject.kind == "home" or subject.start > 30:
+        return []
+    if _FRONTED_PREP_RE.search(sentence[: subject.start]):
+        return []  # "In B, ...": a place phrase, not the subject
+    out = []
+    for a in mentions[1:]:
+        if not _helper_ok(a) or not _POSSESSIVE_HELP_RE.match(sentence[a.end : a.end + 40]):
+            continue
+        if _WITH_BEFORE_RE.search(sentence[max(0, a.start - 20) : a.start]):
+            out.append(Pairing(a, subject, "passive", mech))
     return out
 
 

@@ -532,8 +532,17 @@ def find_village_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[M
         first = m.group(1).split()[0].lower()
         if first in ("the", "a", "each", "every", "this", "that"):
             continue
-        out.append(Mention(m.start(), m.end(), m.group().strip(), "village"))
+        start = m.start()
+        if first in _SENTENCE_PREPOSITIONS:
+            # "In Minning Town": a capitalised preposition is no part of the name.
+            if len(m.group(1).split()) < 2:
+                continue
+            start += len(m.group(1).split()[0]) + 1
+        out.append(Mention(start, m.end(), sentence[start : m.end()].strip(), "village"))
     return out
+
+
+_SENTENCE_PREPOSITIONS = frozenset(["in", "at", "on", "of", "from", "to", "by", "for", "with"])
 
 
 # "Qinghai's Lenghu district": after a place's possessive a capitalised name with a

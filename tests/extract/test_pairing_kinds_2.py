@@ -454,3 +454,29 @@ def test_fixed_point_is_targeted_assistance() -> None:
 def test_an_organisation_ending_a_sentence_has_no_full_stop() -> None:
     (fact,) = facts("Since 2015, Bijie has received assistance from Hengda Group.")
     assert fact.helper == "Hengda Group"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Thanks to the support of Shanghai, Kashgar has opened 20 factories.",
+            {("shanghai", "kashgar")},
+        ),
+        (
+            "Under the assistance of Tianjin, Chengde has built a new hospital.",
+            {("tianjin", "chengde")},
+        ),
+        ("Supported by Guangzhou, Qiannan has trained 5,000 workers.", {("guangzhou", "qiannan")}),
+        ("Hotan has built 300 greenhouses with Beijing's help.", {("beijing", "hotan")}),
+        # a fronted place phrase is no subject: the helped is the town, not named here
+        ("In Linxia, the town built with Xiamen's help has 300 houses.", set()),
+    ],
+)
+def test_fronted_and_postposed_help(text: str, expected: set[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_a_capitalised_preposition_is_no_part_of_a_village_name() -> None:
+    names = [m.name for m in find_mentions("In Minning Town the mushroom trade grew.")]
+    assert names == ["Minning Town"]
