@@ -482,7 +482,9 @@ def _short_in_text(ctx: DocContext, name: str) -> str | None:
     """A body's short name ("Sinopec" for China Petrochemical Corporation) when the
     article uses it too: one helper, named as the article mostly names it."""
     short = short_name(name)
-    return short if short is not None and short in ctx.norm.text else None
+    if short is None or short not in ctx.norm.text:
+        return None
+    return short if re.search(rf"\b{re.escape(short)}\b", ctx.norm.text) else None
 
 
 def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
