@@ -5,8 +5,16 @@ Phrasings handled, each as a small rule over the sentence's mentions:
 - passive:  "B, supported by A", "B ... with technical support by A";
 - adjacent: "A-B east-west cooperation", "Shandong Chongqing collaboration";
 - team:     "the A Pairing Assistance Task Force ... B";
-- enterprise: "X Group ... in B and C ... poverty alleviation".
-An enumeration after a trigger gives one pairing per member.
+- enterprise: "X Group ... in B and C ... poverty alleviation" (an appositive after the
+  name skipped), and a university's or ministry's "poverty alleviation in B";
+- possessive: "A's designated county B", "B, A's designated county", "A's aid projects
+  in B", "B's partner city A", "B, A's counterpart" (partners ordered by the gazetteer);
+- others: "the A-aided B", "assistance from A to B", "A ... provide B with assistance",
+  a roundup's "A: B; C: D", "A donated ... to B".
+An enumeration after a trigger gives one pairing per member; a list of helpers that
+opens the sentence gives one per helper. Parties named by reference ("the company",
+"the county", "It", an acronym or short name) arrive here as copies of the mention
+they point at (see ``coref``).
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ ACTIVE_RE = re.compile(
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
-    r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|"
-    r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)\s+(?:of|to|for)|"
+    r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|donat(?:e|es|ed|ing)|"
+    r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)"
+    r"(?:\s+(?:tasks?|work|duties|missions?))?\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
     r"(?:designated|targeted|paired)\s+(?:assistance\s+|poverty\s+alleviation\s+)?"
     r"(?:count(?:y|ies)|villages?|areas?)(?:\s+(?:are|is|were|include[sd]?|including)|(?=\s*:)))\b",
@@ -52,7 +61,9 @@ NEW_CLAUSE_RE = re.compile(
 PASSIVE_RE = re.compile(
     r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
-    r"(?:support|assistance|help|aid)\s+(?:from|by))\b",
+    r"(?:support|assistance|help|aid)\s+(?:from|by)|"
+    # "built with assistance of A", "thanks to the help of A": the body helping.
+    r"(?:with|to|under)\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:support|assistance|help|aid)\s+of)\b",
     re.I,
 )
 COOPERATION_RE = re.compile(
@@ -60,6 +71,9 @@ COOPERATION_RE = re.compile(
     r"counterpart|pairing|paired)",
     re.I,
 )
+# "the Shanghai-Zunyi consumption assistance program": a hyphenated pair, then an
+# assistance noun with at most one word before it.
+HYPHEN_ASSIST_RE = re.compile(r"^\s+(?:[a-z-]+\s+)?(?:assistance|aid)\b", re.I)
 # "A and B carried out east-west cooperation", "A and B form pairing help relation":
 # a short verb phrase between the pair and the cooperation word.
 JOINT_VERB_COOPERATION_RE = re.compile(
@@ -87,7 +101,7 @@ TEAM_ASSIST_RE = re.compile(r"\b(?:assist\w*|aid|help\w*|support\w*|pair\w*|coun
 # a plural suffix and "the" may sit between listed places.
 _ENUM_GAP_RE = re.compile(
     r"^\s*(?:(?:provinces|counties|cities|prefectures|districts|regions)\s+)?"
-    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+)?"
+    r"(?:,|and|&|,\s*and|as\s+well\s+as|\+)?\s*(?:the\s+|its\s+)?"
     r"(?:(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)?$",
     re.I,
 )
@@ -115,7 +129,8 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "targeted_assistance",
         re.compile(
-            r"\b(?:targeted|designated)\s+(?:poverty|assistance|support|help|aid|count)", re.I
+            r"\b(?:targeted|designated|fixed-point)\s+(?:poverty|assistance|support|help|aid|count)",
+            re.I,
         ),
     ),
 )
@@ -169,6 +184,7 @@ class Pairing:
 # two that receive counterpart support (Tibet, Xinjiang).
 EAST_WEST_RECEIVERS = frozenset({"15", "45", "50", "51", "52", "53", "61", "62", "63", "64"})
 COUNTERPART_RECEIVERS = frozenset({"54", "65"})
+RECEIVING_PROVINCES = EAST_WEST_RECEIVERS | COUNTERPART_RECEIVERS
 
 
 def mechanism_by_geography(helper: Region | None, helped: Region | None) -> str | None:
@@ -224,6 +240,11 @@ INSTITUTION_WORDS = frozenset(
         "group",
         "company",
         "administration",
+        # Federations, chambers and foundations run assistance by name too.
+        "federation",
+        "association",
+        "foundation",
+        "chamber",
     ]
 )
 
@@ -277,6 +298,48 @@ def _enumeration(
     return out
 
 
+def _enumeration_back(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:
+    """The place at ``last`` and the places listed right before it: "A and B, which
+    receive aid from C" (helped first)."""
+    out = [mentions[last]]
+    k = last - 1
+    while k >= 0 and mentions[k].is_place and mentions[k].kind != "home":
+        if not _ENUM_GAP_RE.match(sentence[mentions[k].end : mentions[k + 1].start]):
+            break
+        out.insert(0, mentions[k])
+        k -= 1
+    return out
+
+
+_FRONTED_PREP_RE = re.compile(
+    r"\b(?:in|at|besides|beside|like|for|from|with|to|of|by|across|outside)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def _subject_list(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:
+    """The helper at ``last`` and, when it ends a list that opens the sentence
+    ("Guangdong and Fujian aid Nyingchi"), the list's other members."""
+    out = [mentions[last]]
+    k = last - 1
+    while k >= 0 and _helper_ok(mentions[k]) and mentions[k].kind != "home":
+        if not _ENUM_GAP_RE.match(sentence[mentions[k].end : mentions[k + 1].start]):
+            break
+        out.insert(0, mentions[k])
+        k -= 1
+    # "In Tibet, Guangdong and Fujian ...": a fronted place phrase is no member.
+    while len(out) > 1 and _FRONTED_PREP_RE.search(sentence[: out[0].start]):
+        out.pop(0)
+    if len(out) == 1:
+        return out
+    # Only a list that is the sentence's subject: nothing named before it, a short
+    # lead-in at most, and an "and" before its last member.
+    joined = re.search(r"\band\b|&", sentence[out[-2].end : out[-1].start])
+    if k >= 0 or out[0].start > 40 or not joined:
+        return [mentions[last]]
+    return out
+
+
 def _opens_clause(mentions: list[Mention], k: int, sentence: str) -> bool:
     nxt = mentions[k + 1].start if k + 1 < len(mentions) else len(sentence)
     # One character of the next name is kept: "Xiamen with Haiyuan" needs its capital.
@@ -315,6 +378,12 @@ def _generic(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     out.extend(_personnel(sentence, mentions, mech))
     out.extend(_invested_in(sentence, mentions, mech))
     out.extend(_relation_with(sentence, mentions, mech))
+    out.extend(_provide_with(sentence, mentions, mech))
+    out.extend(_designated_of(sentence, mentions, mech))
+    out.extend(_hyphen_aided(sentence, mentions, mech))
+    out.extend(_colon_pairs(sentence, mentions, mech))
+    out.extend(_from_to(sentence, mentions, mech))
+    out.extend(_with_possessive_help(sentence, mentions, mech))
     out.extend(_enterprise(sentence, mentions, mech))
     return out
 
@@ -381,6 +450,9 @@ _PAIR_LIST_CUE_RE = re.compile(
 )
 
 
+_COUPLE_SEPS = frozenset([",", ";", ", and", "; and"])
+
+
 def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """ "A and B, C and D, E and F have joined hands": a list of pairs.
 
@@ -400,7 +472,7 @@ def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list
                 break
             if sentence[a.end : b.start].strip().lower() != "and":
                 break
-            if couples and sentence[mentions[j - 1].end : a.start].strip() != ",":
+            if couples and sentence[mentions[j - 1].end : a.start].strip() not in _COUPLE_SEPS:
                 break
             couples.append((a, b))
             j += 2
@@ -412,6 +484,17 @@ def _pair_list(sentence: str, mentions: list[Mention], mech: str | None) -> list
     return [_ordered(a, b, "adjacent", mech) for a, b in best]
 
 
+_COUNTED_LIST_RE = re.compile(
+    r"\b(?:count(?:y|ies)|villages?|towns?|townships?|districts?|cities|prefectures)\b"
+    r"[^.;]{0,20}?(?:such\s+as|including|namely|:)\s*$",
+    re.I,
+)
+
+
+def _is_province(m: Mention) -> bool:
+    return bool(m.candidates) and all(r.level == "province" for r in m.candidates)
+
+
 def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in ACTIVE_RE.finditer(sentence):
@@ -419,9 +502,11 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
             continue  # "support by A" is the passive rule's
         if MODIFIED_NOUN_RE.match(sentence[trig.end() : trig.end() + 16]):
             continue
-        if PRONOUN_BEFORE_RE.search(sentence[max(0, trig.start() - 12) : trig.start()]):
-            continue
         before = [k for k, m in enumerate(mentions) if m.end <= trig.start()]
+        pronoun = PRONOUN_BEFORE_RE.search(sentence[max(0, trig.start() - 12) : trig.start()])
+        # A pronoun resolved to a party (a mention at its place) is that party.
+        if pronoun and not (before and mentions[before[-1]].end + 1 >= trig.start()):
+            continue
         after = [k for k, m in enumerate(mentions) if m.start >= trig.end()]
         if not before or not after:
             continue
@@ -430,6 +515,8 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
         target = mentions[first]
         if not _helper_ok(helper) or not target.is_place or target.kind == "home":
             continue
+        if helper.is_place and _OWNER_RE.match(sentence[helper.end : helper.end + 30]):
+            continue  # "Hubei enterprises donated ...": the enterprises give, not Hubei
         if target.start - trig.end() > FOLLOW_WINDOW:
             continue
         if CLAUSE_VERB_RE.search(sentence[trig.end() : target.start]):
@@ -439,7 +526,13 @@ def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pa
         if _is_modifier(sentence, trig.end(), target):
             continue
         helped = _enumeration(mentions, first, sentence)
-        out.extend(Pairing(helper, h, "active", mech) for h in helped)
+        counted = _COUNTED_LIST_RE.search(sentence[trig.end() : target.start])
+        if counted and len(helped) > 1:
+            # "five counties, such as A, B and C": the listed are counties; a province
+            # in the list only says where the next one lies.
+            helped = [h for h in helped if not _is_province(h)] or helped
+        helpers = _subject_list(mentions, before[-1], sentence)
+        out.extend(Pairing(g, h, "active", mech) for g in helpers for h in helped)
         out.extend(_gapped(sentence, mentions, first + len(helped), trig.group(), mech))
         out.extend(_listed(sentence, mentions, first + len(helped), helper, mech))
     return out
@@ -457,6 +550,14 @@ ATTRIBUTIVE_RE = re.compile(
 LOCATING_LEAD_RE = re.compile(
     r"(?:\bfrom|\b(?:tibetans|uy[g]?hurs|uygurs|ethnic\s+\w+|minorit(?:y|ies)(?:\s+\w+)?)"
     r"\s+(?:in|of|from))\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+# A place before these nouns names whose they are; the nouns are the subject.
+_OWNER_RE = re.compile(
+    r"^\s(?:enterprises?|compan(?:y|ies)|firms?|businesses|entrepreneurs|people|residents|"
+    r"farmers|villagers|students)\b",
     re.I,
 )
 
@@ -531,7 +632,9 @@ def _listed(
 
 
 # "With the aid provided by A and B, C has ...": the helped is the main clause's subject.
-_FRONTED_RE = re.compile(r"^\W*(?:with|thanks\s+to|due\s+to|under|through)\s+(?:the\s+)?", re.I)
+_FRONTED_RE = re.compile(
+    r"^\W*(?:with|thanks\s+to|due\s+to|owing\s+to|under|through)\s+(?:the\s+)?", re.I
+)
 _FINITE_AFTER_RE = re.compile(r"^\s+(?:has|have|had|is|are|was|were|will|\w+ed)\b")
 _MAIN_CLAUSE_LEAD_RE = re.compile(r"^[^,;]{0,40},\s*(?:[\w\s’']{0,30}?)$")
 
@@ -540,7 +643,11 @@ def _fronted_helped(
     sentence: str, mentions: list[Mention], trig: re.Match[str], helpers: list[Mention]
 ) -> Mention | None:
     """The place that opens the main clause after a fronted "with the help of A"."""
-    if not _FRONTED_RE.match(sentence[: trig.start()]) or len(sentence[: trig.start()]) > 40:
+    lead = sentence[: trig.start()]
+    # "With the help of A, B ...", "Thanks to the support of A, B ...", and a fronted
+    # participle: "Supported by A, B ..." (the trigger opens the sentence).
+    fronted = _FRONTED_RE.match(sentence[: trig.end()]) or not lead.strip(" \"'“‘(")
+    if not fronted or len(lead) > 40:
         return None
     last = helpers[-1]
     # The list ran on into the main clause: its last name is that clause's subject.
@@ -579,6 +686,9 @@ def _located_after(
     return after[0]
 
 
+_SET_OFF_RE = re.compile(r"[,–—]|\s-\s|\b(?:which|that|who|both|all|each)\b", re.I)
+
+
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     out = []
     for trig in PASSIVE_RE.finditer(sentence):
@@ -598,9 +708,15 @@ def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
         if helped.kind == "home" or is_attributive(sentence, helped):
             continue
         first = mentions.index(after[0])
+        # "A and B, which receive aid from C": a clause set off from the list is about
+        # all of it; "A and B built with aid of C" is only about B.
+        whole = _SET_OFF_RE.search(sentence[helped.end : trig.start()])
+        helped_all = (
+            _enumeration_back(mentions, mentions.index(helped), sentence) if whole else [helped]
+        )
         for helper in _enumeration(mentions, first, sentence, places_only=False):
             if _helper_ok(helper):
-                out.append(Pairing(helper, helped, "passive", mech))
+                out.extend(Pairing(helper, h, "passive", mech) for h in helped_all)
     return out
 
 
@@ -687,15 +803,27 @@ def _crosses_east_west(a: Mention, b: Mention) -> bool:
 
 
 def _invested_in(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    """ "A has invested N yuan in B", where only the gazetteer says it is assistance:
-    an eastern giver's money in a western receiver."""
+    """ "A has invested N yuan in B": assistance when the money's phrase says so
+    ("in poverty alleviation projects in B") or the gazetteer does (an eastern
+    giver's money in a western receiver). "A and its B have put ..." gives both."""
     out = []
-    for a, b in itertools.pairwise(mentions):
-        if a.kind != "region" or b.kind != "region" or not _crosses_east_west(a, b):
+    for k, (a, b) in enumerate(itertools.pairwise(mentions)):
+        if a.kind != "region" or b.kind != "region" or is_attributive(sentence, b):
             continue
-        if _INVESTED_RE.match(sentence[a.end : b.start]) and not is_attributive(sentence, b):
-            out.append(Pairing(a, b, "active", mech))
+        gap = sentence[a.end : b.start]
+        if not _INVESTED_RE.match(gap):
+            continue
+        if not (_crosses_east_west(a, b) or _POVERTY_MONEY_RE.search(gap)):
+            continue
+        givers = [a] + [m for m in _enumeration_back(mentions, k, sentence)[:-1]]
+        out.extend(Pairing(g, b, "active", mech) for g in givers if g.kind == "region")
     return out
+
+
+# The money's own phrase says it is assistance.
+_POVERTY_MONEY_RE = re.compile(
+    r"\b(?:poverty[\s-]+(?:alleviation|relief|reduction)|assistance|aid|counterpart)\b", re.I
+)
 
 
 def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
@@ -708,7 +836,8 @@ def _adjacent(sentence: str, mentions: list[Mention], mech: str | None) -> list[
             continue
         tail = sentence[b.end : b.end + 80]
         joint = "and" in sentence[a.end : b.start] and JOINT_VERB_COOPERATION_RE.match(tail)
-        if not (COOPERATION_RE.match(tail) or joint):
+        hyphen = sentence[a.end : b.start] in ("-", "–") and HYPHEN_ASSIST_RE.match(tail)
+        if not (COOPERATION_RE.match(tail) or joint or hyphen):
             continue
         out.append(_ordered(a, b, "adjacent", mech))
     return out
@@ -727,17 +856,48 @@ def _between(sentence: str, mentions: list[Mention], mech: str | None) -> list[P
     return out
 
 
+_PARTNER_APPOSITIVE_RE = re.compile(
+    r"^['’]s\s+(?:(?:paired|pairing|east-west|assistance|aid)\s+)?"
+    r"(?:partner|counterpart)(?:\s+(?:city|province|county|district|prefecture|region))?\s*,",
+    re.I,
+)
+
+
 def _partner_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    """ "A is B's paired partner": A helps B."""
+    """ "A is B's paired partner" and "B's partner city A": A helps B."""
     out = []
     for a, b in itertools.pairwise(mentions):
-        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
-            continue
-        if PARTNER_OF_RE.match(sentence[a.end : b.start]) and PARTNER_NOUN_RE.match(
-            sentence[b.end : b.end + 40]
+        gap = sentence[a.end : b.start]
+        if (
+            _helper_ok(a)
+            and b.is_place
+            and b.kind != "home"
+            and PARTNER_OF_RE.match(gap)
+            and PARTNER_NOUN_RE.match(sentence[b.end : b.end + 40])
         ):
             out.append(Pairing(a, b, "active", mech))
+        if a.is_place and a.kind != "home" and _helper_ok(b) and _PARTNER_BEFORE_RE.match(gap):
+            # "Dingxi's partner city Fuzhou": partners are two-way; who gives is the
+            # gazetteer's word, else the one named first.
+            out.append(_ordered(a, b, "active", mech))
+        if (
+            a.is_place
+            and b.kind == "region"
+            and gap.strip() == ","
+            and _PARTNER_APPOSITIVE_RE.match(sentence[b.end : b.end + 50])
+        ):
+            # "Hotan, Beijing's counterpart, ...": Beijing's counterpart is Hotan.
+            out.append(_ordered(b, a, "active", mech))
     return out
+
+
+# "Dingxi's partner city Fuzhou", "Lhasa's counterpart, Jiangsu".
+_PARTNER_BEFORE_RE = re.compile(
+    r"^['’]s\s+(?:(?:paired|pairing|east-west|assistance|aid)\s+)?"
+    r"(?:partner|helper|counterpart|supporter)"
+    r"(?:\s+(?:city|province|county|district|prefecture|region))?\s*,?\s*(?:the\s+)?$",
+    re.I,
+)
 
 
 _PAIRING_VERB_END_RE = re.compile(r"\b(?:paired|pairs|pair|matched|twinned)\s+$", re.I)
@@ -786,6 +946,140 @@ def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> 
     return out
 
 
+_PROVIDE_RE = re.compile(r"\b(?:provid|offer|grant)\w*\s+(?:the\s+)?$", re.I)
+_WITH_AID_RE = re.compile(r"^\s+with\s+(?:[\w-]+\s+){0,3}?(?:assistance|support|aid|help)\b", re.I)
+
+
+def _provide_with(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "A ... started to provide B with partnership assistance": A is the subject,
+    the sentence's first party when it opens the sentence."""
+    out = []
+    subject = mentions[0]
+    if not _helper_ok(subject) or subject.start > 40:
+        return []
+    for b in mentions[1:]:
+        if not b.is_place or b.kind == "home":
+            continue
+        lead = sentence[max(0, b.start - 20) : b.start]
+        if _PROVIDE_RE.search(lead) and _WITH_AID_RE.match(sentence[b.end : b.end + 50]):
+            out.append(Pairing(subject, b, "active", mech))
+    return out
+
+
+# "Fudan University's designated county Yongping", "Zhejiang's aid projects in B".
+# ("A's partner city B" says no direction: the partner rules read it.)
+_OWNED_TARGET_RE = re.compile(
+    r"^['’]s\s+(?:(?:designated|targeted|assisted|aided|supported)\s+)"
+    r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
+    r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
+    r"|^['’]s\s+(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
+    re.I,
+)
+# "B, Fudan University's designated assistance county, ...": an appositive.
+_OWNED_APPOSITIVE_RE = re.compile(
+    r"^['’]s\s+(?:designated|targeted|assisted|aided|supported)\s+"
+    r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
+    r"(?:county|village|town|city|prefecture|area)\b",
+    re.I,
+)
+
+
+def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A body's designated or paired place named by the possessive: A's ... county B,
+    or B, A's designated county."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        gap = sentence[a.end : b.start]
+        if _helper_ok(a) and b.is_place and b.kind != "home" and _OWNED_TARGET_RE.match(gap):
+            out.append(Pairing(a, b, "active", mech))
+        if (
+            a.is_place
+            and a.kind != "home"
+            and _helper_ok(b)
+            and gap.strip() == ","
+            and _OWNED_APPOSITIVE_RE.match(sentence[b.end : b.end + 60])
+        ):
+            out.append(Pairing(b, a, "active", mech))
+    return out
+
+
+_HYPHEN_AIDED_RE = re.compile(
+    r"^-(?:aided|assisted|supported|funded|backed|sponsored)\s+(?:the\s+)?$", re.I
+)
+
+
+def _hyphen_aided(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "the Nanjing-aided Maizhokunggar County": the first helps the second."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        gap = sentence[a.end : b.start]
+        if _helper_ok(a) and b.is_place and b.kind != "home" and _HYPHEN_AIDED_RE.match(gap):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_COLON_RE = re.compile(r"^\s*:\s*$")
+
+
+def _colon_pairs(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """A roundup's list of pairs: "Guangdong: Nyingchi; Fujian: Zayu and Nyingchi".
+
+    Two such items or more make the list; each item's places are its helper's."""
+    items: list[tuple[Mention, list[Mention]]] = []
+    for k, a in enumerate(mentions[:-1]):
+        b = mentions[k + 1]
+        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
+            continue
+        if not _COLON_RE.match(sentence[a.end : b.start]):
+            continue
+        lead = sentence[mentions[k - 1].end : a.start] if k else sentence[: a.start]
+        if k and not re.search(r"[;,]\s*(?:and\s+)?$", lead):
+            continue
+        items.append((a, _enumeration(mentions, k + 1, sentence)))
+    if len(items) < 2 or mech is None:
+        return []
+    return [Pairing(a, b, "active", mech) for a, helped in items for b in helped]
+
+
+_FROM_RE = re.compile(r"\b(?:assistance|aid|support|help|donations?|funds?)\s+from\s+$", re.I)
+_TO_RE = re.compile(r"^\s+to\s+(?:the\s+)?$", re.I)
+
+
+def _from_to(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
+    """ "Assistance from A to B": A helps B."""
+    out = []
+    for a, b in itertools.pairwise(mentions):
+        if not (_helper_ok(a) and b.is_place and b.kind != "home"):
+            continue
+        if _TO_RE.match(sentence[a.end : b.start]) and _FROM_RE.search(
+            sentence[max(0, a.start - 30) : a.start]
+        ):
+            out.append(Pairing(a, b, "active", mech))
+    return out
+
+
+_WITH_BEFORE_RE = re.compile(r"\b(?:with|under|thanks\s+to)\s+(?:the\s+)?$", re.I)
+_POSSESSIVE_HELP_RE = re.compile(r"^['’]s\s+(?:[\w-]+\s+)?(?:help|support|assistance|aid)\b", re.I)
+
+
+def _with_possessive_help(
+    sentence: str, mentions: list[Mention], mech: str | None
+) -> list[Pairing]:
+    """ "B has built 300 greenhouses with A's help": B, the subject opening the sentence."""
+    subject = mentions[0]
+    if not subject.is_place or subject.kind == "home" or subject.start > 30:
+        return []
+    if _FRONTED_PREP_RE.search(sentence[: subject.start]):
+        return []  # "In B, ...": a place phrase, not the subject
+    out = []
+    for a in mentions[1:]:
+        if not _helper_ok(a) or not _POSSESSIVE_HELP_RE.match(sentence[a.end : a.end + 40]):
+            continue
+        if _WITH_BEFORE_RE.search(sentence[max(0, a.start - 20) : a.start]):
+            out.append(Pairing(a, subject, "passive", mech))
+    return out
+
+
 def _ordered(a: Mention, b: Mention, rule: str, mech: str | None) -> Pairing:
     # Writers name the helper first, unless only the second lies in a giving province.
     if _eastern(b) and not _eastern(a):
@@ -821,21 +1115,37 @@ def _team(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pair
     return out
 
 
+_APPOSITIVE_RE = re.compile(r"^\s*,[^,;]{3,80},")
+_IN_PLACE_RE = re.compile(r"\b(?:in|to|within|across|for)\s+(?:the\s+)?$", re.I)
+
+
 def _enterprise(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """A company and the places after it, in a sentence about assistance."""
     if not ASSIST_WORD_RE.search(sentence):
         return []
     out = []
     for k, company in enumerate(mentions):
-        if not is_company(company):
+        institution = not is_company(company) and is_institution(company)
+        if not (is_company(company) or institution):
             continue
         later = [j for j in range(k + 1, len(mentions)) if mentions[j].is_place]
         if not later or mentions[later[0]].kind == "home":
             continue
-        if mentions[later[0]].start - company.end > 60:
+        gap = sentence[company.end : mentions[later[0]].start]
+        # An appositive after the name (", one of the largest oil firms in China,")
+        # does not count against the distance to its verb's place.
+        bare = _APPOSITIVE_RE.sub("", gap, count=1)
+        if len(bare) > 60 and not (len(bare) <= 100 and _IN_PLACE_RE.search(bare)):
             continue
+        if len(bare) > 60 and not ASSIST_WORD_RE.search(bare):
+            continue
+        if institution and not (ASSIST_WORD_RE.search(bare) and _IN_PLACE_RE.search(bare)):
+            # A university or ministry works where its own words say it assists:
+            # "Peking University carried out poverty alleviation in B".
+            continue
+        default = None if institution else "enterprise_assistance"
         for helped in _enumeration(mentions, later[0], sentence):
-            out.append(Pairing(company, helped, "enterprise", mech or "enterprise_assistance"))
+            out.append(Pairing(company, helped, "enterprise", mech or default))
         break
     return out
 

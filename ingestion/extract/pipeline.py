@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingestion.extract import attribution
+from ingestion.extract.casing import page_case, rule_text
+from ingestion.extract.coref import Discourse, defined_acronyms, short_forms
 from ingestion.extract.exits import ExitHit, find_all_without_count, find_exits, find_poor_totals
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
@@ -28,8 +30,10 @@ from ingestion.extract.models import (
 from ingestion.extract.numbers import find_money
 from ingestion.extract.outputs import document_product, find_outputs
 from ingestion.extract.pairings import (
+    HELPER_PROVINCES,
     MECHANISM_PATTERNS,
     PAIR_HINT_WORDS,
+    RECEIVING_PROVINCES,
     Pairing,
     carried_pairings,
     find_pairings,
@@ -44,6 +48,7 @@ from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
 from ingestion.extract.years import pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
+from ingestion.gazetteer.organisations import short_name
 
 EXTRACTOR_VERSION = "patterns-0.3.1"
 
@@ -93,6 +98,10 @@ class DocContext:
     hints: dict[str, set[int]]
     # The year of the dateline the text prints, for "this year" and "since 2017".
     doc_year: int | None = None
+    # The page writes names in lower case or in capitals: sentences are re-cased.
+    recased: str | None = None  # "lower" or "upper" (see casing.page_case)
+    # Acronyms the article defines ("... Commission (SASAC)"): acronym -> full name.
+    acronyms: dict[str, str] = field(default_factory=dict)
     # Where each figure stands: id(fact) -> (sentence index, offset of its number).
     anchors: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Every place a figure is reported (a headline and its body repeat one): kept
@@ -186,10 +195,17 @@ def _extract(
     sentences = split_sentences(norm)
     hints = _sentence_hints(norm.text, sentences)
     wanted = hints["digit"] | hints["pair"]
+    recased = None
     mentions = [
-        find_mentions(s.text[:MAX_SENTENCE_CHARS], gaz) if s.index in wanted else []
-        for s in sentences
+        find_mentions(_rule_text(s, None), gaz) if s.index in wanted else [] for s in sentences
     ]
+    if _may_be_miscased(norm.text, mentions):
+        recased = page_case(norm.text)
+        if recased is not None:
+            mentions = [
+                find_mentions(_rule_text(s, recased), gaz) if s.index in wanted else []
+                for s in sentences
+            ]
     mentions = _resolve(mentions, gaz)
     ctx = DocContext(
         doc_id,
@@ -199,11 +215,26 @@ def _extract(
         _doc_mechanism(norm.text),
         hints,
         doc_year=document_year(norm.text),
+        recased=recased,
     )
     tables = find_table_facts(norm.text)
     pairings = _pairing_facts(ctx, tables)
     numbers = _number_facts(ctx, tables)
     return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
+
+
+def _may_be_miscased(text: str, mentions: list[list[Mention]]) -> bool:
+    """Cheap signs of a page that writes names in lower case (almost no place found)
+    or in capitals (its opening has no lower-case letter)."""
+    if sum(1 for ms in mentions for m in ms if m.kind == "region") < 3:
+        return True
+    opening = text[:300]
+    return opening == opening.upper() and opening != opening.lower()
+
+
+def _rule_text(s: Sentence, recased: str | None) -> str:
+    """The sentence as the name and pairing rules read it (same offsets as ``s.text``)."""
+    return rule_text(s.text[:MAX_SENTENCE_CHARS], recased)
 
 
 # Cue families, each run once over the whole document: a sentence none of whose
@@ -334,8 +365,12 @@ def _party(m: Mention) -> Mention:
     return m.team_place if (m.kind == "team" and m.team_place is not None) else m
 
 
-def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | None:
+def _pairing_fact(
+    ctx: DocContext, s: Sentence, p: Pairing, first: int | None = None
+) -> PairingFact | None:
     helper, helped = _party(p.helper), p.helped
+    if _gives_backwards(helper.region, helped.region):
+        helper, helped = helped, helper
     if helper.kind == "home" and not helper.code:
         return None
     if not name_key(helper.label) or not name_key(helped.label):
@@ -358,9 +393,14 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
         helped.kind == "region" and not helped.code
     ):
         confidence -= 0.15
+    evidence = ctx.evidence(s)
+    if first is not None and first < s.index:
+        # A party named in an earlier sentence: the evidence spans both.
+        start = ctx.sentences[first].orig_start
+        evidence = Evidence(ctx.norm.original[start : s.orig_end], start, s.orig_end)
     return PairingFact(
         doc=ctx.doc_id,
-        evidence=ctx.evidence(s),
+        evidence=evidence,
         extractor_version=EXTRACTOR_VERSION,
         confidence=round(confidence, 2),
         helper=helper.label,
@@ -372,6 +412,18 @@ def _pairing_fact(ctx: DocContext, s: Sentence, p: Pairing) -> PairingFact | Non
     )
 
 
+def _gives_backwards(helper: Region | None, helped: Region | None) -> bool:
+    """A western receiving province's place read as helping an eastern giver's:
+    the programmes only run east to west, so the sentence was read the wrong way
+    round ("B's aid from A" parsed as A helped by B)."""
+    if helper is None or helped is None:
+        return False
+    return (
+        helper.province_code[:2] in RECEIVING_PROVINCES
+        and helped.province_code[:2] in HELPER_PROVINCES
+    )
+
+
 def _org_is_local(org: Mention, helped: Region) -> bool:
     return any(
         r.code == helped.code or (helped.is_within(r.code) and r.level != "province")
@@ -379,21 +431,44 @@ def _org_is_local(org: Mention, helped: Region) -> bool:
     )
 
 
-def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing]]:
-    out: list[tuple[Sentence, Pairing]] = []
+def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
+    """Pairings of each sentence, with the index of the first sentence each draws on."""
+    out: list[tuple[Sentence, Pairing, int]] = []
     subject: Mention | None = None
-    subject_age = 0
+    subject_at, subject_age = 0, 0
+    acronyms = ctx.acronyms
+    read = ctx.hints["digit"] | ctx.hints["pair"]
+
+    def lookup(i: int) -> list[Mention]:
+        return _resolve([find_mentions(_rule_text(ctx.sentences[i], ctx.recased))], gaz)[0]
+
+    gaz = load_gazetteer()
+    companies = [m.name for ms in ctx.mentions for m in ms if m.kind == "org" and is_company(m)]
+    discourse = Discourse(acronyms, lookup, short_forms(companies) if companies else {})
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
-        text = s.text[:MAX_SENTENCE_CHARS]
+        text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
             continue
+        if s.index in ctx.hints["pair"]:
+            mentions = discourse.resolve(s.index, text, mentions)
         found = find_pairings(text, mentions)
+        first = {id(p): _first_source(discourse, p, s.index) for p in found} if found else {}
         if subject is not None and subject_age <= 2 and not found:
             found = carried_pairings(text, mentions, subject)
-        out.extend((s, p) for p in found)
+            first = {id(p): subject_at for p in found}
+        out.extend((s, p, first[id(p)]) for p in found)
+        discourse.remember(s.index, mentions, s.index in read)
         opener = subject_organisation(mentions)
-        subject, subject_age = (opener, 1) if opener else (subject, subject_age + 1)
+        if opener:
+            subject, subject_at, subject_age = opener, s.index, 1
+        else:
+            subject_age += 1
     return out
+
+
+def _first_source(discourse: Discourse, p: Pairing, index: int) -> int:
+    """The earliest sentence a pairing's parties were named in (references point back)."""
+    return min(discourse.sources.get(id(m), index) for m in (p.helper, p.helped))
 
 
 def _table_pairings(
@@ -415,20 +490,37 @@ def _resolve_alone(m: Mention, gaz: Gazetteer) -> Mention:
     return replace(m, code=gaz.choose(m.candidates, list(m.qualifiers)).code)
 
 
+def _short_in_text(ctx: DocContext, name: str) -> str | None:
+    """A body's short name ("Sinopec" for China Petrochemical Corporation) when the
+    article uses it too: one helper, named as the article mostly names it."""
+    short = short_name(name)
+    if short is None or short not in ctx.norm.text:
+        return None
+    return short if re.search(rf"\b{re.escape(short)}\b", ctx.norm.text) else None
+
+
 def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
+    ctx.acronyms = defined_acronyms(ctx.norm.text) if "(" in ctx.norm.text else {}
     seen: dict[tuple[str, str], PairingFact] = {}
-    found = [(s, p, None) for s, p in _sentence_pairings(ctx)] + _table_pairings(ctx, tables)
-    for s, p, year in found:
-        fact = _pairing_fact(ctx, s, p)
+    found = [(s, p, None, k) for s, p, k in _sentence_pairings(ctx)] + [
+        (s, p, year, None) for s, p, year in _table_pairings(ctx, tables)
+    ]
+    # "China National Offshore Oil Corporation (CNOOC)": one helper under two names.
+    full = {name_key(a): name_key(n) for a, n in ctx.acronyms.items()}
+    acronym_of = {name_key(n): a for a, n in ctx.acronyms.items()}
+    for s, p, year, first in found:
+        fact = _pairing_fact(ctx, s, p, first)
         if fact is not None and year is not None:
             fact = replace(fact, year=year)
         if fact is None:
             continue
-        key = (
-            fact.helper_code or name_key(fact.helper),
-            fact.helped_code or name_key(fact.helped),
-        )
-        alt = (name_key(fact.helper), name_key(fact.helped))
+        short = acronym_of.get(name_key(fact.helper)) or _short_in_text(ctx, fact.helper)
+        if short is not None:
+            # The article's own short name, as readers and the marts know the body.
+            fact = replace(fact, helper=short)
+        helper_key = full.get(name_key(fact.helper), name_key(fact.helper))
+        key = (fact.helper_code or helper_key, fact.helped_code or name_key(fact.helped))
+        alt = (helper_key, name_key(fact.helped))
         if key in seen or alt in seen:
             kept = seen.get(key) or seen[alt]
             if kept.year is None and fact.year is not None:

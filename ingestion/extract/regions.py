@@ -18,7 +18,11 @@ from ingestion.gazetteer.lookup import SUFFIX_ZH
 from ingestion.gazetteer.organisations import find_organisations
 
 # A hyphen joins syllables ("Jian-ge") but not two names ("Fujian-Ningxia").
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[a-z][A-Za-z'’]*)*")
+# A participle after the hyphen is a word of its own: "Nanjing-aided", "Wuxi-based".
+_WORD_RE = re.compile(
+    r"[A-Za-z][A-Za-z'’]*(?:-(?!(?:aided|assisted|supported|funded|backed|sponsored|built|"
+    r"run|led|based|made|style|level)\b)[a-z][A-Za-z'’]*)*"
+)
 SUFFIX_WORDS = frozenset(
     [
         "county",
@@ -240,12 +244,45 @@ NOT_PLACE_NAMES = frozenset(
         "same",
     ]
 )
+# Capitalised common nouns that make a place name part of a project's or a
+# structure's name: "Anju Fang" (a housing project), "Lhasa Garden", "Wuhan Road".
+NAMED_THING_HEADS = frozenset(
+    [
+        "Fang",
+        "Garden",
+        "Gardens",
+        "Project",
+        "Projects",
+        "Park",
+        "Road",
+        "Street",
+        "Avenue",
+        "Square",
+        "Community",
+        "Estate",
+        "Plaza",
+        "Building",
+        "Hotel",
+        "Bridge",
+        "Station",
+        "Mansion",
+        "Apartment",
+        "Apartments",
+        "Residence",
+        "Airport",
+        "Lake",
+        "Mountain",
+        "Mountains",
+    ]
+)
 VILLAGE_RE = re.compile(r"\b((?:[A-Z][a-z]+\s){1,2}?)(Village|Town|Township)\b")
 HOME_RE = re.compile(r"\b(?:our|this)\s+(city|province|municipality|region|prefecture)\b", re.I)
 # "Haishu District of Ningbo City in east China's Zhejiang Province": a parent named
 # after its child, possibly with a compass locator, only says where the child is.
 _GAP_QUALIFIER_RE = re.compile(
-    r"^(?:\s*|\s*,\s*|\s+of\s+|'s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    r"^(?:\s*|\s*,\s*|\s+of\s+|['’]s\s+|\s+in\s+|\s+listed\s+in\s+|"
+    # "A and B counties in C": a plural suffix, then the parent of both.
+    r"\s+(?:counties|districts|cities|prefectures)\s+(?:in|of)\s+(?:the\s+)?|"
     r"(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?(?:north|south|east|west|central)[a-z-]*\s+China['’]s\s+)$",
     re.I,
 )
@@ -478,6 +515,9 @@ def _rejected(
         return False
     if key in ENGLISH_WORDS or _is_single_syllable(regions):
         return True
+    last = i + len(key.split(" ")) - 1
+    if last + 1 < len(words) and words[last + 1][2] in NAMED_THING_HEADS:
+        return True
     # A given name after a surname ("Zhao Xinhe said"), or a surname before one.
     after_surname = i > 0 and words[i - 1][2].lower() in SURNAMES
     before_name = key in SURNAMES and i + 1 < len(words) and words[i + 1][2][:1].isupper()
@@ -492,13 +532,32 @@ def find_village_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[M
         first = m.group(1).split()[0].lower()
         if first in ("the", "a", "each", "every", "this", "that"):
             continue
-        out.append(Mention(m.start(), m.end(), m.group().strip(), "village"))
+        start = m.start()
+        if first in _SENTENCE_PREPOSITIONS:
+            # "In Minning Town": a capitalised preposition is no part of the name.
+            if len(m.group(1).split()) < 2:
+                continue
+            start += len(m.group(1).split()[0]) + 1
+        out.append(Mention(start, m.end(), sentence[start : m.end()].strip(), "village"))
     return out
+
+
+_SENTENCE_PREPOSITIONS = frozenset(["in", "at", "on", "of", "from", "to", "by", "for", "with"])
+
+
+# "Qinghai's Lenghu district": after a place's possessive a capitalised name with a
+# lower-case suffix is that place's division.
+_POSSESSED_UNKNOWN_RE = re.compile(
+    r"(?<=['’]s\s)([A-Z][a-z]+(?:['’-][a-z]+)*)\s(county|district|banner|prefecture)\b"
+)
 
 
 def find_unknown_places(sentence: str, taken: list[tuple[int, int]]) -> list[Mention]:
     out = []
-    for m in UNKNOWN_PLACE_RE.finditer(sentence):
+    matches = list(UNKNOWN_PLACE_RE.finditer(sentence))
+    if "s " in sentence:
+        matches += _POSSESSED_UNKNOWN_RE.finditer(sentence)
+    for m in matches:
         if m.group(1).lower() in NOT_PLACE_NAMES:
             continue
         if any(s < m.end() and m.start() < e for s, e in taken):
@@ -560,6 +619,7 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     mentions.extend(free)
     taken = spans + [(r.start, r.end) for r in free]
     unknown = find_unknown_places(sentence, taken) if _has_suffix_word(sentence) else []
+    unknown.sort(key=lambda m: m.start)
     mentions.extend(unknown)
     taken += [(u.start, u.end) for u in unknown]
     if "Village" in sentence or "Town" in sentence:
@@ -567,7 +627,39 @@ def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     for m in HOME_RE.finditer(sentence):
         mentions.append(Mention(m.start(), m.end(), m.group(), "home", suffix=m.group(1).lower()))
     mentions.sort(key=lambda m: m.start)
-    return _merge_qualifiers(mentions, sentence)
+    return _province_prefixed(_merge_qualifiers(mentions, sentence), sentence)
+
+
+# "such as Hubei Padang, Changyang and Zigui": a county named Chinese-style after
+# its province, spelt in a pinyin the gazetteer does not know (a mistranslation or
+# an old spelling), and listed.
+_PREFIXED_RE = re.compile(r"\s([A-Za-z][a-z]{3,})(?=\s*(?:,|;|\.|\band\b|$))")
+
+
+def _province_prefixed(mentions: list[Mention], sentence: str) -> list[Mention]:
+    out = list(mentions)
+    for k, m in enumerate(mentions):
+        if m.kind != "region" or m.suffix or len(m.candidates) != 1:
+            continue
+        if m.candidates[0].level != "province":
+            continue
+        nxt = _PREFIXED_RE.match(sentence, m.end)
+        if nxt is None or (k + 1 < len(mentions) and mentions[k + 1].start < nxt.end()):
+            continue
+        word = nxt.group(1)
+        if fold(word) in load_gazetteer().by_key or not _pinyin_name(word):
+            continue
+        name = word[0].upper() + word[1:]
+        out[k] = Mention(
+            m.start, nxt.end(), name, "region", display=name, qualifiers=(m.candidates[0].code,)
+        )
+    return out
+
+
+def _pinyin_name(word: str) -> bool:
+    from ingestion.extract.casing import is_pinyin_name
+
+    return is_pinyin_name(word)
 
 
 _PREV_WORD_RE = re.compile(r"([A-Z][a-z]+)\s$")
@@ -617,7 +709,18 @@ def _narrow(child: Mention, parent: Mention) -> Mention:
 
 
 def _has_suffix_word(sentence: str) -> bool:
-    return any(w in sentence for w in (" County", " District", " Banner", " Prefecture", " League"))
+    return any(
+        w in sentence
+        for w in (
+            " County",
+            " District",
+            " Banner",
+            " Prefecture",
+            " League",
+            " county",
+            " district",
+        )
+    )
 
 
 def _merge_pair(prev: Mention, cur: Mention, gap: str = "") -> Mention | None:
@@ -642,7 +745,7 @@ def _merge_unknown(prev: Mention, cur: Mention, gap: str) -> Mention | None:
     """
     if not prev.candidates and cur.candidates and gap.strip(" ,") in ("in", "of", ""):
         child, parent = prev, cur
-    elif prev.candidates and not cur.candidates and gap in ("'s ", " "):
+    elif prev.candidates and not cur.candidates and gap in ("'s ", "’s ", " "):
         child, parent = cur, prev
     else:
         return None

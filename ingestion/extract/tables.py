@@ -66,7 +66,7 @@ _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "helped",
         re.compile(
             r"\b(?:count(?:y|ies)|recipient|assisted|helped|target|city|district|prefecture|"
-            r"village|region|banner|place)\b",
+            r"village|region|banner|place|province|municipality)\b",
             re.I,
         ),
     ),
@@ -130,7 +130,9 @@ class TableFacts:
 
 def may_have_tables(text: str) -> bool:
     """Cheap pre-check: pipes, tabs, aligned spaces, arrows or bullets."""
-    return any(k in text for k in ("|", "\t", "   ", "→", "->", "\n-", "\n•", "\n*", "\n·"))
+    return any(
+        k in text for k in ("|", "\t", "   ", "→", "->", "\n-", "\n•", "\n*", "\n·", "\n1.", "\n1)")
+    )
 
 
 def find_table_facts(text: str) -> TableFacts:
@@ -268,6 +270,10 @@ def _read_row(
         return
     helper = _name(values["helper"][0]) if "helper" in values else None
     helped = _name(values["helped"][0]) if "helped" in values else None
+    if helper and helped and _backwards(helper, helped):
+        # "Province | Paired prefecture": the header's words did not say which side
+        # gives; the gazetteer does (the programmes run from east to west).
+        helper, helped = helped, helper
     if helper and helped:
         out.pairings.append(TablePairing(line, helper, helped, year))
     if "fund" in values:
@@ -282,6 +288,19 @@ def _read_row(
                 label = helped.label if helped else None
                 out.outputs.append(TableOutput(line, measure, amount * scale, label, year))
     _add_exit(values, line, year, out)
+
+
+def _backwards(helper: Mention, helped: Mention) -> bool:
+    from ingestion.extract.pairings import HELPER_PROVINCES, RECEIVING_PROVINCES
+
+    givers = {r.province_code[:2] for r in helper.candidates}
+    takers = {r.province_code[:2] for r in helped.candidates}
+    return (
+        bool(givers)
+        and givers <= RECEIVING_PROVINCES
+        and bool(takers)
+        and takers <= HELPER_PROVINCES
+    )
 
 
 def _add_fund(
@@ -326,6 +345,11 @@ def _add_exit(
     )
 
 
+_PAIR_HEADING_RE = re.compile(
+    r"\b(?:pair\w*|partner\w*|counterpart|east[\s-]+west|twinn\w*|assist\w*|aid)\b", re.I
+)
+
+
 def _read_bullet(lines: list[Line], k: int, out: TableFacts) -> None:
     line = lines[k]
     body = _BULLET_RE.sub("", line.text, count=1)
@@ -335,9 +359,12 @@ def _read_bullet(lines: list[Line], k: int, out: TableFacts) -> None:
         return
     a, b = mentions[0], mentions[1]
     gap = body[a.end : b.start]
-    if not (_ARROW_RE.fullmatch(gap) or gap.strip() == "("):
-        return
     above = _context(lines, k, back=4)
+    # Under a heading about pairs, "- Qingdao: Anshun" and "1. Dalian and Liupanshui"
+    # are pairs too.
+    paired_list = gap.strip() in (":", "and", "-", "–") and _PAIR_HEADING_RE.search(above)
+    if not (_ARROW_RE.fullmatch(gap) or gap.strip() == "(" or paired_list):
+        return
     # A bullet without its own year takes the year of the list's heading.
     years = find_years(body) or find_years(above)
     year = years[0].value if years else None

@@ -47,6 +47,7 @@ HEADS: frozenset[str] = COMPANY_HEADS | frozenset(
         "association",
         "federation",
         "foundation",
+        "chamber",
         "branch",
         "force",  # Task Force
         "team",  # Work Team, Assistance Team
@@ -74,6 +75,11 @@ OF_HEADS = frozenset(
         "academy",
         "bank",
         "corporation",
+        # "Federation of Industry and Commerce", "Chamber of Commerce".
+        "federation",
+        "association",
+        "foundation",
+        "chamber",
     }
 )
 # Team heads: the organisation is a place's delegation, the helper is the place.
@@ -203,6 +209,22 @@ def curated_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+ALIASES_CSV = Path(__file__).resolve().parent / "data" / "organisation_aliases.csv"
+
+
+@functools.cache
+def short_names() -> dict[str, str]:
+    """Full names of national bodies -> the short name the press uses ("Sinopec")."""
+    with ALIASES_CSV.open(encoding="utf-8", newline="") as fh:
+        return {row["name"].strip().lower(): row["short"].strip() for row in csv.DictReader(fh)}
+
+
+def short_name(name: str) -> str | None:
+    """The short name of a body known by one, without a leading article."""
+    key = " ".join(name.lower().split())
+    return short_names().get(key[4:] if key.startswith("the ") else key)
+
+
 def is_curated(name: str) -> bool:
     return name in _curated_set()
 
@@ -225,7 +247,9 @@ def _curated_mentions(sentence: str) -> list[tuple[int, int, str]]:
 
 
 def _head(word: str) -> str:
-    return word.lower().rstrip(".,")
+    word = word.lower().rstrip(".,")
+    # "Fudan University's": the possessive is no part of the head.
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 def _is_cap(word: str) -> bool:
@@ -260,7 +284,13 @@ def _shape_organisations(sentence: str) -> list[OrgMention]:
             i += 1
             continue
         j = i
-        while j + 1 < len(tokens) and _is_cap(tokens[j + 1][2]):
+        # One name is capitalised words with only spaces between ("March 9 -- China ..."
+        # is a dateline and a name).
+        while (
+            j + 1 < len(tokens)
+            and _is_cap(tokens[j + 1][2])
+            and not sentence[tokens[j][1] : tokens[j + 1][0]].strip()
+        ):
             j += 1
         mention = _org_in_run(sentence, tokens, i, j)
         if mention:
@@ -303,7 +333,14 @@ def _org_in_run(
         end_k += 2
     start, end = tokens[i][0], tokens[end_k][1]
     name = sentence[start:end].rstrip(",")
+    if name.endswith(("'s", "’s")):
+        name = name[:-2]
+    if name.endswith(".") and _head(name.split()[-1]) not in _ABBREVIATED_HEADS:
+        name = name[:-1]  # the sentence's full stop, not "Co." or "Ltd."
     return OrgMention(start, start + len(name), name, head in TEAM_HEADS)
+
+
+_ABBREVIATED_HEADS = frozenset(["co", "ltd", "corp", "inc"])
 
 
 def _of_org(sentence: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> OrgMention | None:
