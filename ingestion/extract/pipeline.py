@@ -50,7 +50,7 @@ from ingestion.extract.years import pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 from ingestion.gazetteer.organisations import short_name
 
-EXTRACTOR_VERSION = "patterns-0.3.1"
+EXTRACTOR_VERSION = "patterns-0.4.0"  # 0.4: fitted payer/place attribution, periods
 
 # The contract's name matching ignores these words; dedupe keys ignore them too,
 # and "area" as well ("Shannan area" and "Shannan" are one place to dedupe).
