@@ -58,9 +58,10 @@ def candidate_fingerprint(
     return snapshot_id(built), {name: rows for name, (rows, _) in built.items()}
 
 
-def find_approval(approvals_dir: Path, fingerprint: str) -> dict[str, Any] | None:
-    """The recorded approval of this candidate, or None (an unreadable file is no approval)."""
-    path = approvals_dir / f"{fingerprint}.json"
+def read_candidate_record(folder: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The JSON record kept for this candidate in ``folder`` (an approval, an audit
+    verdict), or None: an unreadable file or one about another candidate is no record."""
+    path = folder / f"{fingerprint}.json"
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -68,6 +69,11 @@ def find_approval(approvals_dir: Path, fingerprint: str) -> dict[str, Any] | Non
     if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
         return None
     return record
+
+
+def find_approval(approvals_dir: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The recorded approval of this candidate, or None."""
+    return read_candidate_record(approvals_dir, fingerprint)
 
 
 def approve(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingestion.publish.publisher import PublishError
-from ingestion.quality.approval import candidate_fingerprint
+from ingestion.quality.approval import candidate_fingerprint, read_candidate_record
 
 if TYPE_CHECKING:
     from ingestion.quality.gate import GateReport
@@ -64,14 +64,7 @@ def record_gate_outcome(var_dir: Path, fingerprint: str, report: GateReport) -> 
 
 def find_gate_outcome(var_dir: Path, fingerprint: str) -> dict[str, Any] | None:
     """The recorded verdict on this candidate, or None (an unreadable file is no verdict)."""
-    path = audits_dir_for(var_dir) / f"{fingerprint}.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
-        return None
-    return record
+    return read_candidate_record(audits_dir_for(var_dir), fingerprint)
 
 
 def require_passed_gate(
