@@ -972,9 +972,12 @@ _OWNED_TARGET_RE = re.compile(
     r"^['’]s\s+(?:(?:designated|targeted|assisted|aided|supported)\s+)"
     r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
     r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
-    r"|^['’]s\s+(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
+    # "A's (first|new) aid projects in B": up to two plain modifiers before the noun.
+    r"|^['’]s\s+(?:(?:first|new|latest|major|key|main|\d+|[a-z]+-?year)\s+){0,2}"
+    r"(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
     re.I,
 )
+_PLURAL_OWNED_RE = re.compile(r"(?:ies|s)\s*,?\s*(?:the\s+)?$|\bin\s+(?:the\s+)?$", re.I)
 # "B, Fudan University's designated assistance county, ...": an appositive.
 _OWNED_APPOSITIVE_RE = re.compile(
     r"^['’]s\s+(?:designated|targeted|assisted|aided|supported)\s+"
@@ -991,7 +994,11 @@ def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> 
     for a, b in itertools.pairwise(mentions):
         gap = sentence[a.end : b.start]
         if _helper_ok(a) and b.is_place and b.kind != "home" and _OWNED_TARGET_RE.match(gap):
-            out.append(Pairing(a, b, "active", mech))
+            # "A's aid projects in B and C", "A's designated counties B and C": each
+            # listed place is A's (a singular "county B" names one).
+            k = mentions.index(b)
+            helped = _enumeration(mentions, k, sentence) if _PLURAL_OWNED_RE.search(gap) else [b]
+            out.extend(Pairing(a, c, "active", mech) for c in helped)
         if (
             a.is_place
             and a.kind != "home"

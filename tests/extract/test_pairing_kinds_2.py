@@ -480,3 +480,35 @@ def test_fronted_and_postposed_help(text: str, expected: set[tuple[str, str]]) -
 def test_a_capitalised_preposition_is_no_part_of_a_village_name() -> None:
     names = [m.name for m in find_mentions("In Minning Town the mushroom trade grew.")]
     assert names == ["Minning Town"]
+
+
+# --- round 3: possessive project lists, ampersand names -------------------------
+
+
+def test_possessive_aid_projects_with_a_modifier_give_each_listed_place() -> None:
+    got = pairs(
+        "The commission also listed Tianjin's first aid projects in Kashgar Prefecture "
+        "and Alaer county."
+    )
+    assert ("tianjin", name_key("Kashgar Prefecture")) in got
+    assert ("tianjin", name_key("Alaer county")) in got
+
+
+def test_singular_designated_county_names_one_place_only() -> None:
+    text = "Fudan University's designated county Yongping and Dali were visited in May."
+    found = {(p.helper.name, p.helped.name) for p in _pairings(text)}
+    assert ("Fudan University", "Yongping") in found
+    assert ("Fudan University", "Dali") not in found
+
+
+def test_ampersand_joins_one_organisation_name() -> None:
+    names = [
+        m.name for m in find_mentions("China Metals & Minerals Corporation helps Zeku County.")
+    ]
+    assert "China Metals & Minerals Corporation" in names
+
+
+def _pairings(text: str) -> list:
+    from ingestion.extract.pairings import find_pairings
+
+    return find_pairings(text, find_mentions(text))
