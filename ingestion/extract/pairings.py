@@ -973,6 +973,8 @@ _OWNED_TARGET_RE = re.compile(
     r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
     r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
     # "A's (first|new) aid projects in B": up to two plain modifiers before the noun.
+    # "A's counterparts in B" (and "helping its counterparts in B", "its" read as A).
+    r"|^(?:['’]s)?\s+counterparts?\s+in\s+(?:the\s+)?$"
     r"|^['’]s\s+(?:(?:first|new|latest|major|key|main|\d+|[a-z]+-?year)\s+){0,2}"
     r"(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
     re.I,

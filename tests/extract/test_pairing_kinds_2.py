@@ -512,3 +512,19 @@ def _pairings(text: str) -> list:
     from ingestion.extract.pairings import find_pairings
 
     return find_pairings(text, find_mentions(text))
+
+
+def test_helping_their_counterparts_takes_the_earlier_giving_city() -> None:
+    got = pairs(
+        "In 2016 Tianjin signed two agreements with Gansu. Regional cooperation for the "
+        "region, focused on helping their counterparts in Qingyang and Tianshui cities."
+    )
+    assert ("tianjin", "qingyang") in got
+    assert ("tianjin", "tianshui") in got
+
+
+def test_counterparts_met_or_thanked_are_peers_not_pairings() -> None:
+    assert not pairs("Tianjin hosted the forum. The mayor met his counterparts in Tianshui.")
+    assert not pairs(
+        "Tianjin hosted the forum. Gansu officials thanked their counterparts in Tianjin."
+    )
