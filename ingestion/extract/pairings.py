@@ -973,12 +973,15 @@ _OWNED_TARGET_RE = re.compile(
     r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
     r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
     # "A's (first|new) aid projects in B": up to two plain modifiers before the noun.
+    # "A's B-assistance projects": the place the possessor's aid is named after.
+    r"|^['’]s\s+(?:(?:first|new|latest|major|key|main)\s+)?$"
     # "A's counterparts in B" (and "helping its counterparts in B", "its" read as A).
     r"|^(?:['’]s)?\s+counterparts?\s+in\s+(?:the\s+)?$"
     r"|^['’]s\s+(?:(?:first|new|latest|major|key|main|\d+|[a-z]+-?year)\s+){0,2}"
     r"(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
     re.I,
 )
+_NAMED_AID_RE = re.compile(r"-(?:aid|assistance|support)\b", re.I)
 _PLURAL_OWNED_RE = re.compile(r"(?:ies|s)\s*,?\s*(?:the\s+)?$|\bin\s+(?:the\s+)?$", re.I)
 # "B, Fudan University's designated assistance county, ...": an appositive.
 _OWNED_APPOSITIVE_RE = re.compile(
@@ -995,7 +998,13 @@ def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> 
     out = []
     for a, b in itertools.pairwise(mentions):
         gap = sentence[a.end : b.start]
-        if _helper_ok(a) and b.is_place and b.kind != "home" and _OWNED_TARGET_RE.match(gap):
+        if (
+            _helper_ok(a)
+            and b.is_place
+            and b.kind != "home"
+            and _OWNED_TARGET_RE.match(gap)
+            and (not gap.rstrip().endswith(("'s", "’s")) or _NAMED_AID_RE.match(sentence, b.end))
+        ):
             # "A's aid projects in B and C", "A's designated counties B and C": each
             # listed place is A's (a singular "county B" names one).
             k = mentions.index(b)

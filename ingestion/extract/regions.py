@@ -18,10 +18,11 @@ from ingestion.gazetteer.lookup import SUFFIX_ZH
 from ingestion.gazetteer.organisations import find_organisations
 
 # A hyphen joins syllables ("Jian-ge") but not two names ("Fujian-Ningxia").
-# A participle after the hyphen is a word of its own: "Nanjing-aided", "Wuxi-based".
+# A participle after the hyphen is a word of its own: "Nanjing-aided", "Wuxi-based";
+# so is an assistance noun: "Shenzhen's Hechi-assistance projects", "Xinjiang-aid".
 _WORD_RE = re.compile(
     r"[A-Za-z][A-Za-z'’]*(?:-(?!(?:aided|assisted|supported|funded|backed|sponsored|built|"
-    r"run|led|based|made|style|level)\b)[a-z][A-Za-z'’]*)*"
+    r"run|led|based|made|style|level|aid|assistance|support)\b)[a-z][A-Za-z'’]*)*"
 )
 SUFFIX_WORDS = frozenset(
     [

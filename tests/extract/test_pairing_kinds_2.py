@@ -528,3 +528,10 @@ def test_counterparts_met_or_thanked_are_peers_not_pairings() -> None:
     assert not pairs(
         "Tianjin hosted the forum. Gansu officials thanked their counterparts in Tianjin."
     )
+
+
+def test_possessive_place_named_aid_gives_the_place() -> None:
+    assert pairs("Hangzhou's Qiandongnan-assistance projects were praised.") == {
+        ("hangzhou", "qiandongnan")
+    }
+    assert not pairs("Hangzhou's Qiandongnan projects were praised for their help.")
