@@ -946,7 +946,12 @@ def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> 
     return out
 
 
-_PROVIDE_RE = re.compile(r"\b(?:provid|offer|grant)\w*\s+(?:the\s+)?$", re.I)
+# "provide (the|Qinghai's) B with ...": a province's possessive may qualify B.
+_PROVIDE_RE = re.compile(
+    r"\b(?:provid|offer|grant)\w*\s+(?:the\s+|(?-i:[A-Z])[a-z]+['’]s\s+)?$", re.I
+)
+# "With an aid fund of 3 m yuan, A has ...": one fronted phrase before the subject.
+_FRONTED_PHRASE_RE = re.compile(r"^[^,;]{0,90},\s*$")
 _WITH_AID_RE = re.compile(r"^\s+with\s+(?:[\w-]+\s+){0,3}?(?:assistance|support|aid|help)\b", re.I)
 
 
@@ -955,7 +960,8 @@ def _provide_with(sentence: str, mentions: list[Mention], mech: str | None) -> l
     the sentence's first party when it opens the sentence."""
     out = []
     subject = mentions[0]
-    if not _helper_ok(subject) or subject.start > 40:
+    lead = sentence[: subject.start]
+    if not _helper_ok(subject) or (subject.start > 40 and not _FRONTED_PHRASE_RE.match(lead)):
         return []
     for b in mentions[1:]:
         if not b.is_place or b.kind == "home":

@@ -535,3 +535,26 @@ def test_possessive_place_named_aid_gives_the_place() -> None:
         ("hangzhou", "qiandongnan")
     }
     assert not pairs("Hangzhou's Qiandongnan projects were praised for their help.")
+
+
+def test_fronted_phrase_then_provide_b_with_assistance() -> None:
+    found = {
+        (name_key(f.helper), name_key(f.helped)): f.year
+        for f in facts(
+            "With an aid fund of 300 million yuan, Sinopec has offered support to Zeku "
+            "county in Qinghai since 2003 and began to provide Gansu’s Linxia county with "
+            "partnership assistance in 2011."
+        )
+    }
+    assert found.get(("sinopec", "zeku")) == 2003
+    assert found.get(("sinopec", "linxia")) == 2011
+
+
+def test_one_sentence_two_helped_places_two_years() -> None:
+    found = {
+        name_key(f.helped): f.year
+        for f in facts("In 2015 Hangzhou helped Enshi, and in 2018 it helped Qiandongnan too.")
+        if name_key(f.helper) == "hangzhou"
+    }
+    assert found["enshi"] == 2015
+    assert found.get("qiandongnan", 2018) == 2018
