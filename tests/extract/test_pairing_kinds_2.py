@@ -558,3 +558,14 @@ def test_one_sentence_two_helped_places_two_years() -> None:
     }
     assert found["enshi"] == 2015
     assert found.get("qiandongnan", 2018) == 2018
+
+
+def test_tibetan_county_names_of_qinghai_are_known() -> None:
+    got = pairs(
+        "Since 1998 Shanghai Electric Group has been responsible for the designated "
+        "support tasks of three counties, such as Zadoi, Chindu and Qinghai Madoi."
+    )
+    assert {("shanghai electric", "zadoi"), ("shanghai electric", "chindu")} <= {
+        (h.replace(" group", ""), d) for h, d in got
+    }
+    assert any(d in ("madoi", "maduo") for _, d in got)
