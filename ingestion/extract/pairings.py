@@ -291,11 +291,32 @@ def _enumeration(
     k = first + 1
     while k < len(mentions) and (mentions[k].is_place or not places_only):
         gap = sentence[mentions[k - 1].end : mentions[k].start]
-        if not _ENUM_GAP_RE.match(gap) or _opens_clause(mentions, k, sentence):
+        if not (_ENUM_GAP_RE.match(gap) or _in_phrase_gap(gap)) or _opens_clause(
+            mentions, k, sentence
+        ):
             break
         out.append(mentions[k])
         k += 1
     return out
+
+
+# "in A and B of Xiangxi in Hunan, in C in Anhui, and in D of Nagqu, Tibet": a list
+# of in-phrases, each member located by place names only, is one enumeration.
+_IN_PHRASE_GAP_RE = re.compile(r"^([^;:()]{0,80}?),\s*(?:and\s+)?in\s+(?:the\s+)?$")
+_LOCATING_WORDS = frozenset(
+    ["of", "in", "and", "the", "province", "prefecture", "region", "autonomous", "city"]
+)
+
+
+def _in_phrase_gap(gap: str) -> bool:
+    m = _IN_PHRASE_GAP_RE.match(gap)
+    if m is None:
+        return False
+    lead = m.group(1).strip()
+    if lead and not re.match(r"(?:of|in)\s", lead):
+        return False
+    words = re.findall(r"[A-Za-z'’-]+", lead)
+    return all(w[:1].isupper() or w.lower() in _LOCATING_WORDS for w in words)
 
 
 def _enumeration_back(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:

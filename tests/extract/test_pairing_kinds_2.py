@@ -569,3 +569,23 @@ def test_tibetan_county_names_of_qinghai_are_known() -> None:
         (h.replace(" group", ""), d) for h, d in got
     }
     assert any(d in ("madoi", "maduo") for _, d in got)
+
+
+def test_a_list_of_in_phrases_is_one_enumeration() -> None:
+    got = pairs(
+        "Sinopec carries out targeted assistance in Zeku County of Huangnan in "
+        "Qinghai, in Yuexi County and Yingshang County in Anhui, and in Bange County of "
+        "Nagqu, Tibet."
+    )
+    helped = {d for _, d in got}
+    assert {"zeku", "yuexi", "yingshang", "bange"} <= helped
+
+
+def test_in_phrase_list_stops_at_a_clause() -> None:
+    got = pairs("Shanghai helps Zunyi in Guizhou, in 2019 and in Dali it opened an office.")
+    assert ("shanghai", "dali") not in got
+
+
+def test_bracketed_local_name_inside_a_county_name() -> None:
+    names = [m.name for m in find_mentions("Sinopec aids Yecheng (Kargilik) County.")]
+    assert "Yecheng County" in names
