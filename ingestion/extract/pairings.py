@@ -33,6 +33,8 @@ ACTIVE_RE = re.compile(
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
     r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|donat(?:e|es|ed|ing)|"
+    # "Guangdong is responsible for Shufu County": a division of the receiving places.
+    r"responsible\s+for(?=\s+(?-i:[A-Z]))|"
     r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)"
     r"(?:\s+(?:tasks?|work|duties|missions?))?\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
@@ -55,7 +57,7 @@ PRONOUN_BEFORE_RE = re.compile(r"\b(?:they|it|he|she|we|who|which\s+they)\s+$", 
 NEW_CLAUSE_RE = re.compile(
     r"^\s*(?:,\s*)?(?:which\s+|that\s+)?(?:(?:is|are|was|were|has|have|had|has\s+been|"
     r"have\s+been)\s+)?(?:also\s+)?(?:(?:with|for|to)\s+(?:the\s+)?(?-i:[A-Z])|"
-    r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct)\w*)",
+    r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct|counterpart)\w*)",
     re.I,
 )
 PASSIVE_RE = re.compile(
@@ -289,15 +291,27 @@ def _enumeration(
     """
     out = [mentions[first]]
     k = first + 1
+    last = mentions[first]
     while k < len(mentions) and (mentions[k].is_place or not places_only):
-        gap = sentence[mentions[k - 1].end : mentions[k].start]
+        if _bracketed(sentence, last, mentions[k]):
+            k += 1  # "Shufu County (Konaxahar)": the local name of the member before
+            continue
+        gap = _BRACKET_LEAD_RE.sub("", sentence[last.end : mentions[k].start], count=1)
         if not (_ENUM_GAP_RE.match(gap) or _in_phrase_gap(gap)) or _opens_clause(
             mentions, k, sentence
         ):
             break
         out.append(mentions[k])
+        last = mentions[k]
         k += 1
     return out
+
+
+_BRACKET_LEAD_RE = re.compile(r"^\s*\([^()]{1,40}\)")
+
+
+def _bracketed(sentence: str, before: Mention, m: Mention) -> bool:
+    return sentence[before.end : m.start].strip() == "(" and sentence[m.end : m.end + 1] == ")"
 
 
 # "in A and B of Xiangxi in Hunan, in C in Anhui, and in D of Nagqu, Tibet": a list

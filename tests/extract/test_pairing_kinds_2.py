@@ -589,3 +589,21 @@ def test_in_phrase_list_stops_at_a_clause() -> None:
 def test_bracketed_local_name_inside_a_county_name() -> None:
     names = [m.name for m in find_mentions("Sinopec aids Yecheng (Kargilik) County.")]
     assert "Yecheng County" in names
+
+
+def test_responsible_for_places_with_bracketed_local_names() -> None:
+    got = pairs(
+        "Under the counterpart support division, Guangdong Province is responsible for "
+        "Shufu County (Konaxahar) and Jiashi County (Peyzawat), while Shenzhen supports "
+        "Kashgar City (Kashi) and Tashkurgan Tajik Autonomous County."
+    )
+    assert {("guangdong", "shufu"), ("guangdong", "jiashi")} <= got
+    assert ("shenzhen", name_key("Tashkurgan Tajik Autonomous County")) in got
+
+
+def test_bracketed_alias_does_not_carry_a_list_into_the_next_clause() -> None:
+    got = pairs(
+        "Wuhan City counterpart support Nedong District (Naidong), Yichang City "
+        "counterpart support Qonggyai County."
+    )
+    assert ("wuhan", "yichang") not in got
