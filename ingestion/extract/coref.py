@@ -150,6 +150,7 @@ class Discourse:
         """The sentence's mentions with its acronyms and references filled in."""
         added = self._acronyms(index, text, mentions) + self._references(index, text, mentions)
         added += self._pronoun(index, text, mentions)
+        added += self._counterpart_owner(index, text, mentions)
         if not added:
             return mentions
         return sorted([*mentions, *added], key=lambda m: m.start)
@@ -186,6 +187,26 @@ class Discourse:
         self.sources[id(copy)] = source
         return [copy]
 
+    def _counterpart_owner(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "... focused on helping their counterparts in B": the owner of "their" is
+        the helper an earlier sentence named (the latest giving province's place or
+        company), when nothing in this sentence before it can help."""
+        m = _OWNER_RE.search(text)
+        if m is None:
+            return []
+        from ingestion.extract.pairings import _helper_ok
+
+        if any(_helper_ok(x) for x in mentions if x.end <= m.start(1)):
+            return []
+        if self.unread:
+            self._read_unread()
+        for source, referent in reversed(self.recent):
+            if source < index and _gives(referent):
+                copy = replace(referent, start=m.start(1), end=m.end(1))
+                self.sources[id(copy)] = source
+                return [copy]
+        return []
+
     def _references(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
         for m in _DEFINITE_RE.finditer(text):
@@ -205,6 +226,27 @@ class Discourse:
             self.sources[id(copy)] = source
             out.append(copy)
         return out
+
+
+# "helping its counterparts in B": the pronoun owns the relationship (helper side).
+_OWNER_RE = re.compile(
+    r"\b(?:help|assist|support|aid)\w*\s+(its|their)\s+counterparts?\s+in\s", re.I
+)
+
+
+def _gives(m: Mention) -> bool:
+    """A party that can be the giving side: a giving province's place, or a company."""
+    from ingestion.extract.pairings import HELPER_PROVINCES, is_company
+
+    if m.kind == "org":
+        return is_company(m)
+    # A province or city owns a programme; a district of the same name is a misreading.
+    region = m.region if m.kind == "region" else None
+    return (
+        region is not None
+        and region.level in ("province", "prefecture")
+        and region.province_code[:2] in HELPER_PROVINCES
+    )
 
 
 _IT_RE = re.compile(r"\W{0,3}(It)\s+(?!is\b|was\b|has\s+been\s+(?:reported|said))")

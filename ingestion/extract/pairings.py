@@ -33,6 +33,8 @@ ACTIVE_RE = re.compile(
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
     r"(?:does|did|do|doing)\s+the\s+same\s+(?:for|in)|donat(?:e|es|ed|ing)|"
+    # "Guangdong is responsible for Shufu County": a division of the receiving places.
+    r"responsible\s+for(?=\s+(?-i:[A-Z]))|"
     r"responsible\s+for\s+(?:the\s+)?(?:[a-z-]+\s+)?(?:assistance|support|aid)"
     r"(?:\s+(?:tasks?|work|duties|missions?))?\s+(?:of|to|for)|"
     r"counterpart\s+(?:support|assistance|aid|help)(?:\s+(?:for|to))?|"
@@ -55,7 +57,7 @@ PRONOUN_BEFORE_RE = re.compile(r"\b(?:they|it|he|she|we|who|which\s+they)\s+$", 
 NEW_CLAUSE_RE = re.compile(
     r"^\s*(?:,\s*)?(?:which\s+|that\s+)?(?:(?:is|are|was|were|has|have|had|has\s+been|"
     r"have\s+been)\s+)?(?:also\s+)?(?:(?:with|for|to)\s+(?:the\s+)?(?-i:[A-Z])|"
-    r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct)\w*)",
+    r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct|counterpart)\w*)",
     re.I,
 )
 PASSIVE_RE = re.compile(
@@ -289,13 +291,46 @@ def _enumeration(
     """
     out = [mentions[first]]
     k = first + 1
+    last = mentions[first]
     while k < len(mentions) and (mentions[k].is_place or not places_only):
-        gap = sentence[mentions[k - 1].end : mentions[k].start]
-        if not _ENUM_GAP_RE.match(gap) or _opens_clause(mentions, k, sentence):
+        if _bracketed(sentence, last, mentions[k]):
+            k += 1  # "Shufu County (Konaxahar)": the local name of the member before
+            continue
+        gap = _BRACKET_LEAD_RE.sub("", sentence[last.end : mentions[k].start], count=1)
+        if not (_ENUM_GAP_RE.match(gap) or _in_phrase_gap(gap)) or _opens_clause(
+            mentions, k, sentence
+        ):
             break
         out.append(mentions[k])
+        last = mentions[k]
         k += 1
     return out
+
+
+_BRACKET_LEAD_RE = re.compile(r"^\s*\([^()]{1,40}\)")
+
+
+def _bracketed(sentence: str, before: Mention, m: Mention) -> bool:
+    return sentence[before.end : m.start].strip() == "(" and sentence[m.end : m.end + 1] == ")"
+
+
+# "in A and B of Xiangxi in Hunan, in C in Anhui, and in D of Nagqu, Tibet": a list
+# of in-phrases, each member located by place names only, is one enumeration.
+_IN_PHRASE_GAP_RE = re.compile(r"^([^;:()]{0,80}?),\s*(?:and\s+)?in\s+(?:the\s+)?$")
+_LOCATING_WORDS = frozenset(
+    ["of", "in", "and", "the", "province", "prefecture", "region", "autonomous", "city"]
+)
+
+
+def _in_phrase_gap(gap: str) -> bool:
+    m = _IN_PHRASE_GAP_RE.match(gap)
+    if m is None:
+        return False
+    lead = m.group(1).strip()
+    if lead and not re.match(r"(?:of|in)\s", lead):
+        return False
+    words = re.findall(r"[A-Za-z'’-]+", lead)
+    return all(w[:1].isupper() or w.lower() in _LOCATING_WORDS for w in words)
 
 
 def _enumeration_back(mentions: list[Mention], last: int, sentence: str) -> list[Mention]:
@@ -946,7 +981,12 @@ def _relation_with(sentence: str, mentions: list[Mention], mech: str | None) -> 
     return out
 
 
-_PROVIDE_RE = re.compile(r"\b(?:provid|offer|grant)\w*\s+(?:the\s+)?$", re.I)
+# "provide (the|Qinghai's) B with ...": a province's possessive may qualify B.
+_PROVIDE_RE = re.compile(
+    r"\b(?:provid|offer|grant)\w*\s+(?:the\s+|(?-i:[A-Z])[a-z]+['’]s\s+)?$", re.I
+)
+# "With an aid fund of 3 m yuan, A has ...": one fronted phrase before the subject.
+_FRONTED_PHRASE_RE = re.compile(r"^[^,;]{0,90},\s*$")
 _WITH_AID_RE = re.compile(r"^\s+with\s+(?:[\w-]+\s+){0,3}?(?:assistance|support|aid|help)\b", re.I)
 
 
@@ -955,7 +995,8 @@ def _provide_with(sentence: str, mentions: list[Mention], mech: str | None) -> l
     the sentence's first party when it opens the sentence."""
     out = []
     subject = mentions[0]
-    if not _helper_ok(subject) or subject.start > 40:
+    lead = sentence[: subject.start]
+    if not _helper_ok(subject) or (subject.start > 40 and not _FRONTED_PHRASE_RE.match(lead)):
         return []
     for b in mentions[1:]:
         if not b.is_place or b.kind == "home":
@@ -972,9 +1013,17 @@ _OWNED_TARGET_RE = re.compile(
     r"^['’]s\s+(?:(?:designated|targeted|assisted|aided|supported)\s+)"
     r"(?:(?:assistance|poverty[\s-]+alleviation|support|aid)\s+)?"
     r"(?:count(?:y|ies)|villages?|towns?|cities|city|prefectures?|areas?)\s*,?\s*(?:the\s+)?$"
-    r"|^['’]s\s+(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
+    # "A's (first|new) aid projects in B": up to two plain modifiers before the noun.
+    # "A's B-assistance projects": the place the possessor's aid is named after.
+    r"|^['’]s\s+(?:(?:first|new|latest|major|key|main)\s+)?$"
+    # "A's counterparts in B" (and "helping its counterparts in B", "its" read as A).
+    r"|^(?:['’]s)?\s+counterparts?\s+in\s+(?:the\s+)?$"
+    r"|^['’]s\s+(?:(?:first|new|latest|major|key|main|\d+|[a-z]+-?year)\s+){0,2}"
+    r"(?:aid|assistance|support|counterpart\s+\w+)\s+(?:\w+\s+)?in\s+(?:the\s+)?$",
     re.I,
 )
+_NAMED_AID_RE = re.compile(r"-(?:aid|assistance|support)\b", re.I)
+_PLURAL_OWNED_RE = re.compile(r"(?:ies|s)\s*,?\s*(?:the\s+)?$|\bin\s+(?:the\s+)?$", re.I)
 # "B, Fudan University's designated assistance county, ...": an appositive.
 _OWNED_APPOSITIVE_RE = re.compile(
     r"^['’]s\s+(?:designated|targeted|assisted|aided|supported)\s+"
@@ -990,8 +1039,18 @@ def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> 
     out = []
     for a, b in itertools.pairwise(mentions):
         gap = sentence[a.end : b.start]
-        if _helper_ok(a) and b.is_place and b.kind != "home" and _OWNED_TARGET_RE.match(gap):
-            out.append(Pairing(a, b, "active", mech))
+        if (
+            _helper_ok(a)
+            and b.is_place
+            and b.kind != "home"
+            and _OWNED_TARGET_RE.match(gap)
+            and (not gap.rstrip().endswith(("'s", "’s")) or _NAMED_AID_RE.match(sentence, b.end))
+        ):
+            # "A's aid projects in B and C", "A's designated counties B and C": each
+            # listed place is A's (a singular "county B" names one).
+            k = mentions.index(b)
+            helped = _enumeration(mentions, k, sentence) if _PLURAL_OWNED_RE.search(gap) else [b]
+            out.extend(Pairing(a, c, "active", mech) for c in helped)
         if (
             a.is_place
             and a.kind != "home"

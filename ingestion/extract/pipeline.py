@@ -46,7 +46,7 @@ from ingestion.extract.periods import Period, document_year, figure_period, open
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
-from ingestion.extract.years import pairing_year, year_near
+from ingestion.extract.years import find_years, pairing_year, year_near
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 from ingestion.gazetteer.organisations import short_name
 
@@ -406,10 +406,36 @@ def _pairing_fact(
         helper=helper.label,
         helped=helped.label,
         mechanism=mechanism,  # type: ignore[arg-type]
-        year=pairing_year(s.text),
+        year=_pairing_year(s.text, p),
         helper_code=helper.code,
         helped_code=helped.code,
     )
+
+
+_CLAUSE_END_RE = re.compile(r"[,;]")
+
+
+def _pairing_year(text: str, p: Pairing) -> int | None:
+    """The year of one pairing in a sentence that dates several: "A has helped B since
+    2002 and started to provide C with assistance in 2010" (B 2002, C 2010).
+
+    A start ("since 2002") after the helped place, else the year in the place's own
+    clause after it, else the latest year named before it; a sentence with one year
+    keeps the usual reading."""
+    years = find_years(text)
+    if len({y.value for y in years}) < 2 or p.rule == "table":
+        return pairing_year(text, years)
+    at = p.helped.end
+    since = [y for y in years if y.since and y.start >= at]
+    if since:
+        return since[0].value
+    stop = _CLAUSE_END_RE.search(text, at)
+    end = stop.start() if stop else len(text)
+    after = [y for y in years if at <= y.start < end]
+    if after:
+        return after[0].value
+    before = [y for y in years if y.start < p.helped.start]
+    return before[-1].value if before else pairing_year(text, years)
 
 
 def _gives_backwards(helper: Region | None, helped: Region | None) -> bool:

@@ -18,10 +18,11 @@ from ingestion.gazetteer.lookup import SUFFIX_ZH
 from ingestion.gazetteer.organisations import find_organisations
 
 # A hyphen joins syllables ("Jian-ge") but not two names ("Fujian-Ningxia").
-# A participle after the hyphen is a word of its own: "Nanjing-aided", "Wuxi-based".
+# A participle after the hyphen is a word of its own: "Nanjing-aided", "Wuxi-based";
+# so is an assistance noun: "Shenzhen's Hechi-assistance projects", "Xinjiang-aid".
 _WORD_RE = re.compile(
     r"[A-Za-z][A-Za-z'’]*(?:-(?!(?:aided|assisted|supported|funded|backed|sponsored|built|"
-    r"run|led|based|made|style|level)\b)[a-z][A-Za-z'’]*)*"
+    r"run|led|based|made|style|level|aid|assistance|support)\b)[a-z][A-Za-z'’]*)*"
 )
 SUFFIX_WORDS = frozenset(
     [
@@ -601,11 +602,33 @@ def _directional(sentence: str, regions: list[Mention], gaz: Gazetteer) -> list[
     return sorted(out, key=lambda r: r.start)
 
 
+# "Yecheng (Kargilik) County": a local name in brackets inside a place's name.
+_BRACKETED_ALIAS_RE = re.compile(
+    r" \([A-Z][a-z'’-]+\)(?= (?:County|City|Prefecture|District|Township|Town)\b)"
+)
+
+
+def _mask_aliases(sentence: str) -> str:
+    """The sentence with bracketed local names blanked (offsets kept), so the name
+    around them reads as one."""
+    if "(" not in sentence:
+        return sentence
+    return _BRACKETED_ALIAS_RE.sub(lambda m: " " * len(m.group()), sentence)
+
+
+def _single_spaced(m: Mention) -> Mention:
+    if "  " not in m.name:
+        return m
+    display = " ".join(m.display.split()) if m.display else m.display
+    return replace(m, name=" ".join(m.name.split()), display=display)
+
+
 def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     """All places and organisations of a sentence, qualifiers merged, in order."""
     gaz = gaz or load_gazetteer()
     orgs = find_organisations(sentence)
-    regions = _directional(sentence, find_region_mentions(sentence, gaz), gaz)
+    regions = _directional(sentence, find_region_mentions(_mask_aliases(sentence), gaz), gaz)
+    regions = [_single_spaced(r) for r in regions]
     mentions: list[Mention] = []
     for org in orgs:
         if _is_given_name(sentence, org.start, org.name):

@@ -289,7 +289,8 @@ def _shape_organisations(sentence: str) -> list[OrgMention]:
         while (
             j + 1 < len(tokens)
             and _is_cap(tokens[j + 1][2])
-            and not sentence[tokens[j][1] : tokens[j + 1][0]].strip()
+            # "China Petroleum & Chemical Corporation": an ampersand joins one name.
+            and sentence[tokens[j][1] : tokens[j + 1][0]].strip() in ("", "&")
         ):
             j += 1
         mention = _org_in_run(sentence, tokens, i, j)

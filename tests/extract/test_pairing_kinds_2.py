@@ -480,3 +480,130 @@ def test_fronted_and_postposed_help(text: str, expected: set[tuple[str, str]]) -
 def test_a_capitalised_preposition_is_no_part_of_a_village_name() -> None:
     names = [m.name for m in find_mentions("In Minning Town the mushroom trade grew.")]
     assert names == ["Minning Town"]
+
+
+# --- round 3: possessive project lists, ampersand names -------------------------
+
+
+def test_possessive_aid_projects_with_a_modifier_give_each_listed_place() -> None:
+    got = pairs(
+        "The commission also listed Tianjin's first aid projects in Kashgar Prefecture "
+        "and Alaer county."
+    )
+    assert ("tianjin", name_key("Kashgar Prefecture")) in got
+    assert ("tianjin", name_key("Alaer county")) in got
+
+
+def test_singular_designated_county_names_one_place_only() -> None:
+    text = "Fudan University's designated county Yongping and Dali were visited in May."
+    found = {(p.helper.name, p.helped.name) for p in _pairings(text)}
+    assert ("Fudan University", "Yongping") in found
+    assert ("Fudan University", "Dali") not in found
+
+
+def test_ampersand_joins_one_organisation_name() -> None:
+    names = [
+        m.name for m in find_mentions("China Metals & Minerals Corporation helps Zeku County.")
+    ]
+    assert "China Metals & Minerals Corporation" in names
+
+
+def _pairings(text: str) -> list:
+    from ingestion.extract.pairings import find_pairings
+
+    return find_pairings(text, find_mentions(text))
+
+
+def test_helping_their_counterparts_takes_the_earlier_giving_city() -> None:
+    got = pairs(
+        "In 2016 Tianjin signed two agreements with Gansu. Regional cooperation for the "
+        "region, focused on helping their counterparts in Qingyang and Tianshui cities."
+    )
+    assert ("tianjin", "qingyang") in got
+    assert ("tianjin", "tianshui") in got
+
+
+def test_counterparts_met_or_thanked_are_peers_not_pairings() -> None:
+    assert not pairs("Tianjin hosted the forum. The mayor met his counterparts in Tianshui.")
+    assert not pairs(
+        "Tianjin hosted the forum. Gansu officials thanked their counterparts in Tianjin."
+    )
+
+
+def test_possessive_place_named_aid_gives_the_place() -> None:
+    assert pairs("Hangzhou's Qiandongnan-assistance projects were praised.") == {
+        ("hangzhou", "qiandongnan")
+    }
+    assert not pairs("Hangzhou's Qiandongnan projects were praised for their help.")
+
+
+def test_fronted_phrase_then_provide_b_with_assistance() -> None:
+    found = {
+        (name_key(f.helper), name_key(f.helped)): f.year
+        for f in facts(
+            "With an aid fund of 300 million yuan, Sinopec has offered support to Zeku "
+            "county in Qinghai since 2003 and began to provide Gansu’s Linxia county with "
+            "partnership assistance in 2011."
+        )
+    }
+    assert found.get(("sinopec", "zeku")) == 2003
+    assert found.get(("sinopec", "linxia")) == 2011
+
+
+def test_one_sentence_two_helped_places_two_years() -> None:
+    found = {
+        name_key(f.helped): f.year
+        for f in facts("In 2015 Hangzhou helped Enshi, and in 2018 it helped Qiandongnan too.")
+        if name_key(f.helper) == "hangzhou"
+    }
+    assert found["enshi"] == 2015
+    assert found.get("qiandongnan", 2018) == 2018
+
+
+def test_tibetan_county_names_of_qinghai_are_known() -> None:
+    got = pairs(
+        "Since 1998 Shanghai Electric Group has been responsible for the designated "
+        "support tasks of three counties, such as Zadoi, Chindu and Qinghai Madoi."
+    )
+    assert {("shanghai electric", "zadoi"), ("shanghai electric", "chindu")} <= {
+        (h.replace(" group", ""), d) for h, d in got
+    }
+    assert any(d in ("madoi", "maduo") for _, d in got)
+
+
+def test_a_list_of_in_phrases_is_one_enumeration() -> None:
+    got = pairs(
+        "Sinopec carries out targeted assistance in Zeku County of Huangnan in "
+        "Qinghai, in Yuexi County and Yingshang County in Anhui, and in Bange County of "
+        "Nagqu, Tibet."
+    )
+    helped = {d for _, d in got}
+    assert {"zeku", "yuexi", "yingshang", "bange"} <= helped
+
+
+def test_in_phrase_list_stops_at_a_clause() -> None:
+    got = pairs("Shanghai helps Zunyi in Guizhou, in 2019 and in Dali it opened an office.")
+    assert ("shanghai", "dali") not in got
+
+
+def test_bracketed_local_name_inside_a_county_name() -> None:
+    names = [m.name for m in find_mentions("Sinopec aids Yecheng (Kargilik) County.")]
+    assert "Yecheng County" in names
+
+
+def test_responsible_for_places_with_bracketed_local_names() -> None:
+    got = pairs(
+        "Under the counterpart support division, Guangdong Province is responsible for "
+        "Shufu County (Konaxahar) and Jiashi County (Peyzawat), while Shenzhen supports "
+        "Kashgar City (Kashi) and Tashkurgan Tajik Autonomous County."
+    )
+    assert {("guangdong", "shufu"), ("guangdong", "jiashi")} <= got
+    assert ("shenzhen", name_key("Tashkurgan Tajik Autonomous County")) in got
+
+
+def test_bracketed_alias_does_not_carry_a_list_into_the_next_clause() -> None:
+    got = pairs(
+        "Wuhan City counterpart support Nedong District (Naidong), Yichang City "
+        "counterpart support Qonggyai County."
+    )
+    assert ("wuhan", "yichang") not in got
