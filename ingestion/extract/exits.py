@@ -212,8 +212,16 @@ BARE_PEOPLE_RE = re.compile(
 )
 # "Minxian County was lifted out of poverty": one named county is a count of one.
 SINGLE_COUNTY_RE = re.compile(
-    r"\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?\s+County\s+(?:(?:was|has|had|been|is|officially|"
+    r"\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?\s+County\s+"
+    # "Dongxiang Autonomous County in Gansu Province has been lifted out of poverty"
+    r"(?:(?:in|of)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:Province|City|Prefecture|Region)\s+)?"
+    r"(?:(?:was|has|had|been|is|officially|"
     r"formally|successfully|finally|also|now)\s+){0,3}$"
+)
+# "..., the last of the eight counties in the programme": the set the one county
+# belongs to, not another count.
+_ONE_OF_BEFORE_RE = re.compile(
+    r"\b(?:the\s+)?(?:last|first|one|final)\s+of\s+(?:the\s+|its\s+|their\s+)?$", re.I
 )
 # "The nine counties were the last on the country's list of 832 poor counties": with
 # the last ones out, every one of the list has exited.
@@ -286,6 +294,18 @@ _FROM_LIST_RE = re.compile(
 _DECIDED_RE = re.compile(r"\b(?:helped|helping|enabled|approv(?:ed|ing|es)|decided)\b", re.I)
 # No province has this many counties: a figure so printed counts something else.
 _MAX_COUNTIES = 2900
+
+# "The 31 counties include 30 national-level poor counties ...; one provincial-level
+# poor county, ...": the parts of a set counted before. They share its exit.
+BREAKDOWN_RE = re.compile(
+    rf"^\s*(?:the|these|those|all|all\s+the)\s+(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{_NOUN})\b"
+    rf"\s*(?:\([^()]{{1,30}}\)\s*)?,?\s*(?:include[sd]?|comprise[sd]?|consist(?:s|ed)?\s+of|"
+    rf"(?:are|were)\s+made\s+up\s+of)\s+",
+    re.I,
+)
+_PART_RE = re.compile(
+    rf"\b(?P<n>{_NUM})\s+(?P<adj>(?:-?[A-Za-z][\w-]*\s+){{0,3}}?)(?P<noun>{_NOUN})\b", re.I
+)
 
 
 @dataclass
@@ -429,7 +449,8 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
             continue
         # One named county is a count only where the clause counts nothing else:
         # "Zepu took off its hat in 2019, and the other three ..." is a breakdown.
-        if not counts and SINGLE_COUNTY_RE.search(clause, max(0, verb.start() - 60), verb.start()):
+        others = [c for c in counts if not _ONE_OF_BEFORE_RE.search(clause, 0, c.start)]
+        if not others and SINGLE_COUNTY_RE.search(clause, max(0, verb.start() - 90), verb.start()):
             if not _purpose(clause, verb, verb.start()):
                 hits.append(
                     ExitHit(
@@ -859,3 +880,34 @@ def find_poor_totals(sentence: str) -> list[PoorTotal]:
         if n is not None and n > 1:
             out.append(PoorTotal(level, n, m.start(), m.end()))
     return out
+
+
+@dataclass
+class Breakdown:
+    """The parts of a set counted before: `n` is the set's count, `parts` the (start,
+    end, count) of each part of the same level."""
+
+    level: str
+    n: int
+    parts: list[tuple[int, int, int]]
+
+
+def find_breakdown(sentence: str) -> Breakdown | None:
+    m = BREAKDOWN_RE.match(sentence)
+    if not m:
+        return None
+    level = LEVEL_NOUNS[m.group("noun").lower()]
+    n = count_value(m.group("n"), level)
+    if n is None:
+        return None
+    parts = []
+    for p in _PART_RE.finditer(sentence, m.end()):
+        value = count_value(p.group("n"), level)
+        if LEVEL_NOUNS[p.group("noun").lower()] != level or value is None or value >= n:
+            continue
+        if _POVERTY_WORD_RE.search(p.group("adj")):
+            parts.append((p.start(), p.end(), value))
+    # The parts must not add up to more than the set: else they count something else.
+    if not parts or sum(v for _, _, v in parts) > n:
+        return None
+    return Breakdown(level, n, parts)

@@ -450,3 +450,31 @@ def test_removal_that_is_a_plan_a_negation_or_not_poverty(sentence: str) -> None
 def test_more_counties_than_any_province_has_is_no_county_count() -> None:
     sentence = "In all, 8,120 poor counties in the province have shaken off the poverty label."
     assert _hits(sentence) == []
+
+
+def test_one_named_county_the_last_of_a_set() -> None:
+    sentence = (
+        "The bank said Huining County in Baiyin City had been lifted out of poverty, "
+        "the last of the five counties it supports to do so."
+    )
+    assert _hits(sentence) == [("county", 1, None, None)]
+
+
+def test_parts_of_a_set_that_exited_before_share_its_exit() -> None:
+    text = (
+        "The provincial government announced that 21 counties were removed from the list "
+        "of poverty-stricken counties. The 21 counties include 19 national-level "
+        "poverty-stricken counties, namely, Alpha County and Beta County; two "
+        "provincial-level poverty-stricken counties, namely, Gamma County and Delta County."
+    )
+    found = sorted((f.exited, f.evidence.start_char) for f in _exits(text))
+    assert [n for n, _ in found] == [2, 19, 21]
+    assert all(start == 0 for _, start in found)  # the evidence reaches back to the exit
+
+
+def test_parts_without_an_earlier_exit_are_nothing() -> None:
+    text = (
+        "The province drew up a plan for 21 counties. The 21 counties include 19 "
+        "national-level poverty-stricken counties and two provincial-level poor counties."
+    )
+    assert _exits(text) == []
