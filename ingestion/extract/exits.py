@@ -449,8 +449,9 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
             continue
         # One named county is a count only where the clause counts nothing else:
         # "Zepu took off its hat in 2019, and the other three ..." is a breakdown.
-        others = [c for c in counts if not _ONE_OF_BEFORE_RE.search(clause, 0, c.start)]
-        if not others and SINGLE_COUNTY_RE.search(clause, max(0, verb.start() - 90), verb.start()):
+        if SINGLE_COUNTY_RE.search(
+            clause, max(0, verb.start() - 90), verb.start()
+        ) and not _other_counts(clause, counts):
             if not _purpose(clause, verb, verb.start()):
                 hits.append(
                     ExitHit(
@@ -577,6 +578,11 @@ def _holdings(clause: str, offset: int, hits: list[ExitHit]) -> list[ExitHit]:
                 hit.remaining = value
             out.append(hit)
     return out
+
+
+def _other_counts(clause: str, counts: list[_Count]) -> bool:
+    """Counts beside a named county, not the set it is one of ("the last of the eight")."""
+    return any(not _ONE_OF_BEFORE_RE.search(clause, max(0, c.start - 25), c.start) for c in counts)
 
 
 def _drop_scope(clause: str, before: list[_Count], used: set[int]) -> list[_Count]:
