@@ -93,7 +93,10 @@ EXIT_RE = re.compile(
     r"exit(?:s|ed|ing)?|"
     r"(?:lift|lifts|lifted|lifting|rais\w+)\s+(?:\w+\s+)?(?:out\s+of|from)\s+poverty|"
     r"out\s+of\s+poverty|"
-    r"(?:shak\w+|shook|shaken)\s+off\s+poverty|(?:got|get|gets|getting)\s+rid\s+of\s+poverty|"
+    r"(?:shak\w+|shook|shaken)\s+off\s+poverty|overc[oa]m\w*\s+poverty|"
+    # "shaken off the 'poor' label", "cast off their poverty tag"
+    r"(?:shak\w+|shook|cast\w*|shed\w*|threw|throw\w*|remov\w+)\s+off\s+(?:the\s+|their\s+|its\s+)?"
+    r"[\"“”'‘’]?(?:poor|poverty|impoverished)[\"“”'‘’]?\s+(?:labels?|tags?|status)\b|(?:got|get|gets|getting)\s+rid\s+of\s+poverty|"
     r"escap\w+\s+(?:from\s+)?poverty|emerg\w+\s+from\s+poverty|eliminat\w+\s+(?:absolute\s+|extreme\s+)?poverty|"
     r"eradicat\w+\s+(?:absolute\s+|extreme\s+)?poverty|(?:rose|rise|rises|risen|rising)\s+above\s+poverty|"
     r"shed\s+(?:\w+\s+)?poverty(?:\s+(?:labels?|tags?|hats?|status))?|"
@@ -126,7 +129,7 @@ ACHIEVED_BEFORE_COUNT_RE = re.compile(
 # Counts joined to the one an exit verb takes share its verb:
 # "1,100 poor villages and 804,000 people had been lifted out of poverty".
 COORDINATION_RE = re.compile(
-    r"^\s*(?:,|and|,\s*and|as\s+well\s+as|comprising|including|with)\s*$", re.I
+    r"^\s*(?:,|and|,\s*and|,?\s*as\s+well\s+as|comprising|including|with)\s*$", re.I
 )
 # Counts of another level nested in the one before: "67,932 people from 15,239
 # households", "6.25 million people in 11,501 villages of 88 counties", "55 villages
@@ -209,8 +212,16 @@ BARE_PEOPLE_RE = re.compile(
 )
 # "Minxian County was lifted out of poverty": one named county is a count of one.
 SINGLE_COUNTY_RE = re.compile(
-    r"\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?\s+County\s+(?:(?:was|has|had|been|is|officially|"
+    r"\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)?\s+County\s+"
+    # "Dongxiang Autonomous County in Gansu Province has been lifted out of poverty"
+    r"(?:(?:in|of)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+(?:Province|City|Prefecture|Region)\s+)?"
+    r"(?:(?:was|has|had|been|is|officially|"
     r"formally|successfully|finally|also|now)\s+){0,3}$"
+)
+# "..., the last of the eight counties in the programme": the set the one county
+# belongs to, not another count.
+_ONE_OF_BEFORE_RE = re.compile(
+    r"\b(?:the\s+)?(?:last|first|one|final)\s+of\s+(?:the\s+|its\s+|their\s+)?$", re.I
 )
 # "The nine counties were the last on the country's list of 832 poor counties": with
 # the last ones out, every one of the list has exited.
@@ -240,6 +251,60 @@ ALL_WITHOUT_COUNT_RE = re.compile(
 )
 POOR_TOTAL_RE = re.compile(
     rf"\b(?P<n>{_NUM})\s+(?P<adj>(?:[A-Za-z-]+\s+){{1,2}}?)(?P<noun>{_NOUN})\b", re.I
+)
+
+# Possession tells a remainder or a baseline: "Henan still has 350,000 poor people and
+# 52 poor villages" is what is left; "the province was home to 7,993 poor villages"
+# (past tense) is the set before any exited.
+HOLDS_RE = re.compile(
+    r"\b(?P<still>still\s+)?(?:has|have|had|had\s+had|(?P<home>(?:is|are|was|were)\s+(?:once\s+|then\s+)?"
+    r"home\s+to))\s+(?:a\s+total\s+of\s+|about\s+|around\s+|some\s+|nearly\s+|more\s+than\s+|"
+    r"over\s+|as\s+many\s+as\s+)?",
+    re.I,
+)
+# "an impoverished population of 3.29 million": the count after its noun.
+POPULATION_OF_RE = re.compile(
+    rf"(?:an?\s+|the\s+|its\s+)?(?P<adj>(?:[\w-]+\s+){{0,2}}?)population\s+of\s+"
+    rf"(?:about\s+|around\s+|some\s+|nearly\s+|more\s+than\s+|over\s+)?(?P<n>{_NUM})\b",
+    re.I,
+)
+_CHAIN_GAP_RE = re.compile(r"\s*(?:,\s*and|,|and|,?\s*as\s+well\s+as)\s+", re.I)
+# "Among the impoverished counties applying to exit in 2019, 165 from Hebei, ... have
+# passed the assessment and bid farewell to poverty": a bare number counts the set
+# the opening phrase names.
+AMONG_RE = re.compile(
+    rf"^\s*(?:among|of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?:[\w-]+\s+){{0,3}}?(?P<noun>{_NOUN})\b"
+    rf"[^,;]{{0,100}},\s*(?P<n>{_NUM})(?!\s*(?:%|percent|per\s+cent|[\w-]+\s+(?:{_NOUN})\b|"
+    rf"(?:{_NOUN})\b|\d))",
+    re.I,
+)
+# "approving to remove 31 counties (county-level cities) from the list of poor
+# counties": the verb before its count, the list after.
+REMOVE_COUNT_RE = re.compile(
+    r"\b(?:remov(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|strik(?:e|es|ing)|struck|"
+    r"drop(?:s|ped|ping)?|tak(?:e|es|en|ing)|took)\s+(?:a\s+total\s+of\s+|another\s+|the\s+)?",
+    re.I,
+)
+_FROM_LIST_RE = re.compile(
+    r"\s*(?:\([^()]{1,30}\)\s*)?(?:off|from)\s+(?:the\s+)?(?:[\w-]+'s\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:list|register|roll)s?\b(?P<rest>[^;]{0,40})",
+    re.I,
+)
+# "approving to remove 31 counties": a decision taken, not a purpose.
+_DECIDED_RE = re.compile(r"\b(?:helped|helping|enabled|approv(?:ed|ing|es)|decided)\b", re.I)
+# No province has this many counties: a figure so printed counts something else.
+_MAX_COUNTIES = 2900
+
+# "The 31 counties include 30 national-level poor counties ...; one provincial-level
+# poor county, ...": the parts of a set counted before. They share its exit.
+BREAKDOWN_RE = re.compile(
+    rf"^\s*(?:the|these|those|all|all\s+the)\s+(?P<n>{_NUM})\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{_NOUN})\b"
+    rf"\s*(?:\([^()]{{1,30}}\)\s*)?,?\s*(?:include[sd]?|comprise[sd]?|consist(?:s|ed)?\s+of|"
+    rf"(?:are|were)\s+made\s+up\s+of)\s+",
+    re.I,
+)
+_PART_RE = re.compile(
+    rf"\b(?P<n>{_NUM})\s+(?P<adj>(?:-?[A-Za-z][\w-]*\s+){{0,3}}?)(?P<noun>{_NOUN})\b", re.I
 )
 
 
@@ -337,6 +402,11 @@ def _counts(clause: str, end: int) -> list[_Count]:
     ]
     if " of them" in clause.lower():
         found.extend(_of_them(clause, found, end))
+    among = AMONG_RE.match(clause) if "," in clause else None
+    if among and among.end("n") <= end:
+        found.append(
+            _Count(among.start("n"), among.end("n"), among.group("n"), among.group("noun"))
+        )
     if "," in clause:
         spans = [(c.start, c.end) for c in found]
         for m in APPOSITIVE_RE.finditer(clause, 0, end):
@@ -379,7 +449,9 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
             continue
         # One named county is a count only where the clause counts nothing else:
         # "Zepu took off its hat in 2019, and the other three ..." is a breakdown.
-        if not counts and SINGLE_COUNTY_RE.search(clause, max(0, verb.start() - 60), verb.start()):
+        if SINGLE_COUNTY_RE.search(
+            clause, max(0, verb.start() - 90), verb.start()
+        ) and not _other_counts(clause, counts):
             if not _purpose(clause, verb, verb.start()):
                 hits.append(
                     ExitHit(
@@ -419,7 +491,98 @@ def _clause_exits(clause: str, offset: int) -> list[ExitHit]:
     for m in ZERO_RE.finditer(clause) if _has_zero_word(clause) else ():
         level = LEVEL_NOUNS[m.group("noun").lower()]
         hits.append(ExitHit(level, remaining=0, start=offset + m.start(), end=offset + m.end()))
-    return [h for h in hits if h.counts()]
+    hits.extend(_holdings(clause, offset, hits))
+    if "list" in clause.lower() or "regist" in clause.lower() or "roll" in clause.lower():
+        hits.extend(_removals(clause, offset, hits))
+    return [h for h in hits if h.counts() and _plausible(h)]
+
+
+def _removals(clause: str, offset: int, hits: list[ExitHit]) -> list[ExitHit]:
+    """ "approved to remove 31 counties from the list of poor counties": the count
+    after the verb, the list after the count."""
+    taken = [(h.start - offset, h.end - offset) for h in hits]
+    out = []
+    for verb in REMOVE_COUNT_RE.finditer(clause):
+        m = COUNT_RE.match(clause, verb.end())
+        if not m or m.group("part"):
+            continue
+        tail = _FROM_LIST_RE.match(clause, m.end())
+        if not tail or not _POVERTY_WORD_RE.search(m.group() + tail.group()):
+            continue
+        before = clause[max(0, verb.start() - 30) : verb.start()]
+        if NEGATION_RE.search(before):
+            continue
+        if PURPOSE_RE.search(before) and not _DECIDED_RE.search(
+            clause, max(0, verb.start() - 80), verb.start()
+        ):
+            continue  # "plans to remove 10 counties from the list"
+        if any(a <= m.start("n") < b for a, b in taken):
+            continue
+        level = LEVEL_NOUNS[m.group("noun").lower()]
+        value = count_value(m.group("n"), level)
+        out.append(
+            ExitHit(level, exited=value, start=offset + verb.start(), end=offset + tail.end())
+        )
+    return out
+
+
+def _plausible(hit: ExitHit) -> bool:
+    return hit.level != "county" or max(hit.counts()) <= _MAX_COUNTIES
+
+
+def _chain(clause: str, at: int) -> list[tuple[int, int, str, int]]:
+    """The coordinated poverty counts from `at`: (start, end, level, value) each."""
+    out: list[tuple[int, int, str, int]] = []
+    while len(out) < 6:
+        m = COUNT_RE.match(clause, at)
+        if m and not m.group("part") and _POVERTY_WORD_RE.search(m.group()):
+            level = LEVEL_NOUNS[m.group("noun").lower()]
+            n_text, start = m.group("n"), m.start()
+        else:
+            m = POPULATION_OF_RE.match(clause, at)
+            if not m or not _POVERTY_WORD_RE.search(m.group("adj")):
+                break
+            level, n_text, start = "person", m.group("n"), m.start("n")
+        value = count_value(n_text, level)
+        if value is None:
+            break
+        out.append((start, m.end(), level, value))
+        gap = _CHAIN_GAP_RE.match(clause, m.end())
+        if not gap:
+            break
+        at = gap.end()
+    return out
+
+
+def _holdings(clause: str, offset: int, hits: list[ExitHit]) -> list[ExitHit]:
+    """ "still has 350,000 poor people" (remaining), "was home to 7,993 poor villages"
+    (the total before any exited)."""
+    lower = clause.lower()
+    if "still" not in lower and "home to" not in lower:
+        return []
+    taken = [(h.start - offset, h.end - offset) for h in hits]
+    out = []
+    for m in HOLDS_RE.finditer(clause):
+        home = m.group("home")
+        if not m.group("still") and not (home and home.lower().startswith(("was", "were"))):
+            continue
+        if m.group("still") and home:
+            continue  # "is still home to" is rare; the tense says nothing sure
+        for start, end, level, value in _chain(clause, m.end()):
+            if any(a <= start < b for a, b in taken):
+                continue
+            hit = ExitHit(level, start=offset + start, end=offset + end)
+            if home:
+                hit.total = value
+            else:
+                hit.remaining = value
+            out.append(hit)
+    return out
+
+
+def _other_counts(clause: str, counts: list[_Count]) -> bool:
+    """Counts beside a named county, not the set it is one of ("the last of the eight")."""
+    return any(not _ONE_OF_BEFORE_RE.search(clause, max(0, c.start - 25), c.start) for c in counts)
 
 
 def _drop_scope(clause: str, before: list[_Count], used: set[int]) -> list[_Count]:
@@ -723,3 +886,34 @@ def find_poor_totals(sentence: str) -> list[PoorTotal]:
         if n is not None and n > 1:
             out.append(PoorTotal(level, n, m.start(), m.end()))
     return out
+
+
+@dataclass
+class Breakdown:
+    """The parts of a set counted before: `n` is the set's count, `parts` the (start,
+    end, count) of each part of the same level."""
+
+    level: str
+    n: int
+    parts: list[tuple[int, int, int]]
+
+
+def find_breakdown(sentence: str) -> Breakdown | None:
+    m = BREAKDOWN_RE.match(sentence)
+    if not m:
+        return None
+    level = LEVEL_NOUNS[m.group("noun").lower()]
+    n = count_value(m.group("n"), level)
+    if n is None:
+        return None
+    parts = []
+    for p in _PART_RE.finditer(sentence, m.end()):
+        value = count_value(p.group("n"), level)
+        if LEVEL_NOUNS[p.group("noun").lower()] != level or value is None or value >= n:
+            continue
+        if _POVERTY_WORD_RE.search(p.group("adj")):
+            parts.append((p.start(), p.end(), value))
+    # The parts must not add up to more than the set: else they count something else.
+    if not parts or sum(v for _, _, v in parts) > n:
+        return None
+    return Breakdown(level, n, parts)

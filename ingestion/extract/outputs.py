@@ -277,6 +277,8 @@ def _quantity_measure(sentence: str, q: Quantity) -> str | None:
     if _is_per_unit(sentence, q.end):
         return None
     if q.unit == "mu":
+        if _PROJECT_AREA_RE.search(sentence, max(0, q.start - 80), q.start):
+            return None
         window = sentence[max(0, q.start - 60) : q.end + 30]
         if (
             PLANTING_RE.search(window)
@@ -311,6 +313,42 @@ _PRODUCT_REACHED_RE = re.compile(
 )
 
 
+# "a 2,000-mu agricultural product industry base": an area joined to its noun, the
+# noun a farming base, orchard or plantation.
+_HYPHEN_AREA_RE = re.compile(
+    r"\b(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)-mu\s+(?P<head>(?:[\w-]+\s+){0,4}?"
+    r"(?:bases?|orchards?|gardens?|plantations?|farms?|fields?))\b",
+    re.I,
+)
+_FARM_WORD_RE = re.compile(r"agricultur|farm|plant|grow|orchard|garden|crop", re.I)
+# "The total planned area of the project is 56,400 mu": the land a project spans.
+_PROJECT_AREA_RE = re.compile(
+    r"\b(?:planned|construction|floor|built|land|total)\s+area\s+of\s+(?:the\s+|this\s+|its\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:project|park|complex|zone|town|site)\b[^,;.]{0,20}?"
+    # the same area converted: "56,400 mu (3,760 hectares)"
+    r"(?:\d[\d,.]*\s*mu\s*\(\s*)?$",
+    re.I,
+)
+# "the cumulative sales volume of X in the region has reached 13 million yuan"
+# ("retail sales of consumer goods" is an economy's statistic, not a product's).
+_SALES_REACHED_RE = re.compile(
+    r"(?<!retail\s)(?<!wholesale\s)\bsales(?:\s+(?:volume|revenue|value))?\s+of\s+[^,;.]{1,100}?\s+(?:has\s+|have\s+|had\s+)?"
+    r"(?:reached|totall?ed|hit|exceeded|topped|amounted\s+to|stood\s+at|came\s+to)\s+"
+    r"(?:(?:more\s+than|over|about|nearly|around|some)\s+)?$",
+    re.I,
+)
+
+
+def _hyphen_areas(sentence: str) -> list[Quantity]:
+    out = []
+    for m in _HYPHEN_AREA_RE.finditer(sentence):
+        if not (_FARM_WORD_RE.search(m.group("head")) or PRODUCT_RE.search(m.group("head"))):
+            continue
+        value = float(m.group("n").replace(",", ""))
+        out.append(Quantity(m.start("n"), m.end("n") + 3, value, "mu", "exact"))
+    return out
+
+
 def find_outputs(
     sentence: str, money: list[Quantity], previous: str | None = None
 ) -> list[OutputHit]:
@@ -321,10 +359,14 @@ def find_outputs(
         if q.value < MIN_PLACE_MONEY or is_unit_price(sentence, q.end):
             continue
         kind = classify_money(sentence, q.start, q.end)
+        if kind is None and _SALES_REACHED_RE.search(sentence, max(0, q.start - 150), q.start):
+            kind = "sales"
         if kind in ("output_value", "sales"):
             found.append((q, kind))
     lower = sentence.lower()
     quantities = find_quantities(sentence) if any(h in lower for h in _UNIT_HINTS) else []
+    if "-mu" in lower:
+        quantities = [*quantities, *_hyphen_areas(sentence)]
     for q in quantities:
         measure = _quantity_measure(sentence, q)
         if measure:

@@ -16,7 +16,13 @@ from typing import TypeVar
 from ingestion.extract import attribution
 from ingestion.extract.casing import page_case, rule_text
 from ingestion.extract.coref import Discourse, defined_acronyms, short_forms
-from ingestion.extract.exits import ExitHit, find_all_without_count, find_exits, find_poor_totals
+from ingestion.extract.exits import (
+    ExitHit,
+    find_all_without_count,
+    find_breakdown,
+    find_exits,
+    find_poor_totals,
+)
 from ingestion.extract.funds import find_funds
 from ingestion.extract.models import (
     DIVISION_AND_COMPANY_WORDS,
@@ -636,6 +642,7 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             )
         if exit_hint:
             exits.extend(_carried_exits(ctx, s, text))
+            exits.extend(_breakdown_exits(ctx, s, text, exits))
         for hit in find_exits(text) if exit_hint else []:
             inside = [m for m in mentions if hit.start <= m.start <= hit.end + 40 and m.is_place]
             place = inside[0] if inside else None
@@ -806,6 +813,44 @@ def _carried_exits(ctx: DocContext, s: Sentence, text: str) -> list[tuple[ExitHi
             year=year_near(text, anaphor.end),
         )
         out.append((hit, ctx.anchor(fact, s, anaphor.start)))
+    return out
+
+
+def _breakdown_exits(
+    ctx: DocContext, s: Sentence, text: str, exits: list[tuple[ExitHit, ExitFact]]
+) -> list[tuple[ExitHit, ExitFact]]:
+    """ "The 31 counties include 30 national-level poor counties ... and one
+    provincial-level poor county": where 31 counties were said to exit a few sentences
+    before, each part exited too."""
+    found = find_breakdown(text)
+    if found is None:
+        return []
+    first = max(0, s.index - _CARRY_SENTENCES)
+    earlier = [
+        f
+        for h, f in exits
+        if h.level == found.level
+        and h.exited == found.n
+        and f.evidence.start_char >= ctx.sentences[first].orig_start
+        and f.evidence.end_char <= s.orig_start
+    ]
+    if not earlier:
+        return []
+    out: list[tuple[ExitHit, ExitFact]] = []
+    start, end = earlier[-1].evidence.start_char, s.orig_end
+    ev = Evidence(ctx.norm.original[start:end], start, end)
+    for a, b, n in found.parts:
+        hit = ExitHit(found.level, exited=n, start=a, end=b)
+        fact = ExitFact(
+            doc=ctx.doc_id,
+            evidence=ev,
+            extractor_version=EXTRACTOR_VERSION,
+            confidence=0.6,
+            level=found.level,  # type: ignore[arg-type]
+            exited=n,
+            year=year_near(text, a),
+        )
+        out.append((hit, ctx.anchor(fact, s, a)))
     return out
 
 

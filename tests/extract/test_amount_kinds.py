@@ -246,3 +246,42 @@ def test_land_under_plastic_and_a_products_own_total() -> None:
 
 def test_a_total_of_no_product_is_no_output() -> None:
     assert outputs("The coal shipped from the mine reached 5,000 tonnes.") == []
+
+
+# --- final round: outputs -----------------------------------------------------------
+
+
+def _outputs(sentence: str) -> list[tuple[str, float]]:
+    from ingestion.extract.outputs import find_outputs
+
+    return [(h.measure, h.quantity.value) for h in find_outputs(sentence, find_money(sentence))]
+
+
+def test_sales_volume_of_a_product_that_reached_a_sum() -> None:
+    sentence = (
+        "Since 2020 the cumulative sales volume of Longshan beef in eastern cities has "
+        "reached 42 million yuan."
+    )
+    assert _outputs(sentence) == [("sales", 42_000_000.0)]
+
+
+def test_retail_sales_of_an_economy_are_no_output() -> None:
+    sentence = "Retail sales of consumer goods in the city totalled 51.3 billion yuan."
+    assert _outputs(sentence) == []
+
+
+def test_area_joined_to_a_farming_base() -> None:
+    sentence = "The cooperative has built a 1,500-mu organic vegetable planting base."
+    assert _outputs(sentence) == [("planting_area", 1500.0)]
+
+
+def test_area_joined_to_a_park_that_is_not_farming() -> None:
+    assert _outputs("The town built a 300-mu logistics park near the highway.") == []
+
+
+def test_planned_area_of_a_project_is_no_planting_area() -> None:
+    sentence = (
+        "The planned area of the tourism project is 12,000 mu (800 hectares), spanning "
+        "three villages."
+    )
+    assert _outputs(sentence) == []

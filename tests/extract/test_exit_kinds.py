@@ -364,3 +364,117 @@ def test_close_to_is_an_amount_not_a_purpose() -> None:
     sentence = "Close to 52,000 poor people in the prefecture have exited poverty since 2016."
     assert _hits(sentence) == [("person", 52000, None, None)]
     assert _hits("The county aims to help 52,000 poor people shake off poverty by 2020.") == []
+
+
+# --- final round: labels, possession, opening sets, active removals ---------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a poverty label shaken off, the counts joined by "as well as"
+        (
+            "Some 2.4 million poor farmers, as well as 310 poor villages in the region, "
+            "have shaken off the 'poor' label.",
+            [("village", 310, None, None), ("person", 2400000, None, None)],
+        ),
+        (
+            "The twelve poor counties cast off their poverty tag last year.",
+            [("county", 12, None, None)],
+        ),
+        # "overcome poverty" in a relative clause
+        (
+            "The first five counties in the bank's programme that have overcome poverty "
+            "are in Yunnan.",
+            [("county", 5, None, None)],
+        ),
+    ],
+)
+def test_label_and_overcome_phrasings(sentence: str, expected: list) -> None:
+    assert sorted(_hits(sentence)) == sorted(expected)
+
+
+def test_still_has_is_a_remainder() -> None:
+    assert _hits("Today Guizhou still has 120,000 poor people and 35 impoverished villages.") == [
+        ("person", None, None, 120000),
+        ("village", None, None, 35),
+    ]
+
+
+def test_past_home_to_is_a_baseline_total() -> None:
+    sentence = (
+        "Ten years ago the prefecture was home to 1,204 impoverished villages and an "
+        "impoverished population of 0.9 million."
+    )
+    assert _hits(sentence) == [("village", None, 1204, None), ("person", None, 900000, None)]
+
+
+def test_present_home_to_and_plain_has_are_not_exits() -> None:
+    assert _hits("The county is home to 300 villages and 12 poor villages.") == []
+    assert _hits("The city has 40 poor villages and a tea industry.") == []
+
+
+def test_bare_number_counts_the_set_the_opening_phrase_names() -> None:
+    sentence = (
+        "Among the poor counties that applied to leave the list this year, 72 from Yunnan, "
+        "Gansu and Guizhou have passed the checks and bid farewell to poverty."
+    )
+    assert _hits(sentence) == [("county", 72, None, None)]
+
+
+def test_opening_set_followed_by_a_percentage_is_no_count() -> None:
+    sentence = "Among the poor counties in the west, 40 percent have bid farewell to poverty."
+    assert _hits(sentence) == []
+
+
+def test_active_removal_from_the_list() -> None:
+    sentence = (
+        "The provincial government approved the notice, approving to remove 17 counties "
+        "(county-level cities) from the list of poverty-stricken counties."
+    )
+    assert _hits(sentence) == [("county", 17, None, None)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The province plans to remove 12 poor counties from the list next year.",
+        "The office did not remove 9 poor counties from the list.",
+        "The clerk removed 20 households from the list of subsidy recipients.",
+    ],
+)
+def test_removal_that_is_a_plan_a_negation_or_not_poverty(sentence: str) -> None:
+    assert _hits(sentence) == []
+
+
+def test_more_counties_than_any_province_has_is_no_county_count() -> None:
+    sentence = "In all, 8,120 poor counties in the province have shaken off the poverty label."
+    assert _hits(sentence) == []
+
+
+def test_one_named_county_the_last_of_a_set() -> None:
+    sentence = (
+        "The bank said Huining County in Baiyin City had been lifted out of poverty, "
+        "the last of the five counties it supports to do so."
+    )
+    assert _hits(sentence) == [("county", 1, None, None)]
+
+
+def test_parts_of_a_set_that_exited_before_share_its_exit() -> None:
+    text = (
+        "The provincial government announced that 21 counties were removed from the list "
+        "of poverty-stricken counties. The 21 counties include 19 national-level "
+        "poverty-stricken counties, namely, Alpha County and Beta County; two "
+        "provincial-level poverty-stricken counties, namely, Gamma County and Delta County."
+    )
+    found = sorted((f.exited, f.evidence.start_char) for f in _exits(text))
+    assert [n for n, _ in found] == [2, 19, 21]
+    assert all(start == 0 for _, start in found)  # the evidence reaches back to the exit
+
+
+def test_parts_without_an_earlier_exit_are_nothing() -> None:
+    text = (
+        "The province drew up a plan for 21 counties. The 21 counties include 19 "
+        "national-level poverty-stricken counties and two provincial-level poor counties."
+    )
+    assert _exits(text) == []
