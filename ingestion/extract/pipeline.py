@@ -52,7 +52,7 @@ from ingestion.extract.periods import Period, document_year, figure_period, open
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
-from ingestion.extract.years import find_years, pairing_year, year_near
+from ingestion.extract.years import find_years, pairing_year
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 from ingestion.gazetteer.organisations import short_name
 
@@ -569,23 +569,11 @@ def _pairing_facts(ctx: DocContext, tables: TableFacts) -> list[PairingFact]:
 # --- funds, outputs, exits ------------------------------------------------------
 
 
-def _nearest_place(mentions: list[Mention], at: int) -> Mention | None:
-    places = [m for m in mentions if m.is_place and (m.code or m.kind == "village")]
-    if not places:
-        return None
-    return min(places, key=lambda m: abs(m.start - at))
-
-
-def _payer(mentions: list[Mention], at: int) -> Mention | None:
-    before = [m for m in mentions if m.end <= at and m.kind in ("region", "org", "home", "team")]
-    return _party(before[-1]) if before else None
-
-
 def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
     funds: list[FundFact] = _table_funds(ctx, tables)
     outputs: list[OutputFact] = _table_outputs(ctx, tables)
     exits: list[tuple[ExitHit, ExitFact]] = _table_exits(ctx, tables)
-    for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
+    for s in ctx.sentences:
         text = s.text[:MAX_SENTENCE_CHARS]
         has_digit = s.index in ctx.hints["digit"]
         exit_hint = s.index in ctx.hints["exit"]
@@ -594,9 +582,9 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             continue
         money = find_money(text) if s.index in ctx.hints["money"] else []
         ev = ctx.evidence(s)
+        # Payer, place and period are chosen afterwards, with the whole document in view
+        # (``_attribute``): here each figure only records where it stands.
         for hit in find_funds(text, money):
-            payer = _payer(mentions, hit.amount.start)
-            place = _nearest_place(mentions, hit.amount.start)
             funds.append(
                 ctx.anchor(
                     FundFact(
@@ -607,12 +595,6 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                         amount_cny=hit.amount.value,
                         qualifier=hit.amount.qualifier,  # type: ignore[arg-type]
                         measure=hit.measure,  # type: ignore[arg-type]
-                        payer=payer.label
-                        if payer and (payer.kind != "home" or payer.code)
-                        else None,
-                        region=place.label if place else None,
-                        year=year_near(text, hit.amount.start),
-                        region_code=place.code if place else None,
                     ),
                     s,
                     hit.amount.start,
@@ -620,7 +602,6 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             )
         previous = ctx.sentences[s.index - 1].text if s.index > 0 else None
         for hit in find_outputs(text, money, previous):
-            place = _nearest_place(mentions, hit.quantity.start)
             outputs.append(
                 ctx.anchor(
                     OutputFact(
@@ -632,9 +613,6 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                         value=hit.quantity.value,
                         qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
                         product=hit.product,
-                        region=place.label if place else None,
-                        year=year_near(text, hit.quantity.start),
-                        region_code=place.code if place else None,
                     ),
                     s,
                     hit.quantity.start,
@@ -644,8 +622,6 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             exits.extend(_carried_exits(ctx, s, text))
             exits.extend(_breakdown_exits(ctx, s, text, exits))
         for hit in find_exits(text) if exit_hint else []:
-            inside = [m for m in mentions if hit.start <= m.start <= hit.end + 40 and m.is_place]
-            place = inside[0] if inside else None
             exits.append(
                 (
                     hit,
@@ -660,9 +636,6 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                             total=hit.total,
                             remaining=hit.remaining,
                             rate_pct=hit.rate_pct,
-                            region=place.label if place else None,
-                            year=year_near(text, hit.end),
-                            region_code=place.code if place else None,
                         ),
                         s,
                         hit.start,
@@ -810,7 +783,6 @@ def _carried_exits(ctx: DocContext, s: Sentence, text: str) -> list[tuple[ExitHi
             level=anaphor.level,  # type: ignore[arg-type]
             exited=n,
             total=n,
-            year=year_near(text, anaphor.end),
         )
         out.append((hit, ctx.anchor(fact, s, anaphor.start)))
     return out
@@ -848,7 +820,6 @@ def _breakdown_exits(
             confidence=0.6,
             level=found.level,  # type: ignore[arg-type]
             exited=n,
-            year=year_near(text, a),
         )
         out.append((hit, ctx.anchor(fact, s, a)))
     return out
