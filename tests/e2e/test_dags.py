@@ -188,7 +188,7 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
         """
         insert into raw.facts_exit (
             fact_id, article_id, level, exited, total, remaining, rate_pct, region,
-            region_code, year, evidence, start_char, end_char, extractor_version,
+            region_code, year, year_from, evidence, start_char, end_char, extractor_version,
             confidence, extracted_at
         ) values (
             'bad-exit', (select min(article_id) from raw.articles), 'county', 60, 50, null,
