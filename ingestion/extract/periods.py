@@ -18,7 +18,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ingestion.extract.years import YEAR_RE, find_years
+from ingestion.extract.years import find_years
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -204,11 +204,6 @@ def figure_period(text: str, at: int, doc_year: int | None) -> Period:
         return Period()
     best = min(spans, key=lambda s: _cost(text, s, at) + (8 if s.explicit_single else 0))
     return best.period
-
-
-def has_year(text: str) -> bool:
-    """Whether the text names a year at all (cheap pre-check)."""
-    return YEAR_RE.search(text) is not None
 
 
 def opening_period(text: str, doc_year: int | None) -> Period:
