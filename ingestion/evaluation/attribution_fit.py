@@ -92,10 +92,10 @@ def labelled_groups(
     for doc, ex in extracted.items():
         by_type: dict[str, list[tuple[dict[str, Any], dict[str, list[attribution.Candidate]]]]]
         by_type = defaultdict(list)
-        for fact, cands, payer in ex.trace:
+        for fact, cands, chosen in ex.trace:
             pools = {
                 "payer": attribution.payer_candidates(cands),
-                "region": attribution.region_candidates(cands, payer),
+                "region": attribution.region_candidates(cands, chosen.payer),
             }
             by_type[fact.type].append(({**fact.to_contract(), "doc": doc}, pools))
         for kind, items in by_type.items():

@@ -38,12 +38,7 @@ def read_text(path: Path) -> str:
 def _explanations(trace: AttributionTrace) -> dict[int, str]:
     """Why each figure got its payer and place: the features that weighed most."""
     weights = attribution.load_weights()
-    return {
-        id(fact): attribution.choose(cands, weights, with_payer=fact.type == "fund").explain(
-            weights
-        )
-        for fact, cands, _ in trace
-    }
+    return {id(fact): chosen.explain(weights) for fact, _, chosen in trace}
 
 
 def write_facts(paths: list[str], out: TextIO, *, explain: bool = False) -> tuple[int, int]:

@@ -171,7 +171,7 @@ def _figure_key(fact: Fact) -> tuple[str, int]:
 
 
 # What the attribution fitter sees of one figure: the fact as chosen and its candidates.
-AttributionTrace = list[tuple[Fact, list[attribution.Candidate], attribution.Candidate | None]]
+AttributionTrace = list[tuple[Fact, list[attribution.Candidate], attribution.Attribution]]
 
 
 def extract_facts(
@@ -852,7 +852,7 @@ def _attribute(
     out: list[Fact] = []
     for fact in facts:
         where = ctx.anchors.get(id(fact))
-        if where is None or isinstance(fact, PairingFact):
+        if where is None:
             out.append(fact)  # table rows carry their own columns
             continue
         index, at = where
@@ -874,7 +874,7 @@ def _attribute(
             changes["payer"] = chosen.payer.label if chosen.payer else None
         attributed = replace(fact, **changes)  # type: ignore[arg-type]
         if trace is not None:
-            trace.append((attributed, cands, chosen.payer))
+            trace.append((attributed, cands, chosen))
         out.append(attributed)
     return out
 
