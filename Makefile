@@ -20,9 +20,21 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
+.PHONY: install browser demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Headless Chromium for the browser tests (offline docs): Debian's package, never a
+# downloaded browser. Where apt-get is not ours to run (not root), say so and go on:
+# those tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } \
+	      || echo "make install: could not install chromium; browser tests will be skipped"; \
+	  else \
+	    echo "make install: chromium is missing (apt-get install -y chromium, as root); browser tests will be skipped"; \
+	  fi; }
 
 $(STAMP): requirements.in requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -18,6 +18,7 @@ import duckdb
 
 from ingestion.config import SUMMARY_ANSWER_ROWS, SUMMARY_EXAMPLES, Settings
 from ingestion.publish.publisher import current_version
+from ingestion.transform.dbt_runner import STATIC_DOCS
 
 PREVIEW_ROWS = 3
 PREVIEW_COLUMN_WIDTH = 40
@@ -72,7 +73,7 @@ def describe_published(settings: Settings, log_path: Path | None = None) -> str:
             parts.append(_preview(connection, table))
     finally:
         connection.close()
-    parts.append(f"\ndbt docs: {settings.docs_dir / 'dbt' / 'index.html'}")
+    parts.append(f"\ndbt docs (one file, opens offline): {settings.docs_dir / 'dbt' / STATIC_DOCS}")
     parts.append(
         f"Great Expectations Data Docs: {settings.docs_dir / 'great_expectations' / 'index.html'}"
     )

@@ -39,6 +39,7 @@ import pandas as pd
 
 # The change policy's pseudo-suite: the only failures an approval overrides.
 from ingestion.quality.change import SUITE_NAME as CHANGE_SUITE_NAME
+from ingestion.quality.data_docs import make_offline
 from ingestion.quality.evidence import (
     EvidenceLookup,
     OffendingRow,
@@ -333,6 +334,7 @@ def run_quality_gate(
         )
         reports.append(change_report)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    make_offline(data_docs_dir)  # readable from file:// with no network
     index = data_docs_dir / "index.html"
     return GateReport(
         suites=tuple(reports),
