@@ -20,9 +20,21 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
+.PHONY: install browser demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Headless Chromium for the browser tests (offline docs): Debian's package, never a
+# downloaded browser. Where apt-get is not ours to run (not root), say so and go on:
+# those tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } \
+	      || echo "make install: could not install chromium; browser tests will be skipped"; \
+	  else \
+	    echo "make install: chromium is missing (apt-get install -y chromium, as root); browser tests will be skipped"; \
+	  fi; }
 
 $(STAMP): requirements.in requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,25 +51,34 @@ airflow-init: install dbt-manifest
 	$(BIN)/airflow db migrate > /dev/null
 	$(BIN)/airflow pools set warehouse_writer 1 "DuckDB allows one writer: tasks that open the warehouse" > /dev/null
 
+# Airflow's and dbt's output goes to one log file; on a failure its tail is shown.
+DEMO_LOG := $(CURDIR)/var/logs/demo.log
+
 run-dags: airflow-init
-	$(BIN)/airflow dags test collect_sources $(LOGICAL_DATE)
-	$(BIN)/airflow dags test build_audit_publish $(LOGICAL_DATE)
+	@mkdir -p $(dir $(DEMO_LOG))
+	@echo "Running the DAGs on the sample sources; Airflow and dbt logs: $(DEMO_LOG)"
+	@( $(BIN)/airflow dags test collect_sources $(LOGICAL_DATE) \
+	  && $(BIN)/airflow dags test build_audit_publish $(LOGICAL_DATE) ) > $(DEMO_LOG) 2>&1 \
+	  || { tail -n 40 $(DEMO_LOG); echo "The run failed: the whole log is $(DEMO_LOG)"; exit 1; }
 
 summary: install
-	$(BIN)/python -m ingestion summary
+	$(BIN)/python -m ingestion summary --log $(DEMO_LOG)
 
 demo: run-dags
 	@echo
-	@$(BIN)/python -m ingestion summary
+	@$(BIN)/python -m ingestion summary --log $(DEMO_LOG)
 
 # Two workers, a test file each at a time: a file's expensive module fixture
 # (a DAG run, a dbt build) is built once, on one worker.
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# tests/test_lint.py runs this target too (`make -o install lint BIN=...`), so
+# `make test` and CI lint exactly what this does.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
 	$(BIN)/sqlfluff lint dbt_project/models
 
 format: install

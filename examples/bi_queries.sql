@@ -104,6 +104,62 @@ from mart_poverty_exits
 where period_kind = 'period'
 order by year_from, year nulls last, level, region_name nulls last, exit_key;
 
+-- name: counties_that_left_poverty_in_2020
+-- question: Which counties left poverty in 2020, by the news and by the statistical source, and do they agree?
+-- A county counts from the news when a county-level exit figure names the county
+-- itself (a prefecture's "the last 8 counties" names none); check_against_statistics
+-- compares its year with dim_region.poverty_exit_year: same, differs, news only
+-- (no statistic for the county) or statistics only (no news figure).
+with news as (
+    select
+        exits.region_code,
+        min(exits.year) as news_exit_year,
+        string_agg(distinct exits.article_ids, ',') as article_ids
+    from mart_poverty_exits as exits
+    inner join dim_region as region on exits.region_code = region.region_code
+    where
+        exits.level = 'county'
+        and region.level = 'county'
+        and exits.period_kind = 'single_year'
+        and (exits.exited > 0 or exits.remaining = 0)
+    group by exits.region_code
+),
+
+statistics as (
+    select region_code, poverty_exit_year
+    from dim_region
+    where level = 'county' and poverty_exit_year is not null
+),
+
+both_sources as (
+    select
+        coalesce(news.region_code, statistics.region_code) as region_code,
+        news.news_exit_year,
+        statistics.poverty_exit_year as statistical_exit_year,
+        news.article_ids
+    from news
+    full outer join statistics on news.region_code = statistics.region_code
+)
+
+select
+    region.name_en as county,
+    province.name_en as province,
+    both_sources.region_code,
+    both_sources.news_exit_year,
+    both_sources.statistical_exit_year,
+    case
+        when both_sources.news_exit_year is null then 'statistics only'
+        when both_sources.statistical_exit_year is null then 'news only'
+        when both_sources.news_exit_year = both_sources.statistical_exit_year then 'same'
+        else 'differs'
+    end as check_against_statistics,
+    both_sources.article_ids
+from both_sources
+inner join dim_region as region on both_sources.region_code = region.region_code
+left join dim_region as province on region.province_code = province.region_code
+where 2020 in (both_sources.news_exit_year, both_sources.statistical_exit_year)
+order by province.name_en nulls last, region.name_en, both_sources.region_code;
+
 -- name: county_dashboard
 -- question: The assisted counties with the most reported funds: helpers, outputs, exit year.
 select

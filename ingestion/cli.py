@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from ingestion import pipeline
 from ingestion.config import load_settings
@@ -59,8 +60,8 @@ def _publish(_: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(_: argparse.Namespace) -> int:
-    print(describe_published(load_settings()))
+def _summary(args: argparse.Namespace) -> int:
+    print(describe_published(load_settings(), log_path=args.log))
     return 0
 
 
@@ -100,8 +101,13 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
         help="rebuild the incremental article and fact models from the raw tables",
     )
     build.set_defaults(func=_build)
-    subparsers.add_parser("summary", help="where the published marts are, a few rows of each")
-    subparsers.choices["summary"].set_defaults(func=_summary)
+    summary = subparsers.add_parser(
+        "summary", help="where the published marts are, what each holds, three answers"
+    )
+    summary.add_argument(
+        "--log", type=Path, default=None, help="the run's log file, printed at the end"
+    )
+    summary.set_defaults(func=_summary)
     examples = subparsers.add_parser(
         "examples", help="answer the example BI questions (examples/bi_queries.sql)"
     )

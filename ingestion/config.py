@@ -13,6 +13,16 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The example questions (examples/bi_queries.sql) whose answers end `make demo`'s
+# summary: who pays whom by year, the news checked against the statistics, who helps.
+SUMMARY_EXAMPLES = (
+    "liangshan_funds_by_year_and_helper",
+    "counties_that_left_poverty_in_2020",
+    "helpers_of_most_counties",
+)
+# Rows of each example answer the summary prints (the rest: python -m ingestion examples).
+SUMMARY_ANSWER_ROWS = 5
+
 
 def _path_from_env(name: str, default: Path) -> Path:
     value = os.environ.get(name)

@@ -10,6 +10,13 @@ prefecture, 5-6 the county. Two irregular cases:
   municipality, which also serves as their prefecture;
 - "province-administered county-level units" (xx90xx: Jiyuan, Xiantao, the
   Xinjiang corps cities) hang under the province, which serves as prefecture.
+
+cpca's list predates some changes. ``data/renames.csv`` lists divisions renamed
+(Pi County became Pidu District in 2016, with a new code) or merged into
+another (Chongwen District into Dongcheng, 2010): the built file has only
+today's division, under today's code and name, with the old English name kept
+as an alias, so news of either decade resolves to one code
+(``ingestion.gazetteer.lookup`` also maps the old codes).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from ingestion.gazetteer.romanize import english_name, pinyin_word, split_name
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REGIONS_CSV = DATA_DIR / "regions.csv"
 OVERRIDES_CSV = DATA_DIR / "overrides.csv"
+RENAMES_CSV = DATA_DIR / "renames.csv"
 COLUMNS = (
     "region_code",
     "name_zh",
@@ -52,6 +60,54 @@ class Override:
 
     def applies_to(self, code: str, province: str, prefecture: str) -> bool:
         return not self.region_code or self.region_code in (code, province, prefecture)
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A division renamed (new code and name) or merged into another, and when."""
+
+    old_code: str
+    old_name_zh: str
+    old_name_en: str
+    new_code: str
+    new_name_zh: str
+    year: int
+    change: str  # renamed or merged
+
+
+def read_renames(path: Path = RENAMES_CSV) -> list[Rename]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            Rename(
+                old_code=row["old_code"].strip(),
+                old_name_zh=row["old_name_zh"].strip(),
+                old_name_en=row["old_name_en"].strip(),
+                new_code=row["new_code"].strip(),
+                new_name_zh=row["new_name_zh"].strip(),
+                year=int(row["year"]),
+                change=row["change"].strip(),
+            )
+            for row in csv.DictReader(fh)
+            if row.get("old_code")
+        ]
+
+
+def apply_renames(
+    cpca_rows: Iterable[tuple[str, str, str, str]], renames: Iterable[Rename]
+) -> tuple[list[tuple[str, str, str, str]], dict[str, list[str]]]:
+    """cpca's rows as they are today, and the old English names to keep per new code.
+
+    A renamed division keeps its coordinates under its new code and name (unless
+    cpca already lists the new one); a merged one disappears into its target.
+    """
+    rows = {code: (code, name, lon, lat) for code, name, lon, lat in cpca_rows}
+    old_names: dict[str, list[str]] = {}
+    for rename in renames:
+        old = rows.pop(rename.old_code, None)
+        if rename.change == "renamed" and old is not None and rename.new_code not in rows:
+            rows[rename.new_code] = (rename.new_code, rename.new_name_zh, old[2], old[3])
+        old_names.setdefault(rename.new_code, []).append(rename.old_name_en)
+    return sorted(rows.values()), old_names
 
 
 def read_cpca_rows() -> Iterator[tuple[str, str, str, str]]:
@@ -103,10 +159,13 @@ def _is_division(code: str, name: str) -> bool:
 
 
 def build_rows(
-    cpca_rows: Iterable[tuple[str, str, str, str]], overrides: list[Override]
+    cpca_rows: Iterable[tuple[str, str, str, str]],
+    overrides: list[Override],
+    renames: Iterable[Rename] = (),
 ) -> list[dict[str, str]]:
+    current, old_names = apply_renames(cpca_rows, renames)
     rows: list[dict[str, str]] = []
-    for code, name_zh, lon, lat in sorted(cpca_rows):
+    for code, name_zh, lon, lat in current:
         if not _is_division(code, name_zh):
             continue
         level, parent, prefecture, province = hierarchy(code)
@@ -120,6 +179,12 @@ def build_rows(
                 base_en, aliases = ov.base_en, list(ov.aliases)
         if "ü" in base_en:
             aliases.extend([base_en.replace("ü", "u"), base_en.replace("ü", "v")])
+        # The name it had before a rename or merger, bare ("Pi" of Pi County) as
+        # every base name is: the mention's suffix word is matched separately.
+        for old_name in old_names.get(code, ()):
+            old_base = _bare(old_name)
+            if old_base and old_base != base_en:
+                aliases.append(old_base)
         rows.append(
             {
                 "region_code": code,
@@ -137,6 +202,15 @@ def build_rows(
     return rows
 
 
+# English suffix words of a division's name ("Pi County" -> "Pi").
+_SUFFIX_WORDS = ("County", "District", "City", "Prefecture", "Banner")
+
+
+def _bare(name_en: str) -> str:
+    words = name_en.split()
+    return " ".join(words[:-1]) if len(words) > 1 and words[-1] in _SUFFIX_WORDS else name_en
+
+
 def write_rows(rows: list[dict[str, str]], path: Path = REGIONS_CSV) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -146,7 +220,7 @@ def write_rows(rows: list[dict[str, str]], path: Path = REGIONS_CSV) -> None:
 
 
 def main() -> None:
-    rows = build_rows(read_cpca_rows(), read_overrides())
+    rows = build_rows(read_cpca_rows(), read_overrides(), read_renames())
     write_rows(rows)
     print(f"wrote {len(rows)} divisions to {REGIONS_CSV}")
 

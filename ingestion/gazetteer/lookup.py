@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REGIONS_CSV = Path(__file__).resolve().parent / "data" / "regions.csv"
+RENAMES_CSV = Path(__file__).resolve().parent / "data" / "renames.csv"
 
 # English suffix word -> Chinese name endings it may stand for. Used strictly first,
 # loosely (any county-level unit) second, because translators mix up County/District.
@@ -123,6 +124,8 @@ class Gazetteer:
     regions: dict[str, Region]
     by_key: dict[str, tuple[Region, ...]] = field(default_factory=dict)
     max_key_words: int = 1
+    # Old code of a renamed or merged division -> today's code (data/renames.csv).
+    renamed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_regions(cls, regions: Iterable[Region], bases: dict[str, list[str]]) -> Gazetteer:
@@ -142,7 +145,18 @@ class Gazetteer:
         )
 
     def get(self, code: str | None) -> Region | None:
-        return self.regions.get(code) if code else None
+        """The division of a code, today's for the old code of a renamed or merged one."""
+        if not code:
+            return None
+        return self.regions.get(code) or self.regions.get(self.current_code(code))
+
+    def current_code(self, code: str) -> str:
+        """Today's code for ``code`` (itself unless the division was renamed or merged)."""
+        seen = {code}
+        while code in self.renamed and self.renamed[code] not in seen:
+            code = self.renamed[code]  # renamed twice: follow to the last
+            seen.add(code)
+        return code
 
     def candidates(self, name: str, suffix: str | None = None) -> tuple[Region, ...]:
         """Divisions a bare name (and optional English suffix word) may denote."""
@@ -236,7 +250,17 @@ def read_gazetteer(path: Path = REGIONS_CSV) -> Gazetteer:
             regions.append(region)
             bases[region.code] = _base_names(row)
             _BASE_CACHE[region.code] = bases[region.code][0]
-    return Gazetteer.from_regions(regions, bases)
+    gazetteer = Gazetteer.from_regions(regions, bases)
+    gazetteer.renamed = read_renamed_codes()
+    return gazetteer
+
+
+def read_renamed_codes(path: Path = RENAMES_CSV) -> dict[str, str]:
+    """Old code -> new code of each renamed or merged division."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["old_code"]: row["new_code"] for row in csv.DictReader(fh)}
 
 
 @functools.cache

@@ -28,7 +28,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,6 +37,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+# The change policy's pseudo-suite: the only failures an approval overrides.
+from ingestion.quality.change import SUITE_NAME as CHANGE_SUITE_NAME
+from ingestion.quality.data_docs import make_offline
+from ingestion.quality.evidence import (
+    EvidenceLookup,
+    OffendingRow,
+    data_docs_note,
+    value_columns,
+)
 from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
@@ -86,6 +95,8 @@ class FailedExpectation:
     key_column: str | None = None
     observed_value: Any = None
     error: str | None = None
+    # The first offending rows with their evidence (SAMPLE_SIZE at most).
+    rows: tuple[OffendingRow, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -119,6 +130,32 @@ class FailedExpectation:
             details.append(f"observed: {self.observed_value!r}")
         return head + (": " + "; ".join(details) if details else "")
 
+    def explain(self, data_docs_index: Path | None = None) -> list[str]:
+        """The failure's block in the gate's message: the headline, then each offending
+        row's key, value, evidence sentence, article and retract command."""
+        lines = [self.headline()]
+        for row in self.rows:
+            lines += [f"    {line}" for line in row.lines(self.key_column)]
+        hidden = (self.unexpected_count or 0) - len(self.rows) if self.rows else 0
+        note = data_docs_note(hidden, data_docs_index)
+        if note:
+            lines.append(f"    {note}")
+        return lines
+
+    def headline(self) -> str:
+        """Suite, check, column(s) and how many rows; the rows themselves follow in explain."""
+        if not self.rows:
+            return self.describe()
+        params = {k: v for k, v in self.kwargs.items() if k not in _COLUMN_KWARGS}
+        head = f"{self.suite}: {self.expectation_type}"
+        if self.columns:
+            head += f" on {', '.join(self.columns)}"
+        if params:
+            head += " (" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
+        if self.unexpected_count is not None:
+            head += f": {self.unexpected_count} of {self.element_count} rows unexpected"
+        return head
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
@@ -132,6 +169,7 @@ class FailedExpectation:
             "sample_keys": list(self.sample_keys),
             "observed_value": self.observed_value,
             "error": self.error,
+            "rows": [r.as_dict() for r in self.rows],
         }
 
 
@@ -179,9 +217,19 @@ class GateReport:
                 f"Quality gate FAILED: {len(failed)} of {len(self.suites)} suites, "
                 f"{len(self.failures)} failed expectations"
             )
-        lines = [head, *(f"- {f.describe()}" for f in self.failures)]
+        lines = [head]
+        for failure in self.failures:
+            first, *rest = failure.explain(self.data_docs_index)
+            lines += [f"- {first}", *rest]
         if self.approval_hint and failed:
             lines.append(self.approval_hint)
+            others = [f for f in self.failures if f.suite != CHANGE_SUITE_NAME]
+            if others:
+                lines.append(
+                    "Approval overrides only the change policy; it does not override "
+                    f"these {len(others)} failed expectations (fix or retract the rows): "
+                    + "; ".join(_short_name(f) for f in others)
+                )
         if self.approval:
             lines.append(
                 f"Change policy overridden: approved by {self.approval.get('approved_by')!r}"
@@ -216,6 +264,11 @@ class GateReport:
                 for s in self.suites
             ],
         }
+
+
+def _short_name(failure: FailedExpectation) -> str:
+    name = f"{failure.suite}: {failure.expectation_type}"
+    return name + (f" on {', '.join(failure.columns)}" if failure.columns else "")
 
 
 @dataclass(frozen=True)
@@ -262,6 +315,7 @@ def run_quality_gate(
             frames[(suite_schema, table)] = frame
     region_codes = _region_codes(frames.get((schema, "dim_region")))
     run_time = dt.datetime.now(dt.UTC)
+    evidence = EvidenceLookup(frames, _table_reader(warehouse_path), schema)
     context = _new_context(data_docs_dir)
     datasource = context.data_sources.add_pandas(name=schema)
     reports: list[SuiteReport] = []
@@ -270,7 +324,9 @@ def run_quality_gate(
         frame = frames.get((suite_schema, suite.table))
         if suite_schema == schema and frame is not None:
             suite = _with_region_checks(suite, frame, region_codes)
-        reports.append(_validate(context, datasource, suite, frame, suite_schema, run_time))
+        reports.append(
+            _validate(context, datasource, suite, frame, suite_schema, run_time, evidence)
+        )
     approval_hint = approval = None
     if published_dir is not None:
         change_report, approval_hint, approval = _check_change(
@@ -278,6 +334,7 @@ def run_quality_gate(
         )
         reports.append(change_report)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    make_offline(data_docs_dir)  # readable from file:// with no network
     index = data_docs_dir / "index.html"
     return GateReport(
         suites=tuple(reports),
@@ -431,6 +488,15 @@ def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict
     return frames
 
 
+def _table_reader(warehouse_path: Path) -> Callable[[str, str], pd.DataFrame | None]:
+    """Reads one more table on demand (the evidence behind failed rows), None if absent."""
+
+    def read(schema: str, table: str) -> pd.DataFrame | None:
+        return read_marts(warehouse_path, schema, [table]).get(table)
+
+    return read
+
+
 @cache
 def _gx() -> ModuleType:
     """Import GX once, on first use: it takes seconds, too slow for Airflow's DAG parsing."""
@@ -479,6 +545,7 @@ def _validate(
     frame: pd.DataFrame | None,
     schema: str,
     run_time: dt.datetime,
+    evidence: EvidenceLookup,
 ) -> SuiteReport:
     if frame is None:
         missing = FailedExpectation(
@@ -504,7 +571,7 @@ def _validate(
         result_format=RESULT_FORMAT,
         run_id=RunIdentifier(run_name=RUN_NAME, run_time=run_time),
     )
-    failures = tuple(_failures(suite_file, result, frame))
+    failures = tuple(_failures(suite_file, result, frame, evidence))
     return SuiteReport(
         suite=suite_file.name,
         table=suite_file.table,
@@ -516,17 +583,30 @@ def _validate(
 
 
 def _failures(
-    suite_file: SuiteFile, result: ExpectationSuiteValidationResult, frame: pd.DataFrame
+    suite_file: SuiteFile,
+    result: ExpectationSuiteValidationResult,
+    frame: pd.DataFrame,
+    evidence: EvidenceLookup,
 ) -> Iterable[FailedExpectation]:
     for item in result.results:
         if item.success:
             continue
         config = item.expectation_config
         details: Mapping[str, Any] = item.result or {}
+        kwargs = {k: _plain(v) for k, v in config.kwargs.items() if k != "batch_id"}
+        indexes = list(details.get("partial_unexpected_index_list") or ())[:SAMPLE_SIZE]
+        failure = FailedExpectation(suite_file.name, config.type, kwargs)
+        rows = evidence.rows(
+            suite_file.table,
+            frame,
+            suite_file.key_column,
+            indexes,
+            value_columns(kwargs, failure.columns, frame, suite_file.key_column),
+        )
         yield FailedExpectation(
             suite=suite_file.name,
             expectation_type=config.type,
-            kwargs={k: _plain(v) for k, v in config.kwargs.items() if k != "batch_id"},
+            kwargs=kwargs,
             unexpected_count=details.get("unexpected_count"),
             element_count=details.get("element_count"),
             sample_values=tuple(_plain(v) for v in details.get("partial_unexpected_list") or ()),
@@ -536,6 +616,7 @@ def _failures(
             key_column=suite_file.key_column,
             observed_value=_plain(details.get("observed_value", details.get("details"))),
             error=_exception_message(item.exception_info),
+            rows=rows,
         )
 
 

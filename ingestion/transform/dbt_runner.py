@@ -31,7 +31,11 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # not a failure.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
-DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+# static_index.html (``--static``) is the whole site in one file, manifest and
+# catalog inlined: it opens from file:// (index.html fetches the JSON files, which
+# a browser refuses to do for file:// pages).
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
+STATIC_DOCS = "static_index.html"
 
 # dbt's words when an incremental model's columns changed (on_schema_change: fail).
 _SCHEMA_CHANGED = "schemas on this incremental model are out of sync"
@@ -233,9 +237,12 @@ def build_models(
 
 
 def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = None) -> Path:
-    """Generate dbt docs and copy the static site into ``out_dir``."""
+    """Generate dbt docs and copy the site into ``out_dir`` (``static_index.html``:
+    the single file that opens offline)."""
     result = run_dbt(
-        ["docs", "generate"], settings.warehouse_path, target_dir or _pipeline_target_dir(settings)
+        ["docs", "generate", "--static"],
+        settings.warehouse_path,
+        target_dir or _pipeline_target_dir(settings),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in DOCS_FILES:

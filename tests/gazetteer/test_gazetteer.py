@@ -10,9 +10,12 @@ from ingestion.gazetteer import fold, is_organisation_name, load_gazetteer
 from ingestion.gazetteer.build import (
     COLUMNS,
     REGIONS_CSV,
+    Rename,
+    apply_renames,
     build_rows,
     read_cpca_rows,
     read_overrides,
+    read_renames,
 )
 from ingestion.gazetteer.romanize import pinyin_word, split_name
 
@@ -34,7 +37,7 @@ def test_regions_csv_columns_and_size():
 
 
 def test_build_is_deterministic_and_matches_shipped_file():
-    rows = build_rows(read_cpca_rows(), read_overrides())
+    rows = build_rows(read_cpca_rows(), read_overrides(), read_renames())
     with REGIONS_CSV.open(encoding="utf-8") as fh:
         shipped = list(csv.DictReader(fh))
     assert rows == shipped
@@ -71,7 +74,7 @@ def test_build_is_deterministic_and_matches_shipped_file():
         ("Shaanxi", "610000000000"),
         ("Shanxi", "140000000000"),
         ("Minhang", "310112000000"),  # 行 read hang, not xing
-        ("Pidu", "510124000000"),  # renamed from Pi County in 2016
+        ("Pidu", "510117000000"),  # renamed from Pi County in 2016
     ],
 )
 def test_override_names_resolve(gaz, name, code):
@@ -167,3 +170,73 @@ def test_every_override_names_a_real_division() -> None:
     }
     missing = [o.name_zh for o in read_overrides() if o.name_zh not in bases]
     assert missing == []
+
+
+# --- renamed and merged divisions ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix", "code"),
+    [
+        # Pi County became Pidu District (new code) in 2016: both names, one code.
+        ("Pidu", "District", "510117000000"),
+        ("Pi", "County", "510117000000"),
+        ("Pidu", None, "510117000000"),
+        ("Xinjin", "County", "510118000000"),  # a district since 2020
+        ("Longchang", "County", "511083000000"),  # a city since 2017
+        ("Huili", "County", "513402000000"),  # a city since 2021
+        # Merged into Dongcheng and Xicheng in 2010: the old name is an alias.
+        ("Chongwen", "District", "110101000000"),
+    ],
+)
+def test_old_and_new_names_resolve_to_todays_code(gaz, name, suffix, code):
+    assert gaz.resolve(name, suffix).code == code
+
+
+def test_an_old_name_shared_with_another_place_needs_context(gaz):
+    # Beijing's former Xuanwu District is now Xicheng; Nanjing still has a Xuanwu District.
+    assert gaz.resolve("Xuanwu", "District").code is None
+    assert gaz.resolve("Xuanwu", "District", context=["110000000000"]).code == "110102000000"
+
+
+def test_every_rename_leaves_only_todays_division(gaz):
+    for rename in read_renames():
+        assert rename.old_code not in gaz.regions, rename
+        today = gaz.get(rename.old_code)  # an old code still finds the division
+        assert today is not None and today.code == rename.new_code == gaz.current_code(
+            rename.old_code
+        )
+        assert today.name_zh == rename.new_name_zh
+    pidu = gaz.get("510117000000")
+    assert (pidu.name_en, pidu.aliases) == ("Pidu District", ("Pi",))
+    assert gaz.get("510124000000") is pidu
+
+
+def test_apply_renames_renames_merges_and_keeps_what_cpca_already_has():
+    cpca = [
+        ("510124000000", "郫县", "103.9", "30.8"),
+        ("110101000000", "东城区", "116.4", "39.9"),
+        ("110103000000", "崇文区", "116.4", "39.9"),
+        ("510116000000", "双流区", "103.9", "30.6"),
+    ]
+    renames = [
+        Rename("510124000000", "郫县", "Pi County", "510117000000", "郫都区", 2016, "renamed"),
+        Rename(
+            "110103000000", "崇文区", "Chongwen District", "110101000000", "东城区", 2010, "merged"
+        ),
+        # cpca already lists the new division: the old one is dropped, never duplicated.
+        Rename(
+            "510122000000", "双流县", "Shuangliu County", "510116000000", "双流区", 2015, "renamed"
+        ),
+    ]
+    rows, old_names = apply_renames(cpca, renames)
+    assert rows == [
+        ("110101000000", "东城区", "116.4", "39.9"),
+        ("510116000000", "双流区", "103.9", "30.6"),
+        ("510117000000", "郫都区", "103.9", "30.8"),
+    ]
+    assert old_names == {
+        "510117000000": ["Pi County"],
+        "110101000000": ["Chongwen District"],
+        "510116000000": ["Shuangliu County"],
+    }

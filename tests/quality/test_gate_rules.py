@@ -63,10 +63,11 @@ def test_raw_suites_region_codes_and_remaining_rule(warehouse: Path, tmp_path: P
         ("mart_poverty_exits", "expect_column_values_to_be_null", ("exit_key",)),
     }
     message = report.summary()
-    assert "rows fact_id: ['ff1']" in message
-    # The remaining = total - exited rule names the offending row by its key.
-    assert "sample values: ['e2']" in message
-    assert "sample values: ['999999000000']; rows fund_key: ['f1']" in message
+    assert "fact_id 'ff1': amount_cny = 0.0" in message
+    # The remaining = total - exited rule names the offending row by its key, and shows
+    # the columns its condition reads.
+    assert "exit_key 'e2': total = 10000, exited = 9400, remaining = 700" in message
+    assert "fund_key 'f1': region_code = '999999000000'" in message
 
 
 # --- change against the last published marts -------------------------------------

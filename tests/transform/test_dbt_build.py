@@ -476,6 +476,7 @@ def test_docs_are_generated_into_the_given_folder(
         "catalog.json",
         "index.html",
         "manifest.json",
+        "static_index.html",
     ]
     catalog = (out_dir / "catalog.json").read_text(encoding="utf-8")
     assert "model.assistance_warehouse.mart_funds" in catalog

@@ -49,6 +49,12 @@ organisation_aliases as (
 
 ),
 
+curated_organisations as (
+
+    select * from {{ ref('curated_organisations') }}
+
+),
+
 party_mentions as (
 
     select
@@ -194,6 +200,30 @@ home_matches as (
 
 ),
 
+-- A curated kind and home (curated_organisations seed): owners no name shape
+-- tells ("Shudao Investment Group" is a Sichuan provincial SOE). Its name
+-- alone or followed by more words; the longest wins.
+curated_matches as (
+
+    select
+        named.mention_name,
+        curated_organisations.kind,
+        curated_organisations.home_region_code,
+        row_number() over (
+            partition by named.mention_name
+            order by
+                length({{ organisation_name_key('curated_organisations.name') }}) desc,
+                curated_organisations.name asc
+        ) as match_rank
+    from named
+    inner join curated_organisations
+        on
+            named.name_key = {{ organisation_name_key('curated_organisations.name') }}
+            or named.name_key
+            like {{ organisation_name_key('curated_organisations.name') }} || ' %'
+
+),
+
 classified as (
 
     select
@@ -203,10 +233,13 @@ classified as (
         coalesce({{ organisation_name_key('soe_matches.soe_name') }}, named.name_key)
             as identity_key,
         coalesce(soe_matches.soe_name, named.canonical_name) as curated_name,
-        case when soe_matches.soe_name is null then home_matches.region_code end
-            as home_region_code,
+        case
+            when soe_matches.soe_name is null
+                then coalesce(curated_matches.home_region_code, home_matches.region_code)
+        end as home_region_code,
         case
             when soe_matches.soe_name is not null then 'central_soe'
+            when curated_matches.kind is not null then curated_matches.kind
             when {{ has_any_word('named.padded_words', task_force_words()) }}
                 then 'task_force'
             when {{ has_any_word('named.padded_words', government_words()) }}
@@ -226,6 +259,8 @@ classified as (
         on named.mention_name = soe_matches.mention_name and soe_matches.match_rank = 1
     left join home_matches
         on named.mention_name = home_matches.mention_name and home_matches.match_rank = 1
+    left join curated_matches
+        on named.mention_name = curated_matches.mention_name and curated_matches.match_rank = 1
 
 ),
 
