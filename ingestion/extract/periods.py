@@ -35,6 +35,8 @@ _DATE_RES = (
 )
 # Words without which a sentence states no time: most figures' sentences skip the rest.
 _ANY_TIME_RE = re.compile(rf"(?:19|20)\d\d|year|plan|now|date|far|present|current|{_MONTHS}", re.I)
+# Words without which a sentence states no period with a first year.
+_START_HINT_RE = re.compile(r"(?:19|20)\d\d|plan|years", re.I)
 _ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 # How far into the text a dateline may stand (site chrome, a headline, a byline first).
 _DATELINE_WINDOW = 1500
@@ -233,7 +235,7 @@ def opening_period(text: str, doc_year: int | None) -> Period:
 def stated_start(text: str, doc_year: int | None) -> Period:
     """The last period with a first year that a sentence states ("since 2010", "from 2016
     to 2019"): what a running total in the sentences after it goes on counting."""
-    if not _ANY_TIME_RE.search(text):
+    if not _START_HINT_RE.search(text):
         return Period()
     spans = [s for s in _spans(text, doc_year) if s.period.year_from is not None]
     return max(spans, key=lambda s: s.start).period if spans else Period()
@@ -261,8 +263,10 @@ def _between(m: re.Match[str], at: int) -> tuple[int, int]:
 def statement_year(sentences: list[str]) -> int | None:
     """The year of the statement when no dateline prints it, from "since 1996 ... in the past
     21 years": the start year the text gave first, plus the years it says have passed."""
+    # Most texts say no "past N years": look no further for them.
+    last = max((i for i, text in enumerate(sentences) if past_years(text) is not None), default=-1)
     start: int | None = None
-    for text in sentences:
+    for text in sentences[: last + 1]:
         if start is not None:
             for m in _PAST_YEARS_RE.finditer(text):
                 word = next(g for g in m.groups() if g).lower()

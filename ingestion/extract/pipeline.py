@@ -141,9 +141,11 @@ class DocContext:
         sentence before when that one opens with a time ("By the end of last year, ...")."""
         text = self.sentences[index].text
         period = figure_period(text, at, self.doc_year)
-        carried = carried_period(text, at, period, self._start_before(index), self._year)
-        if carried is not None:
-            return carried
+        start = self._start_before(index)
+        if start.year_from is not None:
+            carried = carried_period(text, at, period, start, self._year)
+            if carried is not None:
+                return carried
         if period.year is not None or period.year_from is not None:
             return period
         for other, other_at in self.sites.get(_figure_key(fact), []):
@@ -168,7 +170,7 @@ class DocContext:
         sentences before, else, for "the past N years", the nearest anywhere before."""
         far = past_years(self.sentences[index].text) is not None
         for back in range(index - 1, -1 if far else max(-1, index - 3), -1):
-            start = stated_start(self.sentences[back].text, self._year)
+            start = stated_start(self.sentences[back].text, self.doc_year)
             if start.year_from is not None:
                 return start
         return Period()
