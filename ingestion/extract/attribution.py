@@ -100,6 +100,24 @@ _WHICH_HELPS_AFTER_RE = re.compile(
     re.I,
 )
 _PARTNER_AFTER_RE = re.compile(r"^\s*,\s*(?:\w+['’]s\s+)?(?:partner|helper|counterpart)", re.I)
+# "30 counties, namely A, B and C", "16 counties including A and B": the places after such
+# a word are members of the counted set, not its scope or its recipient.
+# Clause breaks: a place beyond one belongs to another statement than the figure's.
+_CLAUSE_BREAK_RE = re.compile(r";|,\s*(?:and|but|while|whereas|which|who)\b", re.I)
+# A list of one ("one county, namely A") is the set itself.
+_EXAMPLE_RE = re.compile(
+    r"\b(?:including|such\s+as|namely|for\s+example|for\s+instance|e\.g\.)", re.I
+)
+_LIST_END_RE = re.compile(r"[.;:!?]|\b(?:is|are|was|were|has|have|had|will|to\s+be)\b", re.I)
+# A place that opens the name of a body ("Xinhua News Agency", "Hebei University"): the
+# body is meant, not the place.
+_BODY_AFTER_RE = re.compile(
+    r"^\s+(?:News\s+Agency|Daily|Evening\s+News|Television|TV|Radio|University|College"
+    r"|Bank|Airlines?|Production\s+and\s+Construction\s+Corps)\b",
+    re.I,
+)
+# "the town" after "Maojian town": a town the gazetteer does not list, named with its word.
+_TOWN_AFTER_RE = re.compile(r"\s+(?:town|township)\b", re.I)  # used with .match(text, pos)
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,8 @@ class Candidate:
     kind: str  # region | village | org | team | home | pairing
     source: str  # sentence | reference | previous | title | pairing
     features: Mapping[str, float] = field(default_factory=dict)
+    # Keys of the helpers the document pairs this place with.
+    helpers: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -159,6 +179,8 @@ class DocParties:
     title_keys: frozenset[str]
     # Mentions of sentences the extractor never looked up, found once when needed.
     looked_up: dict[int, list[Mention]] = field(default_factory=dict)
+    # Each helped place's helpers (keys), from the document's pairings.
+    helpers_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -222,6 +244,11 @@ def _context_features(sentence: str, m: Mention, at: int) -> dict[str, float]:
         f["before_receive"] = 1.0
     if _WHICH_HELPS_AFTER_RE.search(after) or _PARTNER_AFTER_RE.search(after):
         f["described_as_helper"] = 1.0
+    lo, hi = (m.end, at) if m.end <= at else (at, m.start)
+    if _CLAUSE_BREAK_RE.search(sentence, lo, hi):
+        f["across_clause"] = 1.0
+    if _BODY_AFTER_RE.search(after):
+        f["names_a_body"] = 1.0
     return f
 
 
@@ -235,6 +262,12 @@ def _sentence_features(sentence: str, ms: list[Mention], at: int) -> dict[int, d
     for prev, m in itertools.pairwise(ordered):
         if "locates_previous" in out[id(m)] and out[id(m)].pop("before_giving_verb", None):
             out[id(prev)]["before_giving_verb"] = 1.0
+    for kw in _EXAMPLE_RE.finditer(sentence):
+        end = _LIST_END_RE.search(sentence, kw.end())
+        inside = [m for m in ms if kw.end() <= m.start < (end.start() if end else len(sentence))]
+        if sum("locates_previous" not in out[id(m)] for m in inside) >= 2:
+            for m in inside:
+                out[id(m)]["listed_example"] = 1.0
     return out
 
 
@@ -278,12 +311,14 @@ def doc_parties(
     """
     helpers: set[str] = set()
     helped: set[str] = set()
+    helpers_of: dict[str, set[str]] = {}
     cands: dict[str, Candidate] = {}
     for helper, helper_code, place, place_code in pairings:
         h_key = helper_code or " ".join(helper.lower().split())
         p_key = place_code or " ".join(place.lower().split())
         helpers.add(h_key)
         helped.add(p_key)
+        helpers_of.setdefault(p_key, set()).add(h_key)
         cands.setdefault(h_key, Candidate(helper, helper_code, "pairing", "pairing"))
         cands.setdefault(p_key, Candidate(place, place_code, "pairing", "pairing"))
     counts: dict[str, int] = {}
@@ -296,7 +331,13 @@ def doc_parties(
         title = tuple(mentions[0]) if mentions[0] else tuple(find_mentions(sentences[0].text))
     title_keys = frozenset(_key(_party(m)) for m in title)
     return DocParties(
-        frozenset(helpers), frozenset(helped), tuple(cands.values()), counts, title, title_keys
+        frozenset(helpers),
+        frozenset(helped),
+        tuple(cands.values()),
+        counts,
+        title,
+        title_keys,
+        helpers_of={k: frozenset(v) for k, v in helpers_of.items()},
     )
 
 
@@ -325,7 +366,8 @@ def candidates(
             for name in _TYPED_FEATURES:
                 if name in features:
                     features[f"{fact_type}:{name}"] = features[name]
-        out[key] = Candidate(label, code, kind, source, features)
+        helpers = parties.helpers_of.get(key, frozenset())
+        out[key] = Candidate(label, code, kind, source, features, helpers)
 
     sentence = sentences[index].text
     here = _sentence_features(sentence, mentions[index], at)
@@ -336,10 +378,13 @@ def candidates(
         add(party.label, party.code, party.kind, "sentence", here[id(m)])
     for ref in _LOCAL_REFERENCE_RE.finditer(sentence):
         recent = [m for m in mentions[index] if m.end <= ref.start()][::-1]
+        towns = _named_towns(sentence, mentions[index])
         for back in range(1, _SENTENCES_BACK + 1):
             if index - back >= 0:
-                recent += _sentence_mentions(sentences, mentions, index - back, parties)[::-1]
-        referred = _referred(ref.group(1).lower(), recent, parties)
+                ms = _sentence_mentions(sentences, mentions, index - back, parties)
+                recent += ms[::-1]
+                towns |= _named_towns(sentences[index - back].text, ms)
+        referred = _referred(ref.group(1).lower(), recent, parties, towns)
         if referred is not None:
             label, code, kind = referred
             # The reference stands where a name would: read its context the same way.
@@ -370,14 +415,24 @@ def candidates(
     return list(out.values())
 
 
+def _named_towns(text: str, ms: list[Mention]) -> set[int]:
+    """Mentions written with the word town or township after them ("Maojian town")."""
+    return {id(m) for m in ms if _TOWN_AFTER_RE.match(text, m.end)}
+
+
 def _referred(
-    word: str, recent: list[Mention], parties: DocParties
+    word: str, recent: list[Mention], parties: DocParties, towns: set[int] | None = None
 ) -> tuple[str, str | None, str] | None:
     """The place "the county", "that city" or "the town" points at: the nearest place of
     that level named before it, else the document's most-mentioned one (or the one of that
-    level containing it). Returns (label, code, kind)."""
+    level containing it). "The town" is the nearest place named as a town ("Maojian town":
+    the gazetteer lists no towns). Returns (label, code, kind)."""
     level = _REFERENCE_LEVELS[word]
     gaz = load_gazetteer()
+    if word in ("town", "township"):
+        for m in recent:
+            if id(m) in (towns or set()):
+                return m.label, None, "village"
     for m in map(_party, recent):
         if level == "village" and m.kind == "village":
             return m.label, None, "village"
@@ -431,8 +486,8 @@ def choose(
 
 
 def payer_candidates(cands: list[Candidate]) -> list[Candidate]:
-    """Who may have paid: any party but a village."""
-    return [c for c in cands if c.kind != "village"]
+    """Who may have paid: any party but a village, or a place that only opens a body's name."""
+    return [c for c in cands if c.kind != "village" and "names_a_body" not in c.features]
 
 
 def region_candidates(cands: list[Candidate], payer: Candidate | None) -> list[Candidate]:
@@ -443,9 +498,16 @@ def region_candidates(cands: list[Candidate], payer: Candidate | None) -> list[C
     """
     out = []
     for c in cands:
-        if not c.is_place:
+        # "Xinhua News Agency", "Sichuan Daily": the body is meant, never the place.
+        if not c.is_place or "names_a_body" in c.features:
             continue
         if payer is not None and c.key == payer.key:
-            c = Candidate(c.label, c.code, c.kind, c.source, {**c.features, "is_payer": 1.0})
+            c = Candidate(
+                c.label, c.code, c.kind, c.source, {**c.features, "is_payer": 1.0}, c.helpers
+            )
+        elif payer is not None and payer.key in c.helpers:
+            # The document pairs the payer with this place: its money goes there.
+            features = {**c.features, "helped_by_payer": 1.0}
+            c = Candidate(c.label, c.code, c.kind, c.source, features, c.helpers)
         out.append(c)
     return out

@@ -35,6 +35,8 @@ _DATE_RES = (
 )
 # Words without which a sentence states no time: most figures' sentences skip the rest.
 _ANY_TIME_RE = re.compile(rf"(?:19|20)\d\d|year|plan|now|date|far|present|current|{_MONTHS}", re.I)
+# Words without which a sentence states no period with a first year.
+_START_HINT_RE = re.compile(r"(?:19|20)\d\d|plan|years", re.I)
 _ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 # How far into the text a dateline may stand (site chrome, a headline, a byline first).
 _DATELINE_WINDOW = 1500
@@ -96,6 +98,17 @@ _FIGURE_RE = re.compile(
     r"[\d.,\s]*(?:hundred|thousand|million|billion|trillion|wan|yi)?\s*"
     r"(?:yuan|rmb|dollars|tonnes|tons|mu|hectares|people|persons|households|villages|counties)?\s*",
     re.I,
+)
+# Wording that makes a figure a running total ("a total of", "cumulatively", "has been
+# invested"): without a time of its own it covers the period its passage set up.
+_CUMULATIVE_RE = re.compile(
+    r"\b(?:a\s+total\s+of|in\s+total|totall?ing|cumulative(?:ly)?|accumulated|altogether"
+    r"|(?:has|have|had)\s+(?:also\s+|already\s+)?(?:been\s+)?[a-z]+(?:ed|en|t)\b)",
+    re.I,
+)
+# "by the end of 2016", "as of 2019": where a running total stops.
+_BY_END_RE = re.compile(
+    rf"\b(?:by|as\s+of|up\s+to|until|till)\s+(?:the\s+end\s+of\s+)?{_YEAR}\b", re.I
 )
 _RELATIVE_CLAUSE_RE = re.compile(r",\s*(?:which|who)\b[^,;]*(?:,|$)", re.I)
 # Clause breaks a period should not reach across.
@@ -217,3 +230,77 @@ def opening_period(text: str, doc_year: int | None) -> Period:
     ]
     opening = [s for s in spans if s.start < _OPENING_CHARS // 2]
     return min(opening, key=lambda s: s.start).period if opening else Period()
+
+
+def stated_start(text: str, doc_year: int | None) -> Period:
+    """The last period with a first year that a sentence states ("since 2010", "from 2016
+    to 2019"): what a running total in the sentences after it goes on counting."""
+    if not _START_HINT_RE.search(text):
+        return Period()
+    spans = [s for s in _spans(text, doc_year) if s.period.year_from is not None]
+    return max(spans, key=lambda s: s.start).period if spans else Period()
+
+
+def past_years(text: str, at: int | None = None) -> int | None:
+    """N of the "over the past N years" nearest the figure at ``at`` in its clause (any one
+    of the sentence when ``at`` is None)."""
+    found = [
+        m
+        for m in _PAST_YEARS_RE.finditer(text)
+        if at is None or not _BREAK_RE.search(text, *_between(m, at))
+    ]
+    if not found:
+        return None
+    m = min(found, key=lambda m: abs(m.start() - at) if at is not None else m.start())
+    word = next(g for g in m.groups() if g).lower()
+    return _NUMBER_WORDS.get(word) or int(word)
+
+
+def _between(m: re.Match[str], at: int) -> tuple[int, int]:
+    return (m.end(), at) if m.end() <= at else (at, m.start())
+
+
+def statement_year(sentences: list[str]) -> int | None:
+    """The year of the statement when no dateline prints it, from "since 1996 ... in the past
+    21 years": the start year the text gave first, plus the years it says have passed."""
+    # Most texts say no "past N years": look no further for them.
+    last = max((i for i, text in enumerate(sentences) if past_years(text) is not None), default=-1)
+    start: int | None = None
+    for text in sentences[: last + 1]:
+        if start is not None:
+            for m in _PAST_YEARS_RE.finditer(text):
+                word = next(g for g in m.groups() if g).lower()
+                return start + (_NUMBER_WORDS.get(word) or int(word))
+        found = stated_start(text, None).year_from
+        start = found if found is not None else start
+    return None
+
+
+def carried_period(
+    text: str, at: int, own: Period, start: Period, doc_year: int | None
+) -> Period | None:
+    """The figure's period once the passage before it is known, or None to keep ``own``.
+
+    ``start`` is the period an earlier sentence set up ("Since 2010, Ningbo has helped
+    Kuqa."). "In the past three years" after it counts from that start; a running total
+    ("a total of", "has been invested") with no time of its own covers it, and one that
+    stops "by the end of 2016" covers it up to that year.
+    """
+    first = start.year_from
+    if first is None or (own.year_from is not None and past_years(text, at) is None):
+        return None
+    n = past_years(text, at)
+    if n is not None:
+        end = doc_year if doc_year is not None else first + n
+        # The start counts only when the years add up: "since 2012 ... the past 9 years" in 2021.
+        if abs(first + n - end) <= 1:
+            return Period(end, first)
+        return None
+    if not _CUMULATIVE_RE.search(text):
+        return None
+    if own.year is None:
+        return Period(start.year or (doc_year if doc_year and doc_year > first else None), first)
+    by_end = _BY_END_RE.search(text)
+    if by_end is not None and int(by_end.group(1)) == own.year and first < own.year:
+        return Period(own.year, first)
+    return None

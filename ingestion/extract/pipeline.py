@@ -8,6 +8,7 @@ resolve mentions with sentence and document context -> fact rules per sentence
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -48,7 +49,16 @@ from ingestion.extract.pairings import (
     places_in_name,
     subject_organisation,
 )
-from ingestion.extract.periods import Period, document_year, figure_period, opening_period
+from ingestion.extract.periods import (
+    Period,
+    carried_period,
+    document_year,
+    figure_period,
+    opening_period,
+    past_years,
+    stated_start,
+    statement_year,
+)
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.tables import Line, TableFacts, find_table_facts
 from ingestion.extract.text import NormText, Sentence, is_label_heading, split_sentences
@@ -129,7 +139,13 @@ class DocContext:
     def period(self, fact: Fact, index: int, at: int) -> Period:
         """The figure's period from its sentence, else another report of it, else the
         sentence before when that one opens with a time ("By the end of last year, ...")."""
-        period = figure_period(self.sentences[index].text, at, self.doc_year)
+        text = self.sentences[index].text
+        period = figure_period(text, at, self.doc_year)
+        start = self._start_before(index)
+        if start.year_from is not None:
+            carried = carried_period(text, at, period, start, self._year)
+            if carried is not None:
+                return carried
         if period.year is not None or period.year_from is not None:
             return period
         for other, other_at in self.sites.get(_figure_key(fact), []):
@@ -139,6 +155,24 @@ class DocContext:
                     return period
         if index > 0:
             return opening_period(self.sentences[index - 1].text, self.doc_year)
+        return Period()
+
+    @functools.cached_property
+    def _year(self) -> int | None:
+        """The statement's year: the dateline's, else what "since 1996 ... the past 21 years"
+        makes it."""
+        if self.doc_year is not None:
+            return self.doc_year
+        return statement_year([s.text for s in self.sentences])
+
+    def _start_before(self, index: int) -> Period:
+        """The period an earlier sentence started ("Since 2010, ..."): the nearest of the two
+        sentences before, else, for "the past N years", the nearest anywhere before."""
+        far = past_years(self.sentences[index].text) is not None
+        for back in range(index - 1, -1 if far else max(-1, index - 3), -1):
+            start = stated_start(self.sentences[back].text, self.doc_year)
+            if start.year_from is not None:
+                return start
         return Period()
 
     def evidence(self, s: Sentence) -> Evidence:

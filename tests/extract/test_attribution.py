@@ -6,8 +6,9 @@ import pytest
 
 from ingestion.evaluation.scoring import normalise_name
 from ingestion.extract import extract_facts
-from ingestion.extract.attribution import Candidate, choose, load_weights
+from ingestion.extract.attribution import Candidate, Weights, choose, load_weights
 from ingestion.extract.models import FundFact
+from ingestion.extract.pipeline import AttributionTrace
 
 
 def _fund(text: str) -> FundFact:
@@ -108,3 +109,76 @@ def test_that_city_points_at_the_nearest_city_of_that_level() -> None:
     )
     fund = _fund(text)
     assert normalise_name(fund.payer) == "foshan"
+
+
+def _choices(text: str, weights: Weights | None = None) -> list[tuple[str, str | None]]:
+    return [
+        (f.type, normalise_name(f.region or ""))
+        for f in extract_facts("t", text, weights=weights)
+        if f.type != "pairing"
+    ]
+
+
+def _without(feature: str) -> Weights:
+    weights = load_weights()
+    return {role: {k: v for k, v in w.items() if k != feature} for role, w in weights.items()}
+
+
+def test_a_lower_case_town_is_what_the_town_points_at() -> None:
+    # "Xinhua" is also a county of another province: the word "town" after it decides.
+    text = (
+        "Foshan has helped Liangshan since 2016. The remote Xinhua town in Zhaojue County "
+        "is known for buckwheat. Foshan spent 8 million yuan to help the town build a road."
+    )
+    assert _choices(text) == [("fund", "xinhua")]
+
+
+def test_places_listed_as_examples_are_members_not_the_scope() -> None:
+    text = (
+        "Gansu announced on Monday that 12 counties, including Minle County, Gulang County "
+        "and Kang County, were lifted out of poverty."
+    )
+    assert _choices(text) == [("exit", "gansu")]
+    assert _choices(text, _without("listed_example")) != [("exit", "gansu")]
+    # A list of one is the set itself.
+    one = (
+        "Gansu announced on Monday that one more county, namely Jinta County of Jiuquan City, "
+        "was lifted out of poverty."
+    )
+    assert _choices(one) == [("exit", "jinta")]
+
+
+def test_the_payers_paired_place_receives_its_money() -> None:
+    text = (
+        "Gansu hosts eastern investors\n\nXiamen has assisted Linxia since 2016. Over the past "
+        "three years, Xiamen has donated more than 60 million yuan to build clinics."
+    )
+    assert _choices(text) == [("fund", "linxia")]
+    assert _choices(text, _without("helped_by_payer")) != [("fund", "linxia")]
+
+
+def test_a_place_opening_a_bodys_name_is_neither_payer_nor_place() -> None:
+    text = (
+        "About 3,000 tonnes of walnuts were sold from Xinjiang Production and Construction "
+        "Corps farms and Yecheng County to Shanghai."
+    )
+    assert _choices(text) == [("output", "yecheng")]
+    fund = _fund("Sichuan Daily said Foshan invested 9 million yuan.")
+    assert normalise_name(fund.payer) == "foshan"
+    assert normalise_name(fund.region) != "sichuan"
+
+
+def test_a_place_beyond_a_clause_break_is_marked_as_such() -> None:
+    text = (
+        "Our city's cadres are now helping Yunnan, and there are also 14 poor villages in "
+        "Wenshan's Guangnan County that have not taken off their hats."
+    )
+    trace: AttributionTrace = []
+    facts = extract_facts("t", text, trace=trace)
+    assert [(f.type, normalise_name(f.region or "")) for f in facts if f.type == "exit"] == [
+        ("exit", "guangnan")
+    ]
+    (_, cands, _) = trace[0]
+    features = {normalise_name(c.label): c.features for c in cands}
+    assert "across_clause" in features["yunnan"]
+    assert "across_clause" not in features["guangnan"]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.extract.periods import Period, document_year, figure_period, opening_period
+from ingestion.extract.periods import (
+    Period,
+    carried_period,
+    document_year,
+    figure_period,
+    opening_period,
+    stated_start,
+    statement_year,
+)
 
 
 def _period(sentence: str, number: str, doc_year: int | None = None) -> Period:
@@ -102,3 +110,53 @@ def test_relative_years(phrase: str, expected: int) -> None:
 def test_totals_as_of_the_statement(phrase: str) -> None:
     sentence = f"The fund has raised 30 million yuan {phrase}."
     assert _period(sentence, "30 million", 2019) == Period(2019, None)
+
+
+def _carried(
+    sentence: str, number: str, start: Period, doc_year: int | None = None
+) -> Period | None:
+    at = sentence.index(number)
+    return carried_period(sentence, at, figure_period(sentence, at, doc_year), start, doc_year)
+
+
+def test_a_running_total_covers_the_period_the_sentence_before_started() -> None:
+    before = "Since 2014, Weihai has helped Longnan build roads and schools."
+    start = stated_start(before, None)
+    assert start == Period(None, 2014)
+    # No time of its own, but a running total ("a total of", a perfect tense): since 2014.
+    assert _carried("A total of 60 million yuan has gone into 90 projects.", "60", start) == (
+        Period(None, 2014)
+    )
+    assert _carried("They had also bought 8 million yuan of tea.", "8 million", start, 2019) == (
+        Period(2019, 2014)
+    )
+    # A plain figure with no running-total wording keeps its own (empty) period.
+    assert _carried("The park employs 300 people.", "300", start) is None
+
+
+def test_a_running_total_stopping_at_a_year_starts_where_the_passage_started() -> None:
+    start = stated_start("The bank has assisted the two counties since 2003.", None)
+    sentence = "By the end of 2018, a total of 75 million yuan had been put into them."
+    assert _carried(sentence, "75", start) == Period(2018, 2003)
+    # "In 2018" alone is that year's figure, whatever came before.
+    assert _carried("In 2018 the bank put 75 million yuan into them.", "75", start) is None
+
+
+def test_the_past_n_years_count_from_the_start_the_text_gave() -> None:
+    start = stated_start("Xiamen has been paired with Linxia since 2011.", None)
+    assert start == Period(None, 2011)
+    sentence = "In the past eight years, Xiamen spent 40 million yuan there."
+    # Without a dateline the statement's year is the start plus the years passed.
+    assert _carried(sentence, "40", start) == Period(2019, 2011)
+    # With one, the years must add up before the start is believed.
+    assert _carried(sentence, "40", start, 2019) == Period(2019, 2011)
+    assert _carried(sentence, "40", Period(None, 2002), 2019) is None
+
+
+def test_statement_year_from_a_start_and_the_years_since() -> None:
+    text = [
+        "Qingdao has supported Anshun since 2013.",
+        "Over the past six years, it gave 10 million yuan.",
+    ]
+    assert statement_year(text) == 2019
+    assert statement_year(text[1:]) is None
