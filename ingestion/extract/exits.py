@@ -12,10 +12,15 @@ remaining 52 counties").
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
+from ingestion.extract.models import ExitFact
 from ingestion.extract.numbers import WORD_NUMBER_PATTERN, parse_number, parse_word_number
+
+F = TypeVar("F")
 
 _DIGITS = (
     # "40, 000": machine translation puts a space after the thousands comma.
@@ -917,3 +922,46 @@ def find_breakdown(sentence: str) -> Breakdown | None:
     if not parts or sum(v for _, _, v in parts) > n:
         return None
     return Breakdown(level, n, parts)
+
+
+# The words that make a count the closing batch of a set the same sentence counts whole.
+_LAST_BATCH_RE = re.compile(r"\b(?:last|final|remaining)\b", re.I)
+
+
+def one_row_per_statement(facts: list[F]) -> list[F]:
+    """A sentence that gives a place's last batch and its whole set ("with the last
+    eight counties exiting in November, all 54 have left poverty") is one statement:
+    eight of the 54 left that year and none remain. Read as two rows (8, and 54 of
+    54) the county exits of that year would add up twice in a mart."""
+    groups: dict[tuple[int, str, str], list[ExitFact]] = {}
+    for fact in facts:
+        if isinstance(fact, ExitFact):
+            place = fact.region_code or fact.region or ""
+            key = (fact.evidence.start_char, fact.level, place)
+            groups.setdefault(key, []).append(fact)
+    merged: dict[int, ExitFact | None] = {}
+    for group in groups.values():
+        if len(group) != 2:
+            continue
+        whole, part = sorted(group, key=lambda f: f.total is None)
+        if not (
+            _LAST_BATCH_RE.search(part.evidence.sentence)
+            and whole.total is not None
+            and whole.exited == whole.total
+            and whole.remaining in (None, 0)
+            and part.total is None
+            and part.remaining is None
+            and part.exited is not None
+            and part.exited < whole.total
+        ):
+            continue
+        merged[id(part)] = dataclasses.replace(
+            part, total=whole.total, remaining=0, year=part.year or whole.year
+        )
+        merged[id(whole)] = None
+    out: list[F] = []
+    for fact in facts:
+        replacement = merged.get(id(fact), fact) if isinstance(fact, ExitFact) else fact
+        if replacement is not None:
+            out.append(replacement)  # type: ignore[arg-type]
+    return out

@@ -22,6 +22,7 @@ from ingestion.extract.exits import (
     find_all_without_count,
     find_breakdown,
     find_exits,
+    one_row_per_statement,
     find_poor_totals,
 )
 from ingestion.extract.funds import find_funds
@@ -260,7 +261,8 @@ def _extract(
     tables = find_table_facts(norm.text)
     pairings = _pairing_facts(ctx, tables)
     numbers = _number_facts(ctx, tables)
-    return [*pairings, *_attribute(ctx, numbers, pairings, weights, trace)]
+    numbers = _attribute(ctx, numbers, pairings, weights, trace)
+    return [*pairings, *one_row_per_statement(numbers)]
 
 
 def _may_be_miscased(text: str, mentions: list[list[Mention]]) -> bool:

@@ -478,3 +478,32 @@ def test_parts_without_an_earlier_exit_are_nothing() -> None:
         "national-level poverty-stricken counties and two provincial-level poor counties."
     )
     assert _exits(text) == []
+
+
+# --- one statement, one row -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yunnan, Dec. 3 (Xinhua) -- With its final 11 counties exiting in October 2020, all 88 "
+        "impoverished counties in Yunnan have now shaken off poverty.",
+        "Gansu, March 5 -- As the last six villages exited poverty in 2019, all 40 poor villages "
+        "of Gansu have been lifted out of poverty.",
+    ],
+)
+def test_last_batch_and_whole_set_are_one_row(text: str) -> None:
+    exits = _exits(text)
+    assert len(exits) == 1, exits
+    (row,) = exits
+    assert row.total is not None and row.exited is not None
+    assert row.exited < row.total
+    assert row.remaining == 0
+
+
+def test_two_places_in_one_sentence_stay_two_rows() -> None:
+    exits = _exits(
+        "Guizhou, Nov. 23 -- Nine counties in Guizhou exited poverty this year, and all 832 "
+        "counties in China have now been lifted out of poverty."
+    )
+    assert {(f.exited, f.total) for f in exits} >= {(9, None), (832, 832)}
