@@ -240,6 +240,7 @@ def _raw_table(columns: tuple[str, ...], order: tuple[str, bool] | None) -> dict
         "order_by_cols": [json.dumps(list(order))] if order else [],
         "server_pagination": False,
         "allow_render_html": True,
+        "show_cell_bars": False,
         "include_search": False,
         "table_timestamp_format": "%Y-%m-%d",
     }
@@ -252,6 +253,7 @@ def _aggregate_table(groupby: tuple[str, ...], metric: dict[str, Any]) -> dict[s
         "metrics": [metric],
         "timeseries_limit_metric": metric,
         "order_desc": True,
+        "show_cell_bars": False,
         "server_pagination": False,
         "include_search": False,
     }
