@@ -32,7 +32,9 @@ def up() -> int:
     client = SupersetClient(state.url)
     client.login(bi.admin_user, bi.admin_password)
     import_all(client, settings.published_db_path)
-    print(f"Superset is up in {time.monotonic() - began:.0f} s (metadata in {settings.superset_dir}).")
+    print(
+        f"Superset is up in {time.monotonic() - began:.0f} s (metadata in {settings.superset_dir})."
+    )
     print(f"It reads {settings.published_db_path} read-only; a new publish shows on refresh.")
     print(f"Dashboards: {', '.join(d.title for d in DASHBOARDS)}")
     print(f"Log in as {bi.admin_user!r} (password from ASSIST_BI_ADMIN_PASSWORD, default 'admin'):")
@@ -53,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
             print("Superset stopped." if stop(settings) else "Superset was not running.")
             return 0
         state = read_state(settings)
-        print(f"Superset runs at {state.url} (pid {state.pid})" if state else "Superset is not running.")
+        print(
+            f"Superset runs at {state.url} (pid {state.pid})"
+            if state
+            else "Superset is not running."
+        )
         return 0 if state else 1
     except BiError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -26,7 +26,9 @@ class SupersetClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._cookies = http.cookiejar.CookieJar()
-        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self._cookies))
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self._cookies)
+        )
         self._token: str | None = None
         self._csrf: str | None = None
 

@@ -269,7 +269,14 @@ _PAIRING_COLUMNS = (
     "last_year",
     "article_count",
 )
-_HELPER_COLUMNS = ("helper_name", "helper_kind", "mechanism", "first_year", "last_year", "article_count")
+_HELPER_COLUMNS = (
+    "helper_name",
+    "helper_kind",
+    "mechanism",
+    "first_year",
+    "last_year",
+    "article_count",
+)
 _OUTPUT_COLUMNS = (
     "product",
     "year",

@@ -119,7 +119,7 @@ def render(base_url: str, out_dir: Path, timeout_s: float = 120.0) -> dict[str, 
             page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
             page.wait_for_function(
                 "() => !document.querySelector('[data-test-chart-id] .loading, "
-                "[data-test-chart-id] [data-test=\"loading-indicator\"]')",
+                '[data-test-chart-id] [data-test="loading-indicator"]\')',
                 timeout=timeout_s * 1000,
             )
             page.wait_for_timeout(2500)  # ECharts animates its first frame in

@@ -183,7 +183,9 @@ def start(settings: Settings, bi: BiSettings, timeout: float = 300.0) -> ServerS
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BiError(f"Superset exited at start-up: see {settings.superset_dir / 'server.log'}")
+            raise BiError(
+                f"Superset exited at start-up: see {settings.superset_dir / 'server.log'}"
+            )
         if healthy(url):
             return state
         time.sleep(1)

@@ -6,6 +6,8 @@ chart asked after a publish reads the new marts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ingestion.config import load_settings
 
 _settings = load_settings()
@@ -31,3 +33,23 @@ FEATURE_FLAGS = {"DASHBOARD_RBAC": False, "ENABLE_TEMPLATE_PROCESSING": False}
 TALISMAN_ENABLED = False
 SCARF_ANALYTICS = False
 WTF_CSRF_TIME_LIMIT = None
+
+
+class PublishedMartsMissing(RuntimeError):
+    """The published DuckDB file is not there (never published, or ``var/`` was cleaned)."""
+
+
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+    """Say what to do when the published file is missing, instead of DuckDB's IO error.
+
+    Checked on every connection (Superset uses no pool here), so the chart works
+    again as soon as a publish brings the file back.
+    """
+    if uri.drivername == "duckdb" and uri.database and uri.database != ":memory:":
+        path = Path(uri.database)
+        if not path.exists():
+            raise PublishedMartsMissing(
+                f"No published marts at {path}: run `make demo` (or the "
+                "build_audit_publish DAG) to publish them, then refresh this page."
+            )
+    return uri, params
