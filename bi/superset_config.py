@@ -39,7 +39,7 @@ class PublishedMartsMissing(RuntimeError):
     """The published DuckDB file is not there (never published, or ``var/`` was cleaned)."""
 
 
-def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):  # noqa: N802
+def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):
     """Say what to do when the published file is missing, instead of DuckDB's IO error.
 
     Checked on every connection (Superset uses no pool here), so the chart works

@@ -291,7 +291,7 @@ def test_chart_data_equals_the_mart(superset: Running, key: str) -> None:
 def test_dashboard_filters_narrow_the_charts(
     superset: Running, key: str, column: str, value: str, position: int | None
 ) -> None:
-    """The native filters' columns exist in the charts' datasets and narrow them as the mart does."""
+    """The native filters' columns are in the charts' datasets and narrow them as the mart."""
     got = _chart_rows(superset, key, [{"col": column, "op": "IN", "val": [value]}])
     everything = _chart_rows(superset, key)
     if position is None:  # the network's mechanism is not among its columns: ask the mart
