@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install bi-install bi bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
+.PHONY: install bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
 
 install: $(STAMP)
 
@@ -70,6 +70,11 @@ $(BI_STAMP): bi/requirements.lock
 # Install (once), initialise, start on 127.0.0.1, import the dashboards; prints one URL.
 bi: bi-install
 	$(BI_VENV)/bin/python -m bi up
+
+# The README's pictures: each dashboard drawn in headless Chromium from the running `make bi`.
+bi-screenshots: bi
+	$(BI_VENV)/bin/python -m bi.render --url "$$($(BI_VENV)/bin/python -m bi url)" \
+		--out var/bi/screenshots --docs docs/bi > var/bi/render.json
 
 bi-stop:
 	@if [ -x $(BI_VENV)/bin/python ]; then $(BI_VENV)/bin/python -m bi stop; fi

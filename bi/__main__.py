@@ -45,7 +45,7 @@ def up() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bi", description=__doc__)
-    parser.add_argument("command", choices=["up", "stop", "status"])
+    parser.add_argument("command", choices=["up", "stop", "status", "url"])
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
             print("Superset stopped." if stop(settings) else "Superset was not running.")
             return 0
         state = read_state(settings)
+        if args.command == "url":
+            if state is None:
+                raise BiError("Superset is not running: make bi")
+            print(state.url)
+            return 0
         print(
             f"Superset runs at {state.url} (pid {state.pid})"
             if state

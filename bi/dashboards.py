@@ -198,7 +198,10 @@ class NativeFilter:
     name: str
     dataset: str
     column: str
-    required: bool = False  # a county page shows one county: the first until one is picked
+    required: bool = False  # a county page always shows one county
+    # Chosen at import from the published marts (a filter's "first item" is only
+    # selected, not applied, when a dashboard opens): one value, or None.
+    default_sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -526,7 +529,18 @@ COUNTY_PROFILE = Dashboard(
             height=70,
         ),
     ),
-    filters=(NativeFilter("county", "County", "bi_county_profile", "county", required=True),),
+    filters=(
+        NativeFilter(
+            "county",
+            "County",
+            "bi_county_profile",
+            "county",
+            required=True,
+            # The county with the most reports: the fullest page to open on.
+            default_sql=f"select {_county_label('c')} from mart_county_profile c "
+            "order by c.source_article_count desc nulls last, c.name_en limit 1",
+        ),
+    ),
 )
 
 DASHBOARDS: tuple[Dashboard, ...] = (
@@ -586,9 +600,23 @@ def position_json(dashboard: Dashboard, chart_ids: dict[str, int]) -> dict[str, 
     return layout
 
 
+def _default_mask(column: str, value: str | None) -> dict[str, Any]:
+    if value is None:
+        return {"filterState": {}, "extraFormData": {}, "ownState": {}}
+    return {
+        "filterState": {"value": [value], "label": value},
+        "extraFormData": {"filters": [{"col": column, "op": "IN", "val": [value]}]},
+        "ownState": {},
+    }
+
+
 def json_metadata(
-    dashboard: Dashboard, chart_ids: dict[str, int], dataset_ids: dict[str, int]
+    dashboard: Dashboard,
+    chart_ids: dict[str, int],
+    dataset_ids: dict[str, int],
+    defaults: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
+    defaults = defaults or {}
     filters = [
         {
             "id": f"NATIVE_FILTER-{f.key}",
@@ -596,10 +624,10 @@ def json_metadata(
             "filterType": "filter_select",
             "type": "NATIVE_FILTER",
             "targets": [{"datasetId": dataset_ids[f.dataset], "column": {"name": f.column}}],
-            "defaultDataMask": {"filterState": {}, "extraFormData": {}, "ownState": {}},
+            "defaultDataMask": _default_mask(f.column, defaults.get(f.key)),
             "controlValues": {
                 "enableEmptyFilter": f.required,
-                "defaultToFirstItem": f.required,
+                "defaultToFirstItem": False,
                 "multiSelect": not f.required,
                 "searchAllOptions": False,
                 "inverseSelection": False,

@@ -48,6 +48,20 @@ def database_payload(published_db: Path) -> dict[str, Any]:
     }
 
 
+def filter_defaults(published_db: Path) -> dict[str, str | None]:
+    """Each filter's default value, asked of the published marts (read-only)."""
+    import duckdb
+
+    defaults: dict[str, str | None] = {}
+    with duckdb.connect(str(published_db), read_only=True) as connection:
+        for dashboard in DASHBOARDS:
+            for native in dashboard.filters:
+                if native.default_sql:
+                    row = connection.execute(native.default_sql).fetchone()
+                    defaults[native.key] = row[0] if row else None
+    return defaults
+
+
 def _upsert(client: SupersetClient, resource: str, column: str, value: str, body: dict) -> int:
     found = client.find(resource, column, value)
     if found is None:
@@ -86,6 +100,7 @@ def import_all(client: SupersetClient, published_db: Path) -> Imported:
         client.request("PUT", f"/api/v1/dataset/{dataset_id}/refresh")
         dataset_ids[dataset.name] = dataset_id
 
+    defaults = filter_defaults(published_db)
     chart_ids: dict[str, int] = {}
     dashboard_ids: dict[str, int] = {}
     for dashboard in DASHBOARDS:
@@ -122,7 +137,9 @@ def import_all(client: SupersetClient, published_db: Path) -> Imported:
                 "slug": dashboard.slug,
                 "published": True,
                 "position_json": json.dumps(position_json(dashboard, chart_ids)),
-                "json_metadata": json.dumps(json_metadata(dashboard, chart_ids, dataset_ids)),
+                "json_metadata": json.dumps(
+                    json_metadata(dashboard, chart_ids, dataset_ids, defaults)
+                ),
             },
         )
     return Imported(database_id, dataset_ids, chart_ids, dashboard_ids)

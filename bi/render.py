@@ -124,18 +124,46 @@ def render(base_url: str, out_dir: Path, timeout_s: float = 120.0) -> dict[str, 
             )
             page.wait_for_timeout(2500)  # ECharts animates its first frame in
             charts = [ChartDrawn(**c) for c in page.evaluate(_INSPECT_CHARTS)]
-            page.screenshot(path=str(out_dir / f"{dashboard.slug}.png"))
+            bottom = page.evaluate(
+                "() => Math.max(...Array.from(document.querySelectorAll("
+                "'[data-test-chart-id]')).map(e => e.getBoundingClientRect().bottom))"
+            )
+            height = min(VIEWPORT["height"], int(bottom) + 24)
+            page.screenshot(
+                path=str(out_dir / f"{dashboard.slug}.png"),
+                clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height},
+            )
             report[dashboard.slug] = [{**asdict(c), "drew": c.drew} for c in charts]
         context.close()
     return report
+
+
+def write_docs_copies(shots: Path, docs: Path, width: int = 1000) -> list[Path]:
+    """Smaller copies of the screenshots for the README (docs/bi/<slug>.png)."""
+    from PIL import Image
+
+    docs.mkdir(parents=True, exist_ok=True)
+    written = []
+    for dashboard in DASHBOARDS:
+        with Image.open(shots / f"{dashboard.slug}.png") as image:
+            scaled = image.convert("RGB").resize(
+                (width, round(image.height * width / image.width)), Image.LANCZOS
+            )
+            target = docs / f"{dashboard.slug}.png"
+            scaled.quantize(colors=128).save(target, optimize=True)
+            written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bi.render", description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--docs", type=Path, help="also write small copies here (README)")
     args = parser.parse_args(argv)
     report = render(args.url, args.out)
+    if args.docs:
+        write_docs_copies(args.out, args.docs)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if all(c["drew"] for charts in report.values() for c in charts) else 1
 

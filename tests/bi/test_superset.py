@@ -111,6 +111,17 @@ EXPECTED_SQL: dict[str, str] = {
         join dim_region r on r.region_code = m.region_code and r.level = 'county'""",
 }
 
+# A second assisted county, with fewer reports than Luding (the county page opens on
+# Luding) and a later exit year (so an unfiltered "exit year" would read 2020).
+SECOND_COUNTY = """
+insert into marts.dim_region values
+    ('513321000000', 'Kangding', '康定市', 'county', '513300000000', '510000000000',
+     '513300000000', 101.96, 30.05, true, 2020, null, null, null, null);
+insert into marts.mart_county_profile values
+    ('513321000000', 'Kangding', '康定市', '513300000000', 'Garze', '510000000000', 'Sichuan',
+     null, 0, null, null, null, null, null, null, null, 2020, true, 0, 1);
+"""
+
 # One more article, published second: a fund, a pairing, an output, an exit and its evidence.
 SECOND_ARTICLE = """
 insert into marts.mart_funds values
@@ -165,6 +176,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     warehouse = var_dir / "warehouse.duckdb"
     with connect(warehouse) as connection:
         create_sample_marts(connection)
+        connection.execute(SECOND_COUNTY)
     published = publish_marts(warehouse, var_dir / "published")
     env = {
         **os.environ,
@@ -360,6 +372,20 @@ def test_every_chart_draws_in_headless_chromium(superset: Running) -> None:
                 assert seen["big_number"].strip().isdigit(), (chart.key, seen)
             else:
                 assert seen["inked_canvases"] > 0, (chart.key, seen)
+        if dashboard.slug == "county-profile":
+            # The page opens filtered to one county (the most reported): its exit year,
+            # not the latest of all counties.
+            [(county, exit_year)] = _mart_rows(
+                superset.published_db,
+                f"select {_LABEL.format(r='c')}, poverty_exit_year from mart_county_profile c "
+                "order by source_article_count desc limit 1",
+            )
+            assert (
+                exit_year
+                != _mart_rows(superset.published_db, EXPECTED_SQL["profile_exit_year"])[0][0]
+            )
+            big = drawn[superset.chart_ids["profile_exit_year"]]["big_number"]
+            assert big.strip() == str(exit_year), (county, big)
         shot = out / f"{dashboard.slug}.png"
         assert shot.stat().st_size > 20_000, shot  # a drawn page, not a blank one
     assert done.returncode == 0, done.stderr[-3000:]
