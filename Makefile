@@ -88,7 +88,7 @@ bi-lock:
 
 # Two workers, a test file each at a time: a file's expensive module fixture
 # (a DAG run, a dbt build) is built once, on one worker.
-test: install
+test: install bi-install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: install

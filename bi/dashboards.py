@@ -536,9 +536,12 @@ COUNTY_PROFILE = Dashboard(
             "bi_county_profile",
             "county",
             required=True,
-            # The county with the most reports: the fullest page to open on.
-            default_sql=f"select {_county_label('c')} from mart_county_profile c "
-            "order by c.source_article_count desc nulls last, c.name_en limit 1",
+            # The fullest page to open on: most of exit year, funds, outputs and
+            # helpers known, then the most reported.
+            default_sql=f"select {_county_label('c')} from mart_county_profile c order by "
+            "(c.poverty_exit_year is not null)::int + (c.single_year_funds_cny is not null)::int"
+            " + (c.output_value_cny is not null)::int + (c.helper_count > 0)::int desc, "
+            "c.source_article_count desc nulls last, c.name_en limit 1",
         ),
     ),
 )

@@ -373,12 +373,15 @@ def test_every_chart_draws_in_headless_chromium(superset: Running) -> None:
             else:
                 assert seen["inked_canvases"] > 0, (chart.key, seen)
         if dashboard.slug == "county-profile":
-            # The page opens filtered to one county (the most reported): its exit year,
-            # not the latest of all counties.
+            # The page opens filtered to one county (the fullest profile, then the most
+            # reported): its exit year, not the latest of all counties.
             [(county, exit_year)] = _mart_rows(
                 superset.published_db,
                 f"select {_LABEL.format(r='c')}, poverty_exit_year from mart_county_profile c "
-                "order by source_article_count desc limit 1",
+                "order by (poverty_exit_year is not null)::int"
+                " + (single_year_funds_cny is not null)::int"
+                " + (output_value_cny is not null)::int + (helper_count > 0)::int desc,"
+                " source_article_count desc limit 1",
             )
             assert (
                 exit_year
