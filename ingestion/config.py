@@ -57,6 +57,11 @@ class Settings:
         return self.published_dir / "marts.duckdb"
 
     @property
+    def superset_dir(self) -> Path:
+        """Superset's metadata database, secret key, pid and logs (``make bi``)."""
+        return self.var_dir / "superset"
+
+    @property
     def docs_dir(self) -> Path:
         """Generated documentation: dbt docs and Great Expectations Data Docs."""
         return self.var_dir / "docs"
@@ -75,3 +80,27 @@ def load_settings() -> Settings:
     var_dir = _path_from_env("ASSIST_VAR_DIR", PROJECT_ROOT / "var")
     sources_file = _path_from_env("ASSIST_SOURCES_FILE", PROJECT_ROOT / "sources.yml")
     return Settings(project_root=PROJECT_ROOT, var_dir=var_dir, sources_file=sources_file)
+
+
+@dataclass(frozen=True)
+class BiSettings:
+    """The local Superset of ``make bi``: where it listens and who logs in.
+
+    Defaults suit one analyst on their own machine; set ``ASSIST_BI_*`` to change them.
+    """
+
+    host: str
+    port: int
+    admin_user: str
+    admin_password: str
+    admin_email: str
+
+
+def load_bi_settings() -> BiSettings:
+    return BiSettings(
+        host="127.0.0.1",  # never on a public interface: the admin password is a default
+        port=int(os.environ.get("ASSIST_BI_PORT", "8088")),
+        admin_user=os.environ.get("ASSIST_BI_ADMIN_USER", "admin"),
+        admin_password=os.environ.get("ASSIST_BI_ADMIN_PASSWORD", "admin"),
+        admin_email=os.environ.get("ASSIST_BI_ADMIN_EMAIL", "admin@localhost"),
+    )

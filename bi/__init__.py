@@ -1,0 +1,1 @@
+"""Apache Superset on the published marts: `make bi`."""
