@@ -27,8 +27,7 @@ LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 install: $(STAMP) browser
 
 # Headless Chromium and a CJK font (county names in screenshots) for the browser tests:
-# Debian's packages, never a
-# downloaded browser. Where apt-get is not ours to run (not root), say so and go on:
+# Debian's packages, never a downloaded browser. Where apt-get is not ours to run (not root), say so and go on:
 # those tests skip.
 browser:
 	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; } || { \
