@@ -14,10 +14,10 @@ a year seen only in the URL or the feed decide.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
+from ingestion.extract.memo import text_cache
 from ingestion.extract.years import find_years
 
 _MONTHS = (
@@ -135,7 +135,7 @@ def _plan_period(number: int) -> Period:
     return Period(first + 4, first)
 
 
-@functools.lru_cache(maxsize=512)
+@text_cache(maxsize=512)
 def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
     spans: list[_Span] = []
     taken: list[tuple[int, int]] = []
