@@ -328,6 +328,9 @@ def _resolve_one(m: Mention, gaz: Gazetteer, local: list[str], doc: list[str]) -
         return replace(m, team_place=_resolve_one(m.team_place, gaz, local, doc))
     if m.kind != "region" or not m.candidates:
         return m
+    if len(m.candidates) == 1:
+        # What ``choose`` answers for one candidate, without building the context list.
+        return replace(m, code=m.candidates[0].code)
     context = [*m.qualifiers, *local, *doc]
     return replace(m, code=gaz.choose(m.candidates, context).code)
 
