@@ -389,9 +389,8 @@ def _pairing_fact(
         helper, helped = helped, helper
     if helper.kind == "home" and not helper.code:
         return None
-    if not name_key(helper.label) or not name_key(helped.label):
-        return None
-    if name_key(helper.label) == name_key(helped.label):
+    helper_key, helped_key = name_key(helper.label), name_key(helped.label)
+    if not helper_key or not helped_key or helper_key == helped_key:
         return None
     hr, dr = helper.region, helped.region
     if helper.kind in ("org", "team") and dr and _org_is_local(helper, dr):

@@ -226,16 +226,20 @@ _BOUNDARY_RE = re.compile(
 _ABBREV_TAIL_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*\s*$")
 
 
+_STOPS = tuple(".!?。！？")
+
+
 def split_sentences(norm: NormText) -> list[Sentence]:
     """Sentences of the document, trimmed, with original offsets."""
     text = norm.text
     out: list[Sentence] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
-        if m.end() - m.start() == 1 and m.group() in ".!?" and not _glued_after_word(text, m):
+        found = m.group()
+        if len(found) == 1 and found in ".!?" and not _glued_after_word(text, m):
             continue  # "U.S" or "3.Next": no word of two letters before the stop
-        end = m.end() if m.group().startswith(tuple(".!?。！？")) else m.start()
-        if m.group()[:1] == "." and _is_abbreviation(text, m.start()):
+        end = m.end() if found.startswith(_STOPS) else m.start()
+        if found[0] == "." and _is_abbreviation(text, m.start()):
             continue
         _append(out, norm, start, end)
         start = m.end()
@@ -265,20 +269,21 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _append(out: list[Sentence], norm: NormText, start: int, end: int) -> None:
-    text = norm.text
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    # str.strip() drops exactly the characters str.isspace() calls whitespace.
+    piece = norm.text[start:end]
+    body = piece.lstrip()
+    start += len(piece) - len(body)
+    body = body.rstrip()
+    end = start + len(body)
     if end - start < 2:
         return
     if norm.identity:
-        out.append(Sentence(text[start:end], start, start, end, len(out)))
+        out.append(Sentence(body, start, start, end, len(out)))
         return
     o_start, o_end = norm.orig_start(start), norm.orig_end(end)
     if o_end <= o_start:
         return
-    out.append(Sentence(text[start:end], start, o_start, o_end, len(out)))
+    out.append(Sentence(body, start, o_start, o_end, len(out)))
 
 
 def split_clauses(sentence: str) -> list[tuple[int, str]]:
