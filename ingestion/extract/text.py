@@ -62,9 +62,12 @@ _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(MOJIBAKE, key=le
 # position of the following character) so word patterns see two words.
 # Matched as plain runs (no look-behind at every position: that is slow); the edit
 # point is the group "cut".
-# The pattern is the cheapest one that finds every candidate (a lower-case letter
-# touching a capital or digit); the full context is checked in ``_glue_cut``.
-_GLUE_RE = re.compile(r"[a-z][A-Z0-9]|%[A-Za-z]")
+# A candidate is a lower-case letter touching a capital or digit, or "%" before a letter;
+# the full context is checked in ``_glue_cut``. The pattern starts at the rarer second
+# character (a look-behind checks the letter before it): a leading [a-z] would be tried
+# at nearly every position of the text. ``_glue_starts`` turns its hits back into the
+# pair starts, non-overlapping left to right as ``[a-z][A-Z0-9]|%[A-Za-z]`` would give.
+_GLUE_RE = re.compile(r"[A-Z0-9](?<=[a-z][A-Z0-9])|%(?=[A-Za-z])")
 _CHAR_MAP_RE = re.compile("[" + "".join(chr(c) for c in CHAR_MAP) + "]")
 # "yuan" glued to the next word ("yuanfunds") after an amount: the literal is
 # searched first and the amount before it checked on a short window (a leading
@@ -139,8 +142,8 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
     for m in _YUAN_GLUE_RE.finditer(original):
         if _AMOUNT_BEFORE_RE.search(original, max(0, m.start() - 11), m.start()):
             edits.setdefault(m.end(), (m.end(), " "))
-    for m in _GLUE_RE.finditer(original):
-        cut = _glue_cut(original, m.start())
+    for i in _glue_starts(original):
+        cut = _glue_cut(original, i)
         if cut is not None:
             edits.setdefault(cut, (cut, " "))
     last_end = 0
@@ -150,6 +153,16 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
             continue
         yield start, end, repl
         last_end = end
+
+
+def _glue_starts(text: str) -> Iterator[int]:
+    """Starts of the glued pairs, each pair two characters, none overlapping."""
+    free = 0
+    for m in _GLUE_RE.finditer(text):
+        i = m.start() if m.group() == "%" else m.start() - 1
+        if i >= free:
+            yield i
+            free = i + 2
 
 
 def _glue_cut(text: str, i: int) -> int | None:
