@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ingestion.extract.memo import text_cache
+
 CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Listed first so that on a tie ("retail sales" ends where "sales" does) the
     # place's own economy wins: market turnover, total retail sales and visitors'
@@ -150,6 +152,9 @@ def is_project_cost(text: str, start: int) -> bool:
     return bool(m) and not _NOT_PROJECT_COST_RE.search(before[: m.start()])
 
 
+# The fund and the output rules both ask about each amount of a sentence: a pure
+# function of the text and the span, answered once.
+@text_cache(maxsize=1024)
 def classify_money(text: str, start: int, end: int) -> str | None:
     """'fund', 'output_value', 'sales' or None for an amount at text[start:end]."""
     if is_change(text, start, end):

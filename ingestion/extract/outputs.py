@@ -379,11 +379,16 @@ def find_outputs(
     for q, measure in found:
         product = product_of(sentence, q, mentions)
         if is_bare_kind(product) and previous:
-            fuller = [
-                g.group(0)
-                for g in GENERIC_PRODUCT_RE.finditer(previous)
-                if g.group(0).lower().endswith(product.lower()) and " " in g.group(0)
-            ]
-            product = fuller[-1] if fuller else product
+            product = fuller_product(product, previous)
         out.append(OutputHit(q, measure, product))
     return out
+
+
+def fuller_product(product: str, previous: str) -> str:
+    """A bare kind ("products") as the sentence before names it in full, if it does."""
+    fuller = [
+        g.group(0)
+        for g in GENERIC_PRODUCT_RE.finditer(previous)
+        if g.group(0).lower().endswith(product.lower()) and " " in g.group(0)
+    ]
+    return fuller[-1] if fuller else product

@@ -14,10 +14,10 @@ a year seen only in the URL or the feed decide.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
+from ingestion.extract.memo import text_cache
 from ingestion.extract.years import find_years
 
 _MONTHS = (
@@ -34,7 +34,12 @@ _DATE_RES = (
     re.compile(rf"\b(?:[0-2]?\d|3[01])\s+(?:{_MONTHS})\.?,?\s+{_YEAR}\b", re.I),
 )
 # Words without which a sentence states no time: most figures' sentences skip the rest.
-_ANY_TIME_RE = re.compile(rf"(?:19|20)\d\d|year|plan|now|date|far|present|current|{_MONTHS}", re.I)
+# The look-ahead (each alternative's first letter) lets the engine skip most positions
+# before it tries the case-insensitive alternation: about twice as fast, same matches.
+_ANY_TIME_RE = re.compile(
+    rf"(?=[12ypndfcjmaso])(?:(?:19|20)\d\d|year|plan|now|date|far|present|current|{_MONTHS})",
+    re.I,
+)
 # Words without which a sentence states no period with a first year.
 _START_HINT_RE = re.compile(r"(?:19|20)\d\d|plan|years", re.I)
 _ANY_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
@@ -148,7 +153,7 @@ def _plan_period(number: int) -> Period:
     return Period(first + 4, first)
 
 
-@functools.lru_cache(maxsize=512)
+@text_cache(maxsize=512)
 def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
     spans: list[_Span] = []
     taken: list[tuple[int, int]] = []
@@ -204,6 +209,8 @@ def _cost(text: str, span: _Span, at: int) -> float:
     return cost
 
 
+# Pure in its arguments and Periods are frozen: a repeated sentence is dated once.
+@text_cache(maxsize=4096)
 def figure_period(text: str, at: int, doc_year: int | None) -> Period:
     """The period the sentence ties the figure at ``at`` to (empty when none).
 
@@ -219,6 +226,7 @@ def figure_period(text: str, at: int, doc_year: int | None) -> Period:
     return best.period
 
 
+@text_cache(maxsize=4096)
 def opening_period(text: str, doc_year: int | None) -> Period:
     """The period a sentence opens with ("In 2019, ...", "By the end of last year, ..."),
     which the sentences after it in a paragraph go on reporting."""

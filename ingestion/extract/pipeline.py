@@ -25,7 +25,8 @@ from ingestion.extract.exits import (
     one_row_per_statement,
     find_poor_totals,
 )
-from ingestion.extract.funds import find_funds
+from ingestion.extract.funds import FundHit, find_funds
+from ingestion.extract.memo import text_cache
 from ingestion.extract.models import (
     DIVISION_AND_COMPANY_WORDS,
     Evidence,
@@ -36,7 +37,13 @@ from ingestion.extract.models import (
     PairingFact,
 )
 from ingestion.extract.numbers import find_money
-from ingestion.extract.outputs import document_product, find_outputs
+from ingestion.extract.outputs import (
+    OutputHit,
+    document_product,
+    find_outputs,
+    fuller_product,
+    is_bare_kind,
+)
 from ingestion.extract.pairings import (
     HELPER_PROVINCES,
     MECHANISM_PATTERNS,
@@ -357,6 +364,9 @@ def _resolve_one(m: Mention, gaz: Gazetteer, local: list[str], doc: list[str]) -
         return replace(m, team_place=_resolve_one(m.team_place, gaz, local, doc))
     if m.kind != "region" or not m.candidates:
         return m
+    if len(m.candidates) == 1:
+        # What ``choose`` answers for one candidate, without building the context list.
+        return replace(m, code=m.candidates[0].code)
     context = [*m.qualifiers, *local, *doc]
     return replace(m, code=gaz.choose(m.candidates, context).code)
 
@@ -415,9 +425,8 @@ def _pairing_fact(
         helper, helped = helped, helper
     if helper.kind == "home" and not helper.code:
         return None
-    if not name_key(helper.label) or not name_key(helped.label):
-        return None
-    if name_key(helper.label) == name_key(helped.label):
+    helper_key, helped_key = name_key(helper.label), name_key(helped.label)
+    if not helper_key or not helped_key or helper_key == helped_key:
         return None
     hr, dr = helper.region, helped.region
     if helper.kind in ("org", "team") and dr and _org_is_local(helper, dr):
@@ -616,11 +625,11 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
         # Numbers in words ("all nine counties") only matter to exits.
         if not has_digit and not (exit_hint and _HAS_NUMBER_RE.search(text.lower())):
             continue
-        money = find_money(text) if s.index in ctx.hints["money"] else []
+        figures = _sentence_figures(text, s.index in ctx.hints["money"], exit_hint)
         ev = ctx.evidence(s)
         # Payer, place and period are chosen afterwards, with the whole document in view
         # (``_attribute``): here each figure only records where it stands.
-        for hit in find_funds(text, money):
+        for hit in figures.funds:
             funds.append(
                 ctx.anchor(
                     FundFact(
@@ -637,7 +646,10 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                 )
             )
         previous = ctx.sentences[s.index - 1].text if s.index > 0 else None
-        for hit in find_outputs(text, money, previous):
+        for hit in figures.outputs:
+            product = hit.product
+            if is_bare_kind(product) and previous:
+                product = fuller_product(product, previous)  # type: ignore[arg-type]
             outputs.append(
                 ctx.anchor(
                     OutputFact(
@@ -648,7 +660,7 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                         measure=hit.measure,  # type: ignore[arg-type]
                         value=hit.quantity.value,
                         qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
-                        product=hit.product,
+                        product=product,
                     ),
                     s,
                     hit.quantity.start,
@@ -657,7 +669,7 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
         if exit_hint:
             exits.extend(_carried_exits(ctx, s, text))
             exits.extend(_breakdown_exits(ctx, s, text, exits))
-        for hit in find_exits(text) if exit_hint else []:
+        for hit in figures.exits:
             exits.append(
                 (
                     hit,
@@ -680,6 +692,29 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
             )
     outputs = _with_document_product(ctx, outputs)
     return [*_dedupe_amounts(funds), *_dedupe_outputs(outputs), *_dedupe_exits(exits)]
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What the figure rules read in one sentence on its own (no document context)."""
+
+    funds: tuple[FundHit, ...]
+    outputs: tuple[OutputHit, ...]  # products as this sentence alone names them
+    exits: tuple[ExitHit, ...]
+
+
+# Safe to share: the rules are pure functions of the text (and of the two cue flags,
+# which gate them), the hits are never changed after they are found, and the one
+# input from outside the sentence (the sentence before, for a bare "products") is
+# applied by the caller. Repeated sentences (boilerplate, reprints) are read once.
+@text_cache(maxsize=4096)
+def _sentence_figures(text: str, money_hint: bool, exit_hint: bool) -> _Figures:
+    money = find_money(text) if money_hint else []
+    return _Figures(
+        tuple(find_funds(text, money)),
+        tuple(find_outputs(text, money)),
+        tuple(find_exits(text)) if exit_hint else (),
+    )
 
 
 def _with_document_product(ctx: DocContext, outputs: list[OutputFact]) -> list[OutputFact]:

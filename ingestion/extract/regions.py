@@ -13,6 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
+from ingestion.extract.memo import text_cache
 from ingestion.gazetteer import Gazetteer, Region, fold, load_gazetteer
 from ingestion.gazetteer.lookup import SUFFIX_ZH
 from ingestion.gazetteer.organisations import find_organisations
@@ -625,7 +626,24 @@ def _single_spaced(m: Mention) -> Mention:
 
 def find_mentions(sentence: str, gaz: Gazetteer | None = None) -> list[Mention]:
     """All places and organisations of a sentence, qualifiers merged, in order."""
-    gaz = gaz or load_gazetteer()
+    shipped = load_gazetteer()
+    if gaz is None or gaz is shipped:
+        return list(_shipped_mentions(sentence))
+    return _find_mentions(sentence, gaz)
+
+
+# The same sentence is looked up more than once: by the document pass, again by
+# attribution and the reference resolver for sentences that pass skipped, and across
+# articles for boilerplate (datelines, "Print】【Close", a site's standard lines). The
+# result is a pure function of the text and the shipped gazetteer (read once per
+# process; the name tables below are cached from it too), and Mentions are frozen: a
+# tuple is kept and each caller gets a list of its own.
+@text_cache(maxsize=4096)
+def _shipped_mentions(sentence: str) -> tuple[Mention, ...]:
+    return tuple(_find_mentions(sentence, load_gazetteer()))
+
+
+def _find_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
     orgs = find_organisations(sentence)
     regions = _directional(sentence, find_region_mentions(_mask_aliases(sentence), gaz), gaz)
     regions = [_single_spaced(r) for r in regions]

@@ -62,9 +62,12 @@ _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(MOJIBAKE, key=le
 # position of the following character) so word patterns see two words.
 # Matched as plain runs (no look-behind at every position: that is slow); the edit
 # point is the group "cut".
-# The pattern is the cheapest one that finds every candidate (a lower-case letter
-# touching a capital or digit); the full context is checked in ``_glue_cut``.
-_GLUE_RE = re.compile(r"[a-z][A-Z0-9]|%[A-Za-z]")
+# A candidate is a lower-case letter touching a capital or digit, or "%" before a letter;
+# the full context is checked in ``_glue_cut``. The pattern starts at the rarer second
+# character (a look-behind checks the letter before it): a leading [a-z] would be tried
+# at nearly every position of the text. ``_glue_starts`` turns its hits back into the
+# pair starts, non-overlapping left to right as ``[a-z][A-Z0-9]|%[A-Za-z]`` would give.
+_GLUE_RE = re.compile(r"[A-Z0-9](?<=[a-z][A-Z0-9])|%(?=[A-Za-z])")
 _CHAR_MAP_RE = re.compile("[" + "".join(chr(c) for c in CHAR_MAP) + "]")
 # "yuan" glued to the next word ("yuanfunds") after an amount: the literal is
 # searched first and the amount before it checked on a short window (a leading
@@ -139,8 +142,8 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
     for m in _YUAN_GLUE_RE.finditer(original):
         if _AMOUNT_BEFORE_RE.search(original, max(0, m.start() - 11), m.start()):
             edits.setdefault(m.end(), (m.end(), " "))
-    for m in _GLUE_RE.finditer(original):
-        cut = _glue_cut(original, m.start())
+    for i in _glue_starts(original):
+        cut = _glue_cut(original, i)
         if cut is not None:
             edits.setdefault(cut, (cut, " "))
     last_end = 0
@@ -150,6 +153,16 @@ def _edits(original: str) -> Iterator[tuple[int, int, str]]:
             continue
         yield start, end, repl
         last_end = end
+
+
+def _glue_starts(text: str) -> Iterator[int]:
+    """Starts of the glued pairs, each pair two characters, none overlapping."""
+    free = 0
+    for m in _GLUE_RE.finditer(text):
+        i = m.start() if m.group() == "%" else m.start() - 1
+        if i >= free:
+            yield i
+            free = i + 2
 
 
 def _glue_cut(text: str, i: int) -> int | None:
@@ -226,16 +239,20 @@ _BOUNDARY_RE = re.compile(
 _ABBREV_TAIL_RE = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*\s*$")
 
 
+_STOPS = tuple(".!?。！？")
+
+
 def split_sentences(norm: NormText) -> list[Sentence]:
     """Sentences of the document, trimmed, with original offsets."""
     text = norm.text
     out: list[Sentence] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
-        if m.end() - m.start() == 1 and m.group() in ".!?" and not _glued_after_word(text, m):
+        found = m.group()
+        if len(found) == 1 and found in ".!?" and not _glued_after_word(text, m):
             continue  # "U.S" or "3.Next": no word of two letters before the stop
-        end = m.end() if m.group().startswith(tuple(".!?。！？")) else m.start()
-        if m.group()[:1] == "." and _is_abbreviation(text, m.start()):
+        end = m.end() if found.startswith(_STOPS) else m.start()
+        if found[0] == "." and _is_abbreviation(text, m.start()):
             continue
         _append(out, norm, start, end)
         start = m.end()
@@ -265,20 +282,21 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _append(out: list[Sentence], norm: NormText, start: int, end: int) -> None:
-    text = norm.text
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    # str.strip() drops exactly the characters str.isspace() calls whitespace.
+    piece = norm.text[start:end]
+    body = piece.lstrip()
+    start += len(piece) - len(body)
+    body = body.rstrip()
+    end = start + len(body)
     if end - start < 2:
         return
     if norm.identity:
-        out.append(Sentence(text[start:end], start, start, end, len(out)))
+        out.append(Sentence(body, start, start, end, len(out)))
         return
     o_start, o_end = norm.orig_start(start), norm.orig_end(end)
     if o_end <= o_start:
         return
-    out.append(Sentence(text[start:end], start, o_start, o_end, len(out)))
+    out.append(Sentence(body, start, o_start, o_end, len(out)))
 
 
 def split_clauses(sentence: str) -> list[tuple[int, str]]:
