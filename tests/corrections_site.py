@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.warehouse import connect
+from tests.transform.raw_fixture import GAZETTEER
 
 # Each gives a pairing, a fund and an output or an exit with the current extractor.
 JINNIU = (
@@ -67,3 +69,17 @@ def site_env(settings: Settings) -> dict[str, str]:
         "ASSIST_VAR_DIR": str(settings.var_dir),
         "ASSIST_SOURCES_FILE": str(settings.sources_file),
     }
+
+
+def use_small_gazetteer(settings: Settings) -> None:
+    """Swap the loaded gazetteer (3,500 divisions) for the dbt fixture's few: builds are cheaper.
+
+    It holds every place the articles above name that the tests resolve (Jinniu,
+    Shiqu, Chengdu, Garze, Zhejiang); ``load`` puts the full one back.
+    """
+    with connect(settings.warehouse_path) as connection:
+        connection.execute("delete from raw.gazetteer_regions")
+        placeholders = ", ".join("?" * len(GAZETTEER[0]))
+        connection.executemany(
+            f"insert into raw.gazetteer_regions values ({placeholders})", GAZETTEER
+        )

@@ -13,7 +13,7 @@ undone as (
 
     select distinct undoes_correction_id as correction_id
     from corrections
-    where action = 'undo'
+    where correction_action = 'undo'
 
 ),
 
@@ -22,7 +22,7 @@ live as (
     select corrections.*
     from corrections
     left join undone on corrections.correction_id = undone.correction_id
-    where corrections.action <> 'undo' and undone.correction_id is null
+    where corrections.correction_action <> 'undo' and undone.correction_id is null
 
 ),
 
@@ -31,11 +31,11 @@ final as (
     select
         *,
         case
-            when action = 'correct'
+            when correction_action = 'correct'
                 then row_number() over (
-                    partition by action, fact_id, corrected_field
-                    order by recorded_at desc, correction_id desc
-                )
+                        partition by correction_action, fact_id, corrected_field
+                        order by recorded_at desc, correction_id desc
+                    )
         end as field_rank
     from live
 

@@ -14,13 +14,13 @@ applied as (
     select
         fact_id,
         correction_id,
-        action,
+        correction_action,
         corrected_field,
         value_after
     from live
     where
-        (action = 'correct' and field_rank = 1)
-        or action = 'retract_fact'
+        (correction_action = 'correct' and field_rank = 1)
+        or correction_action = 'retract_fact'
 
 ),
 
@@ -30,12 +30,12 @@ final as (
         fact_id,
         {% for field in correctable_fields() -%}
             coalesce(bool_or(corrected_field = '{{ field }}'), false)
-            as {{ field }}_is_corrected,
+                as {{ field }}_is_corrected,
             max(case when corrected_field = '{{ field }}' then value_after end)
-            as {{ field }}_value,
+                as {{ field }}_value,
         {% endfor -%}
-        coalesce(bool_or(action = 'retract_fact'), false) as is_retracted,
-        coalesce(bool_or(action = 'correct'), false) as is_corrected,
+        coalesce(bool_or(correction_action = 'retract_fact'), false) as is_retracted,
+        coalesce(bool_or(correction_action = 'correct'), false) as is_corrected,
         {{ list_agg_sorted('corrected_field') }} as corrected_fields,
         {{ list_agg_sorted('correction_id') }} as correction_ids
     from applied

@@ -2,6 +2,10 @@
 -- applied (the latest of each field wins), retracted facts and the facts of
 -- retracted articles left out (see ingestion/corrections). A corrected
 -- period is staged again: a year_from equal to its year is one year.
+-- A table, not a view: every intermediate model reads the facts from here, and
+-- inlining the corrections into each of them makes the marts' plans explode.
+{{ config(materialized='table') }}
+
 with
 
 facts as (

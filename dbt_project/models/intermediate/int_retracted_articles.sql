@@ -14,7 +14,7 @@ final as (
         article_id,
         min(correction_id) as correction_id
     from live
-    where action = 'retract_article'
+    where correction_action = 'retract_article'
     group by article_id
 
 )

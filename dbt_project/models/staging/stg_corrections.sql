@@ -11,7 +11,7 @@ renamed as (
 
     select
         correction_id,
-        lower(trim(action)) as action,
+        lower(trim(action)) as correction_action,
         fact_id,
         lower(trim(fact_type)) as fact_type,
         article_id,
