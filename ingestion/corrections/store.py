@@ -139,6 +139,34 @@ def as_text(value: Any) -> str | None:
 
 # --- reading ----------------------------------------------------------------------
 
+CORRECTIONS_TABLE = "corrections"
+
+# Facts the marts no longer take from raw as loaded: retracted (themselves or their
+# article), or their figure corrected. What the quality gate's raw-table suites skip.
+_SET_ASIDE_SQL = """
+with live as (
+    select * from raw.corrections
+    where action <> 'undo'
+      and correction_id not in (
+          select undoes from raw.corrections where action = 'undo' and undoes is not null
+      )
+)
+select * from raw.{table}
+where fact_id not in (
+    select fact_id from live
+    where fact_id is not null
+      and (action = 'retract_fact' or (action = 'correct' and field = 'amount'))
+)
+and article_id not in (
+    select article_id from live where action = 'retract_article' and article_id is not null
+)
+"""
+
+
+def raw_facts_in_force_sql(table: str) -> str:
+    """SQL for the rows of ``raw.<table>`` (a facts_* table) still taken as loaded."""
+    return _SET_ASIDE_SQL.format(table=checked_identifier(table))
+
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict]:
     cursor = connection.execute(sql, params)
