@@ -115,6 +115,7 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ingestion.corrections.cli import register as register_corrections
     from ingestion.evaluation.cli import register as register_evaluate
     from ingestion.evaluation.scoreboard import register as register_scoreboard
     from ingestion.extract.bench import register as register_bench
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _register_pipeline_commands(subparsers)
     register_extract(subparsers)
+    register_corrections(subparsers)
     register_evaluate(subparsers)
     register_scoreboard(subparsers)
     register_bench(subparsers)

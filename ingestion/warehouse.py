@@ -137,6 +137,24 @@ create table if not exists raw.extraction_runs (
     primary key (article_id, extractor_version)
 );
 
+-- Analysts' corrections and retractions (ingestion/corrections): append-only, never
+-- updated or deleted. dbt applies the live ones before the marts; an undo is a row of
+-- its own naming the correction it cancels.
+create table if not exists raw.corrections (
+    correction_id   varchar primary key,
+    action          varchar not null,   -- correct, retract_fact, retract_article, undo
+    fact_id         varchar,            -- the fact corrected or retracted
+    fact_type       varchar,            -- pairing, fund, output or exit
+    article_id      varchar,            -- the fact's article, or the article retracted
+    field           varchar,            -- correct: payer, region, year, year_from, amount, ...
+    value_before    varchar,            -- what the marts showed (as text)
+    value_after     varchar,            -- what they show after it; null clears the field
+    undoes          varchar,            -- undo: the correction_id it cancels
+    corrected_by    varchar not null,
+    reason          varchar not null,
+    recorded_at     timestamptz not null
+);
+
 -- Anything the pipeline could not use, with the reason; the rest of the batch goes on.
 create table if not exists raw.quarantine (
     quarantine_id   varchar primary key,

@@ -35,19 +35,67 @@ order by article_id
 """
 
 
-def fact_id_for(fact: Fact) -> str:
-    """A stable id: the same fact read from the same sentence gets the same id."""
-    contract = fact.to_contract()
-    for provenance in ("extractor_version", "confidence", "evidence"):
-        contract.pop(provenance, None)
-    digest = hashlib.sha256(json.dumps(contract, sort_keys=True, default=str).encode())
+# What a fact *is*, as opposed to what an extractor concluded about it: the figure
+# (or, for a pairing, the two parties) read from one sentence of one article.
+# Payer, place, period, qualifier and codes are left out: they are the conclusions
+# a better extractor changes, and an analyst's correction of them (keyed on the
+# fact id, see ingestion/corrections) must survive re-extraction.
+IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "pairing": ("helper", "helped"),
+    "fund": ("amount_cny",),
+    "output": ("measure", "value"),
+    "exit": ("level", "exited", "total", "remaining", "rate_pct"),
+}
+
+
+def fact_id_for(fact: Fact, occurrence: int = 0) -> str:
+    """A stable id: the same figure read from the same sentence gets the same id.
+
+    Independent of the extractor version and of the attributes it chose (payer,
+    region, year, ...). ``occurrence`` tells apart facts of one sentence that share
+    their figure (the second gets 1, ...); the first keeps the plain id.
+    """
+    identity: dict[str, Any] = {
+        "doc": fact.doc,
+        "type": fact.type,
+        "start_char": fact.evidence.start_char,
+        "end_char": fact.evidence.end_char,
+    }
+    for name in IDENTITY_FIELDS[fact.type]:
+        identity[name] = getattr(fact, name)
+    if occurrence:
+        identity["occurrence"] = occurrence
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:24]
 
 
-def _fact_row(fact: Fact, extracted_at: datetime) -> dict[str, Any]:
+def _contract_key(fact: Fact) -> str:
+    contract = fact.to_contract()
+    for provenance in ("extractor_version", "confidence"):
+        contract.pop(provenance, None)
+    return json.dumps(contract, sort_keys=True, default=str)
+
+
+def identified_facts(facts: list[Fact]) -> list[tuple[str, Fact]]:
+    """One article's facts with their ids, exact repeats dropped, ties numbered in order."""
+    seen: set[str] = set()
+    used: dict[str, int] = defaultdict(int)
+    identified = []
+    for fact in facts:
+        key = _contract_key(fact)
+        if key in seen:
+            continue
+        seen.add(key)
+        base = fact_id_for(fact)
+        identified.append((fact_id_for(fact, used[base]), fact))
+        used[base] += 1
+    return identified
+
+
+def _fact_row(fact: Fact, fact_id: str, extracted_at: datetime) -> dict[str, Any]:
     row = fact.to_row()
     row["article_id"] = row.pop("doc")
-    row["fact_id"] = fact_id_for(fact)
+    row["fact_id"] = fact_id
     row["extracted_at"] = extracted_at
     return row
 
@@ -69,8 +117,8 @@ def _replace_facts(
 ) -> None:
     now = datetime.now(UTC)
     by_type: dict[str, list[dict]] = defaultdict(list)
-    for fact in facts:
-        by_type[fact.type].append(_fact_row(fact, now))
+    for fact_id, fact in identified_facts(facts):
+        by_type[fact.type].append(_fact_row(fact, fact_id, now))
     for fact_type in FACT_TYPES:
         # fact_type comes from our own constant, never from input: safe in an identifier.
         table = checked_identifier(f"facts_{fact_type}")

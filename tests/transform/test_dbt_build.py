@@ -111,7 +111,8 @@ MART_COLUMNS = {
         ("evidence", "VARCHAR"), ("start_char", "INTEGER"), ("end_char", "INTEGER"),
         ("is_representative", "BOOLEAN"), ("extractor_version", "VARCHAR"),
         ("confidence", "DOUBLE"), ("url", "VARCHAR"), ("title", "VARCHAR"),
-        ("published_date", "DATE"),
+        ("published_date", "DATE"), ("is_corrected", "BOOLEAN"),
+        ("corrected_fields", "VARCHAR"), ("correction_ids", "VARCHAR"),
     ],
     "mart_region_indicators": [
         ("indicator_key", "VARCHAR"), ("region_code", "VARCHAR"), ("year", "INTEGER"),

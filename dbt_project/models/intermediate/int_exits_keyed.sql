@@ -5,7 +5,7 @@ with
 
 facts as (
 
-    select * from {{ ref('stg_facts_exit') }}
+    select * from {{ ref('int_facts_exit') }}
 
 ),
 

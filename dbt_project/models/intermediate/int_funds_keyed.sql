@@ -7,7 +7,7 @@ with
 
 facts as (
 
-    select * from {{ ref('stg_facts_fund') }}
+    select * from {{ ref('int_facts_fund') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 facts as (
 
-    select * from {{ ref('stg_facts_pairing') }}
+    select * from {{ ref('int_facts_pairing') }}
 
 ),
 

@@ -9,13 +9,13 @@ with
 
 pairings as (
 
-    select * from {{ ref('stg_facts_pairing') }}
+    select * from {{ ref('int_facts_pairing') }}
 
 ),
 
 funds as (
 
-    select * from {{ ref('stg_facts_fund') }}
+    select * from {{ ref('int_facts_fund') }}
 
 ),
 

@@ -10,25 +10,25 @@ with
 
 pairings as (
 
-    select * from {{ ref('stg_facts_pairing') }}
+    select * from {{ ref('int_facts_pairing') }}
 
 ),
 
 funds as (
 
-    select * from {{ ref('stg_facts_fund') }}
+    select * from {{ ref('int_facts_fund') }}
 
 ),
 
 outputs as (
 
-    select * from {{ ref('stg_facts_output') }}
+    select * from {{ ref('int_facts_output') }}
 
 ),
 
 exits as (
 
-    select * from {{ ref('stg_facts_exit') }}
+    select * from {{ ref('int_facts_exit') }}
 
 ),
 

@@ -3,7 +3,9 @@
 -- with its sentence, offsets and article. A mart row merged from three
 -- articles has three rows here; is_representative marks the fact whose
 -- sentence the mart row shows (for a wide mart_output_value row: one per
--- measure, the fact stating the value its column shows).
+-- measure, the fact stating the value its column shows). Facts show the
+-- analysts' corrections applied to them (is_corrected, corrected_fields,
+-- correction_ids); retracted facts are in no mart, so not here either.
 with
 
 pairings as (
@@ -73,6 +75,9 @@ facts as (
         pairings.end_char,
         pairings.extractor_version,
         pairings.confidence,
+        pairings.is_corrected,
+        pairings.corrected_fields,
+        pairings.correction_ids,
         merged_pairings.evidence_fact_id is not null as is_representative
     from pairings
     left join merged_pairings
@@ -92,6 +97,9 @@ facts as (
         funds.end_char,
         funds.extractor_version,
         funds.confidence,
+        funds.is_corrected,
+        funds.corrected_fields,
+        funds.correction_ids,
         merged_funds.evidence_fact_id is not null as is_representative
     from funds
     left join merged_funds
@@ -111,6 +119,9 @@ facts as (
         outputs.end_char,
         outputs.extractor_version,
         outputs.confidence,
+        outputs.is_corrected,
+        outputs.corrected_fields,
+        outputs.correction_ids,
         output_figure.evidence_fact_id is not null as is_representative
     from outputs
     left join output_figures as output_figure
@@ -130,6 +141,9 @@ facts as (
         exits.end_char,
         exits.extractor_version,
         exits.confidence,
+        exits.is_corrected,
+        exits.corrected_fields,
+        exits.correction_ids,
         merged_exits.evidence_fact_id is not null as is_representative
     from exits
     left join merged_exits
@@ -157,7 +171,10 @@ final as (
         cast(facts.confidence as double precision) as confidence,
         cast(articles.url as varchar) as url,
         cast(articles.title as varchar) as title,
-        cast(articles.published_date as date) as published_date
+        cast(articles.published_date as date) as published_date,
+        cast(facts.is_corrected as boolean) as is_corrected,
+        cast(facts.corrected_fields as varchar) as corrected_fields,
+        cast(facts.correction_ids as varchar) as correction_ids
     from facts
     left join articles on facts.article_id = articles.article_id
 
