@@ -7,8 +7,8 @@ Write–audit–publish of the BI-facing marts:
    from dbt's manifest), each running `dbt build --select <node>`: the node
    and then its tests, in the working warehouse (`var/warehouse.duckdb`). A
    failed model is its own failed task, retried or cleared on its own; what
-   depends on it waits. **dbt_cross_model_tests** then runs the tests that
-   read two models (e.g. relationships from a mart to a dimension).
+   depends on it waits. A test that reads two models (a relationship from a
+   mart to a dimension) is its own task after both.
 2. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
    every candidate mart. On failure the task fails with each failed
    expectation and sample offending values in its log; nothing is published;
@@ -16,7 +16,7 @@ Write–audit–publish of the BI-facing marts:
 3. **publish**: the marts are written into a new version folder (DuckDB file
    and Parquet files) and `var/published/current` is switched to it in one
    atomic rename. BI tools read only `var/published/`.
-4. **dbt_docs**: dbt docs for the analysts.
+4. **dbt_docs**: dbt docs for the analysts (`var/docs/dbt/index.html`).
 
 Trigger with `{"full_refresh": true}` to rebuild the incremental article and
 fact models from the raw tables (after a change to their columns).
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup
-from cosmos.operators.local import DbtTestLocalOperator
+from cosmos.operators.local import DbtDocsLocalOperator
 from warehouse_assets import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS_ASSET,
@@ -69,10 +69,6 @@ def build_audit_publish():
     dbt_models = DbtTaskGroup(
         group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL, MANIFEST)
     )
-    cross_model_tests = DbtTestLocalOperator(
-        task_id="dbt_cross_model_tests",
-        **cosmos_config.cross_model_tests_args(SETTINGS, WAREHOUSE_POOL, MANIFEST),
-    )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
     @task(pool=WAREHOUSE_POOL, retries=0)
@@ -89,14 +85,11 @@ def build_audit_publish():
 
         return pipeline.publish(load_settings()).as_dict()
 
-    @task(pool=WAREHOUSE_POOL)
-    def dbt_docs() -> None:
-        from ingestion import pipeline
-        from ingestion.config import load_settings
+    dbt_docs = DbtDocsLocalOperator(
+        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL)
+    )
 
-        pipeline.generate_docs(load_settings())
-
-    dbt_models >> cross_model_tests >> quality_gate() >> publish() >> dbt_docs()
+    dbt_models >> quality_gate() >> publish() >> dbt_docs
 
 
 build_audit_publish()
