@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from functools import partial
@@ -38,6 +39,8 @@ from ingestion.transform.dbt_runner import (
     dbt_settings_env,
     run_dbt,
 )
+
+log = logging.getLogger("assistance_warehouse.freshness")
 
 PROFILE_NAME = "assistance_warehouse"
 # dbt_project.yml's target-path: `dbt parse` run in dbt_project/ writes the manifest here.
@@ -194,6 +197,36 @@ def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, 
         ),
         "operator_args": _operator_args(pool),
     }
+
+
+def source_freshness_args(settings: Settings, pool: str) -> dict[str, Any]:
+    """Keyword arguments of a ``cosmos.operators.local.DbtSourceLocalOperator``.
+
+    ``dbt source freshness`` on every raw source: the sources declare only
+    ``warn_after`` (``models/staging/_sources.yml``), so a stale source is a
+    warning in the log, never a failed task.
+    """
+    from cosmos import InvocationMode
+
+    return {
+        "project_dir": str(DBT_PROJECT_DIR),
+        "profile_config": _profile_config(),
+        "select": "source:raw",
+        "env": dbt_env(settings),
+        "invocation_mode": InvocationMode.DBT_RUNNER,
+        "pool": pool,
+        "install_deps": False,
+        "append_env": True,
+        "on_warning_callback": warn_stale_sources,
+    }
+
+
+def warn_stale_sources(context: Any) -> list[str]:
+    """Cosmos's warning callback: one log line per stale source; their names."""
+    names = [str(name) for name in context.get("test_names") or []]
+    for name, result in zip(names, context.get("test_results") or [], strict=False):
+        log.warning("stale source raw.%s (past warn_after): %s", name, result)
+    return names
 
 
 def docs_args(settings: Settings, pool: str) -> dict[str, Any]:

@@ -110,6 +110,36 @@ def test_models_follow_their_parents_and_tests_of_two_models_follow_both(dagbag,
     assert every_dbt_task <= build.get_task("quality_gate").get_flat_relative_ids(upstream=True)
 
 
+def test_source_freshness_runs_first_and_only_warns(dagbag, dbt_manifest):
+    import yaml
+    from cosmos.operators.local import DbtSourceLocalOperator
+
+    from ingestion.transform.cosmos_config import DBT_PROJECT_DIR
+
+    build = dagbag.dags["build_audit_publish"]
+    freshness = build.get_task("dbt_source_freshness")
+    assert isinstance(freshness, DbtSourceLocalOperator)
+    assert freshness.select == "source:raw" and freshness.on_warning_callback
+    assert freshness.upstream_task_ids == set()
+    dbt_tasks = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert dbt_tasks <= freshness.get_flat_relative_ids(upstream=False)
+    # Every raw source says how fresh it should be (or, with a reason, that it has no
+    # age), and none can fail the build: warn_after only.
+    sources = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/_sources.yml").read_text())
+    [raw] = sources["sources"]
+    assert raw["config"]["freshness"]["error_after"] is None
+    for table in raw["tables"]:
+        config = table.get("config", {})
+        assert "freshness" in config or "loaded_at_field" in config, table["name"]
+        assert "error_after" not in (config.get("freshness") or {}), table["name"]
+    checked = {
+        node["name"]
+        for node in json.loads(dbt_manifest.read_text(encoding="utf-8"))["sources"].values()
+        if (node.get("freshness") or {}).get("warn_after", {}).get("count")
+    }
+    assert {"fetch_log", "articles", "facts_fund", "stat_county_indicators"} <= checked
+
+
 def test_the_docs_task_is_cosmos_docs_operator_after_publish(dagbag):
     from cosmos.operators.local import DbtDocsLocalOperator
 
