@@ -207,3 +207,15 @@ def test_the_quality_gate_is_not_retried_and_publish_waits_for_it(dagbag):
     gate = build.get_task("quality_gate")
     assert gate.retries == 0
     assert "quality_gate" in build.get_task("publish").upstream_task_ids
+
+
+def test_the_change_approval_is_a_human_in_the_loop_task(dagbag):
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    approval = dagbag.dags["approve_change"]
+    assert type(approval.timetable).__name__ == "NullTimetable", "triggered by hand only"
+    approve = approval.get_task("approve")
+    assert isinstance(approve, ApprovalOperator)
+    assert "reason" in approve.params
+    assert approve.upstream_task_ids == {"describe_candidate"}
+    assert approval.get_task("record_approval").upstream_task_ids >= {"approve"}
