@@ -46,9 +46,10 @@ $(STAMP): requirements.in requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# dbt's manifest.json, from which the build DAG renders one task per model (dbt parse: no database).
+# dbt's manifest.json, from which the build DAG renders one task per model (dbt parse: no
+# database), stamped with the content hash of the project files it was parsed from.
 dbt-manifest: install
-	cd dbt_project && ../$(BIN)/dbt parse --no-static-parser --profiles-dir . --quiet
+	$(BIN)/python -m ingestion.transform.cosmos_config
 
 airflow-init: install dbt-manifest
 	$(BIN)/airflow db migrate > /dev/null

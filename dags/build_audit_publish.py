@@ -3,20 +3,26 @@
 
 Write–audit–publish of the BI-facing marts:
 
-1. **dbt**: one task per dbt seed and model (rendered by astronomer-cosmos
+1. **dbt_source_freshness**: `dbt source freshness` on the raw tables; a
+   source past its `warn_after` is a warning in the log, not a failure.
+2. **dbt**: one task per dbt seed and model (rendered by astronomer-cosmos
    from dbt's manifest), each running `dbt build --select <node>`: the node
    and then its tests, in the working warehouse (`var/warehouse.duckdb`). A
    failed model is its own failed task, retried or cleared on its own; what
-   depends on it waits. **dbt_cross_model_tests** then runs the tests that
-   read two models (e.g. relationships from a mart to a dimension).
-2. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
+   depends on it waits. A test that reads two models (a relationship from a
+   mart to a dimension) is its own task after both.
+3. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
    every candidate mart. On failure the task fails with each failed
    expectation and sample offending values in its log; nothing is published;
    Data Docs (`var/docs/great_expectations/index.html`) show the run.
-3. **publish**: the marts are written into a new version folder (DuckDB file
+4. **publish**: the marts are written into a new version folder (DuckDB file
    and Parquet files) and `var/published/current` is switched to it in one
-   atomic rename. BI tools read only `var/published/`.
-4. **dbt_docs**: dbt docs for the analysts.
+   atomic rename. BI tools read only `var/published/`. The asset event of
+   `duckdb://assistance-warehouse/published-marts` carries `snapshot_id`,
+   `version` and `row_counts` (per mart) in its extra: a consumer DAG reads
+   them from `triggering_asset_events` and can open
+   `var/published/versions/<version>/` to read exactly that snapshot.
+5. **dbt_docs**: dbt docs for the analysts (`var/docs/dbt/index.html`).
 
 Trigger with `{"full_refresh": true}` to rebuild the incremental article and
 fact models from the raw tables (after a change to their columns).
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup
-from cosmos.operators.local import DbtTestLocalOperator
+from cosmos.operators.local import DbtDocsLocalOperator, DbtSourceLocalOperator
 from warehouse_assets import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS_ASSET,
@@ -66,12 +72,12 @@ MANIFEST = cosmos_config.checked_manifest_path()
     tags=["assistance-warehouse", "dbt", "quality"],
 )
 def build_audit_publish():
+    freshness = DbtSourceLocalOperator(
+        task_id="dbt_source_freshness",
+        **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL),
+    )
     dbt_models = DbtTaskGroup(
         group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL, MANIFEST)
-    )
-    cross_model_tests = DbtTestLocalOperator(
-        task_id="dbt_cross_model_tests",
-        **cosmos_config.cross_model_tests_args(SETTINGS, WAREHOUSE_POOL, MANIFEST),
     )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
@@ -82,21 +88,21 @@ def build_audit_publish():
 
         pipeline.audit(load_settings())
 
-    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET])
-    def publish() -> dict:
+    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET], multiple_outputs=False)
+    def publish(*, outlet_events=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
 
-        return pipeline.publish(load_settings()).as_dict()
+        result = pipeline.publish(load_settings())
+        # The asset event names the snapshot: a consumer can pin the version it read.
+        outlet_events[PUBLISHED_MARTS_ASSET].extra = pipeline.published_asset_extra(result)
+        return result.as_dict()
 
-    @task(pool=WAREHOUSE_POOL)
-    def dbt_docs() -> None:
-        from ingestion import pipeline
-        from ingestion.config import load_settings
+    dbt_docs = DbtDocsLocalOperator(
+        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL)
+    )
 
-        pipeline.generate_docs(load_settings())
-
-    dbt_models >> cross_model_tests >> quality_gate() >> publish() >> dbt_docs()
+    freshness >> dbt_models >> quality_gate() >> publish() >> dbt_docs
 
 
 build_audit_publish()

@@ -6,15 +6,10 @@ stays free of Airflow and can be tested without it.
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset
-
-if TYPE_CHECKING:
-    from ingestion.alerts import WebhookTarget
 
 # Raw tables refreshed by collection: the build DAG runs when this changes.
 RAW_ASSET = Asset("duckdb://assistance-warehouse/raw", group="warehouse")
@@ -27,61 +22,16 @@ WAREHOUSE_POOL = "warehouse_writer"
 
 START_DATE = datetime(2026, 1, 1)
 
-log = logging.getLogger("assistance_warehouse.alerts")
-
-
-def _alert_target() -> WebhookTarget | None:
-    """The webhook of the Airflow connection ``assist_alerts`` (type http), if one is set.
-
-    Only the connection's fields are passed on; nothing about it is logged here
-    (ingestion.alerts logs its scheme, host and port, never a secret).
-    """
-    from airflow.sdk import BaseHook
-
-    from ingestion.alerts import ALERT_CONNECTION_ID, WebhookTarget
-
-    try:
-        connection = BaseHook.get_connection(ALERT_CONNECTION_ID)
-    except Exception:  # AirflowNotFoundException: no connection, so the log line is the alert
-        return None
-    try:
-        return WebhookTarget.from_connection(
-            host=connection.host,
-            port=connection.port,
-            schema=connection.schema,
-            login=connection.login,
-            password=connection.password,
-            extra=connection.extra,
-        )
-    except Exception as error:
-        log.warning("connection %s is not a usable webhook: %s", ALERT_CONNECTION_ID, type(error))
-        return None
-
 
 def alert_on_failure(context: dict) -> None:
-    """Failure callback: always a log line naming the task and the error; webhook, email if set.
+    """Failure callback: a log line naming the task and the error; webhook and email if set.
 
-    Never raises: an alert channel that is down must not hide the task's own failure.
+    The notifiers live in ``ingestion.alerts`` (imported here: DAG files are
+    parsed often and should import little). Never raises.
     """
-    try:
-        # Imported here: DAG files are parsed often and should import little.
-        from ingestion.alerts import Alert, email_target_from_airflow, send_alert
+    from ingestion.alerts import notify_failure
 
-        ti = context.get("task_instance") or context.get("ti")
-        alert = Alert(
-            dag_id=str(getattr(ti, "dag_id", "?")),
-            task_id=str(getattr(ti, "task_id", "?")),
-            run_id=str(context.get("run_id") or getattr(ti, "run_id", "?")),
-            error=str(context.get("exception")),
-            log_url=getattr(ti, "log_url", None),
-        )
-        send_alert(alert, _alert_target(), log, email=email_target_from_airflow())
-    except Exception:
-        log.exception(
-            "ALERT task failed (and the alert itself failed): run=%s error=%s",
-            context.get("run_id"),
-            context.get("exception"),
-        )
+    notify_failure(context)
 
 
 DEFAULT_ARGS = {

@@ -168,6 +168,23 @@ def publish(settings: Settings) -> PublishResult:
     )
 
 
+def published_asset_extra(result: PublishResult) -> dict[str, object]:
+    """What the published-marts asset event carries, so a consumer can pin what it read.
+
+    ``snapshot_id`` is the one in every published ``_publish_manifest`` row and in
+    ``manifest.json``; ``version`` names ``published/versions/<version>/``, which
+    stays readable after later publishes (the last few are kept).
+    """
+    from ingestion.publish.publisher import snapshot_id
+
+    return {
+        "snapshot_id": snapshot_id({t.name: (t.row_count, t.content_hash) for t in result.tables}),
+        "version": result.version,
+        "published_at": result.published_at.isoformat(),
+        "row_counts": result.row_counts,
+    }
+
+
 def generate_docs(settings: Settings) -> None:
     from ingestion.transform.dbt_runner import generate_docs as dbt_docs
 

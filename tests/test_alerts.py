@@ -1,4 +1,5 @@
-"""Alerts: always a log line; a JSON POST to a real local webhook when one is configured."""
+"""Alerts: always a log line; a JSON POST to a real local webhook and a mail to a real local
+SMTP server when their Airflow connections exist (set as Airflow reads them: env vars)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 
 from ingestion.alerts import (
+    ALERT_CONNECTION_ID,
+    EMAIL_CONNECTION_ID,
     Alert,
-    EmailTarget,
+    AlertNotSent,
+    WebhookNotifier,
     WebhookTarget,
-    email_target_from_airflow,
-    send_alert,
+    email_notifier,
+    notify_failure,
 )
 from ingestion.config import PROJECT_ROOT
 
@@ -69,9 +74,44 @@ def _assert_no_secret(caplog) -> None:
         assert secret not in caplog.text
 
 
-def test_without_a_target_the_alert_is_a_log_line(caplog):
+@pytest.fixture(autouse=True)
+def no_alert_connections(monkeypatch):
+    """Each test sets the Airflow connections it needs (as Airflow reads them: env vars)."""
+    for conn_id in (ALERT_CONNECTION_ID, EMAIL_CONNECTION_ID):
+        monkeypatch.delenv(f"AIRFLOW_CONN_{conn_id.upper()}", raising=False)
+
+
+def _set_connection(monkeypatch, conn_id: str, **fields) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+
+def _set_webhook(monkeypatch, base: str, endpoint: str, **fields) -> None:
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    extra = {"endpoint": endpoint, **fields.pop("extra", {})}
+    _set_connection(
+        monkeypatch,
+        ALERT_CONNECTION_ID,
+        conn_type="http",
+        host=host,
+        port=int(port),
+        schema="http",
+        extra=extra,
+        **fields,
+    )
+
+
+CONTEXT = {
+    "ti": SimpleNamespace(
+        dag_id=ALERT.dag_id, task_id=ALERT.task_id, run_id=ALERT.run_id, log_url=ALERT.log_url
+    ),
+    "run_id": ALERT.run_id,
+    "exception": RuntimeError(ALERT.error),
+}
+
+
+def test_without_a_connection_the_alert_is_a_log_line(caplog):
     with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
-        assert send_alert(ALERT) is False
+        assert notify_failure(CONTEXT) == []
     [record] = caplog.records
     assert record.levelno == logging.ERROR
     assert "ALERT task failed" in record.getMessage() and "dag=build_audit_publish" in (
@@ -79,17 +119,20 @@ def test_without_a_target_the_alert_is_a_log_line(caplog):
     )
 
 
-def test_the_webhook_receives_the_alert_as_json_and_no_secret_is_logged(caplog):
+def test_the_webhook_receives_the_alert_as_json_and_no_secret_is_logged(caplog, monkeypatch):
     with webhook() as (base, received):
-        host_port = base.removeprefix("http://")
-        target = WebhookTarget.from_url(
-            f"http://alerts:s3cr3t-userinfo@{host_port}/hooks/T0KEN-PATH?k=tok-SECRET-123",
-            headers={"X-Token": "tok-SECRET-123"},
+        _set_webhook(
+            monkeypatch,
+            base,
+            "/hooks/T0KEN-PATH",
+            login="alerts",
+            password="s3cr3t-userinfo",
+            extra={"headers": {"X-Token": "tok-SECRET-123"}},
         )
         with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
-            assert send_alert(ALERT, target) is True
+            assert notify_failure(CONTEXT) == ["webhook"]
     [request] = received
-    assert request["path"] == "/hooks/T0KEN-PATH?k=tok-SECRET-123"
+    assert request["path"] == "/hooks/T0KEN-PATH"
     assert request["json"] == {
         "event": "task_failed",
         "dag": "build_audit_publish",
@@ -100,48 +143,61 @@ def test_the_webhook_receives_the_alert_as_json_and_no_secret_is_logged(caplog):
     }
     assert request["headers"]["X-Token"] == "tok-SECRET-123"
     assert request["headers"]["Authorization"].startswith("Basic ")
-    assert "ALERT task failed" in caplog.text and f"sent to webhook {base}" in caplog.text
+    assert "ALERT task failed" in caplog.text and "alert sent by webhook" in caplog.text
     _assert_no_secret(caplog)
-    assert "s3cr3t" not in repr(target)
+
+
+def test_the_webhook_notifier_is_an_airflow_notifier(monkeypatch):
+    from airflow.sdk import BaseNotifier
+
+    with webhook() as (base, received):
+        _set_webhook(monkeypatch, base, "hook")
+        notifier = WebhookNotifier()
+        assert isinstance(notifier, BaseNotifier)
+        notifier(dict(CONTEXT))  # as Airflow calls an on_failure_callback
+    [request] = received
+    assert request["json"]["task"] == "audit" and request["json"]["error"] == ALERT.error
 
 
 def test_a_target_from_airflow_connection_fields():
+    from airflow.sdk import Connection
+
     target = WebhookTarget.from_connection(
-        host="hooks.example.org",
-        port=8443,
-        schema="https",
-        login="bot",
-        password="hunter2-password",
-        extra='{"endpoint": "/alerts/T0KEN-PATH", "headers": {"X-Token": "t"}, "timeout": 2}',
+        Connection(
+            conn_id="x",
+            conn_type="http",
+            host="hooks.example.org",
+            port=8443,
+            schema="https",
+            login="bot",
+            password="hunter2-password",
+            extra='{"endpoint": "/alerts/T0KEN-PATH", "headers": {"X-Token": "t"}, "timeout": 2}',
+        )
     )
     assert target.url == "https://hooks.example.org:8443/alerts/T0KEN-PATH"
     assert target.auth == ("bot", "hunter2-password")
     assert (target.headers, target.timeout_seconds) == ({"X-Token": "t"}, 2.0)
     assert target.redacted() == "https://hooks.example.org:8443"
-    assert WebhookTarget.from_connection(host=None) is None
+    assert "hunter2" not in repr(target) and "T0KEN" not in repr(target)
     with pytest.raises(ValueError, match="http"):
-        WebhookTarget.from_url("file:///etc/passwd")
+        WebhookTarget.from_connection(Connection(conn_id="x", conn_type="http", host="file:///x"))
 
 
 @pytest.mark.parametrize("case", ["down", "error", "slow"])
-def test_a_failing_webhook_never_raises_and_leaks_nothing(caplog, case):
+def test_a_failing_webhook_never_raises_and_leaks_nothing(caplog, monkeypatch, case):
     start = time.monotonic()
-    with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
+    secrets = {"login": "bot", "password": "hunter2-password", "extra": {"timeout": 0.5}}
+    with caplog.at_level(logging.INFO):
         if case == "down":
-            target = WebhookTarget.from_url(
-                "http://bot:hunter2-password@127.0.0.1:9/T0KEN-PATH", timeout_seconds=1
-            )
-            assert send_alert(ALERT, target) is False
+            _set_webhook(monkeypatch, "http://127.0.0.1:9", "T0KEN-PATH", **secrets)
+            assert notify_failure(CONTEXT) == []
         else:
             status, delay = (500, 0.0) if case == "error" else (200, 2.0)
             with webhook(status, delay) as (base, _):
-                host_port = base.removeprefix("http://")
-                target = WebhookTarget.from_url(
-                    f"http://bot:hunter2-password@{host_port}/T0KEN-PATH", timeout_seconds=0.5
-                )
-                assert send_alert(ALERT, target) is False
+                _set_webhook(monkeypatch, base, "T0KEN-PATH", **secrets)
+                assert notify_failure(CONTEXT) == []
     assert time.monotonic() - start < 4
-    assert "ALERT task failed" in caplog.text and "alert webhook" in caplog.text
+    assert "ALERT task failed" in caplog.text and "alert webhook not sent" in caplog.text
     _assert_no_secret(caplog)
 
 
@@ -160,13 +216,7 @@ class _TaskInstance:
     dag_id, task_id, run_id, log_url = "collect_sources", "collect", "manual__1", None
 
 
-def test_the_dag_callback_logs_without_a_connection(warehouse_assets, monkeypatch, caplog):
-    from airflow.sdk import BaseHook
-
-    def missing(conn_id):
-        raise LookupError(f"no connection {conn_id}")
-
-    monkeypatch.setattr(BaseHook, "get_connection", staticmethod(missing))
+def test_the_dag_callback_logs_without_a_connection(warehouse_assets, caplog):
     with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
         warehouse_assets.alert_on_failure(
             {"ti": _TaskInstance(), "run_id": "manual__1", "exception": RuntimeError("boom")}
@@ -178,32 +228,19 @@ def test_the_dag_callback_logs_without_a_connection(warehouse_assets, monkeypatc
 def test_the_dag_callback_posts_to_the_assist_alerts_connection(
     warehouse_assets, monkeypatch, caplog
 ):
-    from airflow.sdk import BaseHook, Connection
-
     with webhook() as (base, received):
-        port = int(base.rsplit(":", 1)[1])
-        looked_up = []
-
-        def connection(conn_id):
-            looked_up.append(conn_id)
-            return Connection(
-                conn_id=conn_id,
-                conn_type="http",
-                host="127.0.0.1",
-                port=port,
-                schema="http",
-                login="bot",
-                password="hunter2-password",
-                extra=json.dumps({"endpoint": "hook", "headers": {"X-Token": "tok-SECRET-123"}}),
-            )
-
-        monkeypatch.setattr(BaseHook, "get_connection", staticmethod(connection))
-        with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
+        _set_webhook(
+            monkeypatch,
+            base,
+            "hook",
+            login="bot",
+            password="hunter2-password",
+            extra={"headers": {"X-Token": "tok-SECRET-123"}},
+        )
+        with caplog.at_level(logging.INFO):
             warehouse_assets.alert_on_failure(
                 {"ti": _TaskInstance(), "run_id": "manual__1", "exception": RuntimeError("boom")}
             )
-    # The email connection is looked up too; an http connection has no recipients: no mail.
-    assert looked_up == ["assist_alerts", "assist_alerts_email"]
     [request] = received
     assert request["path"] == "/hook"
     assert request["json"]["dag"] == "collect_sources" and request["json"]["error"] == "boom"
@@ -220,6 +257,7 @@ def test_the_dag_callback_never_raises(warehouse_assets, monkeypatch, caplog):
     with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
         warehouse_assets.alert_on_failure({})
     assert "ALERT task failed" in caplog.text
+    assert "alert webhook not sent" in caplog.text and "alert email not sent" in caplog.text
 
 
 # --- email -----------------------------------------------------------------------
@@ -247,90 +285,117 @@ def smtp_server() -> Iterator[tuple[int, list]]:
         controller.stop()
 
 
-def test_the_email_reaches_a_real_smtp_server(caplog):
+def _set_mail(monkeypatch, port: int, **extra) -> None:
+    fields = {k: extra.pop(k) for k in ("login", "password") if k in extra}
+    _set_connection(
+        monkeypatch,
+        EMAIL_CONNECTION_ID,
+        conn_type="smtp",
+        host="127.0.0.1",
+        port=port,
+        # aiosmtpd speaks plain SMTP: neither SMTP over TLS nor STARTTLS.
+        extra={"disable_ssl": True, "disable_tls": True, "retry_limit": 0, **extra},
+        **fields,
+    )
+
+
+def _html_body(envelope) -> str:
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def test_the_email_reaches_a_real_smtp_server(caplog, monkeypatch):
     with smtp_server() as (port, received):
-        target = EmailTarget.from_connection(
-            host="127.0.0.1",
-            port=port,
-            extra={"from": "airflow@example.org", "to": "ops@example.org, data@example.org"},
+        _set_mail(
+            monkeypatch,
+            port,
+            from_email="airflow@example.org",
+            to="ops@example.org, data@example.org",
         )
         with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
-            assert send_alert(ALERT, None, email=target) is True
+            assert notify_failure(CONTEXT) == ["email"]
     [envelope] = received
     assert envelope.mail_from == "airflow@example.org"
     assert envelope.rcpt_tos == ["ops@example.org", "data@example.org"]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert message["Subject"] == "[assistance warehouse] task failed: build_audit_publish.audit"
-    body = message.get_content()
-    assert "error: QualityGateFailed: fund totals not unique" in body
-    assert f"alert emailed via smtp://127.0.0.1:{port}" in caplog.text
+    assert "error: QualityGateFailed: fund totals not unique" in _html_body(envelope)
+    assert "alert sent by email" in caplog.text
 
 
-def test_email_and_webhook_both_get_the_alert():
+def test_an_error_with_template_or_html_syntax_is_mailed_as_written(monkeypatch):
+    # The error text is data: Jinja must not render it, and it is escaped in the HTML.
+    context = {**CONTEXT, "exception": RuntimeError("bad {{ value }} <b>here</b>")}
+    with smtp_server() as (port, received):
+        _set_mail(monkeypatch, port, from_email="a@example.org", to=["b@example.org"])
+        assert notify_failure(context) == ["email"]
+    [envelope] = received
+    assert "error: bad {{ value }} &lt;b&gt;here&lt;/b&gt;" in _html_body(envelope)
+
+
+def test_email_and_webhook_both_get_the_alert(monkeypatch):
     with smtp_server() as (port, mails), webhook() as (base, posts):
-        target = WebhookTarget.from_url(f"{base}/hook")
-        email_target = EmailTarget.from_connection(
-            host="127.0.0.1", port=port, extra={"from": "a@example.org", "to": ["b@example.org"]}
-        )
-        assert send_alert(ALERT, target, email=email_target) is True
+        _set_webhook(monkeypatch, base, "hook")
+        _set_mail(monkeypatch, port, from_email="a@example.org", to=["b@example.org"])
+        assert notify_failure(CONTEXT) == ["webhook", "email"]
     assert len(mails) == 1 and len(posts) == 1
 
 
-def test_a_login_is_never_sent_in_plain_text_and_no_secret_is_logged(caplog):
+def test_a_login_is_never_sent_in_plain_text_and_no_secret_is_logged(caplog, monkeypatch):
     with smtp_server() as (port, received):
-        target = EmailTarget.from_connection(
-            host="127.0.0.1",
-            port=port,
+        _set_mail(
+            monkeypatch,
+            port,
             login="s3cr3t-userinfo",
             password="hunter2-password",
-            extra={"from": "a@example.org", "to": ["b@example.org"]},
+            from_email="a@example.org",
+            to=["b@example.org"],
         )
-        with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
-            assert send_alert(ALERT, None, email=target) is False
+        with caplog.at_level(logging.INFO):
+            assert notify_failure(CONTEXT) == []
     assert received == []
-    assert "offers no TLS" in caplog.text
-    assert "hunter2-password" not in repr(target)
+    assert "login must not go over plain text" in caplog.text
     _assert_no_secret(caplog)
 
 
-def test_an_unreachable_mail_server_never_raises(caplog):
+def test_an_unreachable_mail_server_never_raises(caplog, monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
-    target = EmailTarget.from_connection(
-        host="127.0.0.1",
-        port=port,
+    _set_mail(
+        monkeypatch,
+        port,
         login="s3cr3t-userinfo",
         password="hunter2-password",
-        extra={"from": "a@example.org", "to": ["b@example.org"], "timeout": 1},
+        allow_insecure_auth=True,
+        from_email="a@example.org",
+        to=["b@example.org"],
+        timeout=1,
     )
-    with caplog.at_level(logging.INFO, logger="assistance_warehouse.alerts"):
-        assert send_alert(ALERT, None, email=target) is False
-    assert f"alert email smtp://127.0.0.1:{port} failed" in caplog.text
+    with caplog.at_level(logging.INFO):
+        assert notify_failure(CONTEXT) == []
+    assert "alert email not sent: ConnectionRefusedError" in caplog.text
     _assert_no_secret(caplog)
 
 
-def test_the_email_target_from_an_airflow_connection():
-    class Connection:
-        host, port, login, password = "mail.example.org", 587, "bot", "hunter2-password"
-        extra = json.dumps({"from": "airflow@example.org", "to": ["ops@example.org"]})
+def test_the_email_notifier_is_the_smtp_providers():
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+    from airflow.sdk import Connection
 
-    looked_up = []
+    def connection(extra: dict) -> Connection:
+        return Connection(
+            conn_id=EMAIL_CONNECTION_ID,
+            conn_type="smtp",
+            host="mail.example.org",
+            port=587,
+            login="bot",
+            password="hunter2-password",
+            extra=json.dumps(extra),
+        )
 
-    def get_connection(conn_id):
-        looked_up.append(conn_id)
-        return Connection()
-
-    target = email_target_from_airflow(get_connection)
-    assert looked_up == ["assist_alerts_email"]
-    assert target is not None and target.recipients == ("ops@example.org",)
-    assert (target.host, target.port, target.security) == ("mail.example.org", 587, "auto")
-    assert repr(target) == "EmailTarget(smtp://mail.example.org:587)"
-
-    def missing(conn_id):
-        raise LookupError(conn_id)
-
-    assert email_target_from_airflow(missing) is None
+    notifier = email_notifier(connection({"from_email": "a@example.org", "to": ["ops@x.org"]}))
+    assert isinstance(notifier, SmtpNotifier)
+    assert (notifier.to, notifier.smtp_conn_id) == (["ops@x.org"], EMAIL_CONNECTION_ID)
     # Without recipients there is nobody to mail.
-    Connection.extra = json.dumps({"from": "airflow@example.org"})
-    assert email_target_from_airflow(get_connection) is None
+    with pytest.raises(AlertNotSent, match="no recipients"):
+        email_notifier(connection({"from_email": "a@example.org"}))

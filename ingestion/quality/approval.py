@@ -9,7 +9,12 @@ marts (sha256 over each mart's row count and content hash). Any change to the
 candidate changes the fingerprint, so an approval never carries over to a
 different build.
 
-Usage::
+In Airflow, trigger the DAG ``approve_change``: it shows the candidate's
+fingerprint and row counts in a human-in-the-loop approval task (Airflow's
+Required Actions page, or ``PATCH .../hitlDetails`` of the REST API); the
+engineer approves with a reason, Airflow keeps who responded and why, and the
+next task writes the same approval file (``record_airflow_approval``). Then
+clear the blocked run's ``quality_gate``. The command line stays as a fallback::
 
     python -m ingestion.quality.approval --var-dir var --by "Li Wei" \\
         --reason "source X retired; the lost rows are expected"
@@ -24,7 +29,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,7 @@ log = logging.getLogger("assistance_warehouse.quality")
 APPROVALS_SUBDIR = "approvals"
 WAREHOUSE_NAME = "warehouse.duckdb"
 MODULE = "ingestion.quality.approval"
+APPROVAL_DAG_ID = "approve_change"
 
 
 def approvals_dir_for(var_dir: Path) -> Path:
@@ -83,12 +89,23 @@ def approve(
     reason: str,
     warehouse_path: Path | None = None,
     schema: str = "marts",
+    expected_fingerprint: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Record that ``approved_by`` accepts the current candidate marts, and why."""
+    """Record that ``approved_by`` accepts the current candidate marts, and why.
+
+    With ``expected_fingerprint`` (the candidate a person was shown), a candidate
+    rebuilt since is refused: nobody approved it.
+    """
     if not approved_by.strip() or not reason.strip():
         raise ValueError("an approval needs who approved it and why")
     warehouse_path = warehouse_path or var_dir / WAREHOUSE_NAME
     fingerprint, row_counts = candidate_fingerprint(warehouse_path, schema)
+    if expected_fingerprint is not None and fingerprint != expected_fingerprint:
+        raise ValueError(
+            f"the candidate changed since approval was asked ({expected_fingerprint[:12]}, "
+            f"now {fingerprint[:12]}): ask again"
+        )
     folder = approvals_dir_for(var_dir)
     folder.mkdir(parents=True, exist_ok=True)
     record = {
@@ -99,6 +116,7 @@ def approve(
         "warehouse": str(warehouse_path),
         "schema": schema,
         "row_counts": row_counts,
+        **dict(extra or {}),
     }
     path = folder / f"{fingerprint}.json"
     tmp = path.with_suffix(".json.tmp")
@@ -109,10 +127,41 @@ def approve(
 
 
 def approve_command(var_dir: Path) -> str:
-    """The exact command a person runs to approve the current candidate."""
+    """How a person approves the current candidate: in Airflow, or the exact command."""
     return (
-        f"python -m {MODULE} --var-dir {var_dir} "
-        '--by "<your name>" --reason "<why this change is expected>"'
+        f"approve in Airflow (trigger the DAG {APPROVAL_DAG_ID}), or run: python -m {MODULE} "
+        f'--var-dir {var_dir} --by "<your name>" --reason "<why this change is expected>"'
+    )
+
+
+def approval_request(var_dir: Path, warehouse_path: Path | None = None) -> dict[str, Any]:
+    """What the Airflow approval task shows: the candidate's fingerprint and row counts."""
+    fingerprint, row_counts = candidate_fingerprint(warehouse_path or var_dir / WAREHOUSE_NAME)
+    rows = "\n".join(f"| {name} | {count:,} |" for name, count in sorted(row_counts.items()))
+    body = (
+        f"The change policy blocked candidate `{fingerprint}` (see the failed "
+        "`quality_gate` of `build_audit_publish`). Approve only if the change is "
+        "expected, and say why.\n\n| mart | rows |\n| --- | ---: |\n" + rows
+    )
+    return {"fingerprint": fingerprint, "row_counts": row_counts, "body": body}
+
+
+def record_airflow_approval(
+    var_dir: Path, request: Mapping[str, Any], response: Mapping[str, Any], run_id: str
+) -> Path:
+    """Write the approval a person gave in Airflow's approval task (its XCom: the response)."""
+    user = response.get("responded_by_user") or {}
+    return approve(
+        var_dir,
+        approved_by=str(user.get("name") or user.get("id") or ""),
+        reason=str((response.get("params_input") or {}).get("reason") or ""),
+        expected_fingerprint=str(request["fingerprint"]),
+        extra={
+            "via": "airflow",
+            "airflow_user_id": user.get("id"),
+            "airflow_run_id": run_id,
+            "responded_at": str(response.get("responded_at")),
+        },
     )
 
 

@@ -7,9 +7,14 @@ commands; the manifest itself comes from ``dbt parse`` (no database needed) at
 setup: ``make dbt-manifest`` (part of ``make airflow-init``).
 
 Tests that read two models (relationships between a mart and a dimension)
-cannot run right after one of them: the other may not be built yet. They are
-left out of the per-model tasks and run together in one task after all models
-(``cross_model_test_ids``).
+cannot run right after one of them: the other may not be built yet. Cosmos
+detaches them (``should_detach_multiple_parents_tests``): each becomes its own
+task after all of its parents.
+
+The manifest records a content hash of the project files it was parsed from
+(dbt keeps ``DBT_ENV_CUSTOM_ENV_*`` variables in its metadata): a DAG parse
+compares it with the files as they are now. File times would not do: a
+git-synced deployment gives every file a new time and the manifest an old one.
 
 Cosmos and Airflow are imported inside the functions: the ingestion package
 stays usable (and testable) without them.
@@ -17,13 +22,25 @@ stays usable (and testable) without them.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ingestion.config import Settings
-from ingestion.transform.dbt_runner import DBT_PROJECT_DIR, dbt_settings_env, run_dbt
+from ingestion.transform.dbt_runner import (
+    DBT_PROJECT_DIR,
+    DOCS_FILES,
+    dbt_executable,
+    dbt_settings_env,
+    run_dbt,
+)
+
+log = logging.getLogger("assistance_warehouse.freshness")
 
 PROFILE_NAME = "assistance_warehouse"
 # dbt_project.yml's target-path: `dbt parse` run in dbt_project/ writes the manifest here.
@@ -33,34 +50,49 @@ MANIFEST_HOW_TO = "run `make dbt-manifest` (dbt parse: no database needed)"
 _PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "dbt_project.yml")
 
 
+# Where the project hash is kept in the manifest: metadata.env.<name>.
+_HASH_NAME = "ASSIST_PROJECT_HASH"
+_HASH_ENV = f"DBT_ENV_CUSTOM_ENV_{_HASH_NAME}"
+
+
 class ManifestError(FileNotFoundError):
-    """The dbt manifest the DAG is rendered from is missing or older than the project."""
+    """The dbt manifest the DAG is rendered from is missing or parsed from other project files."""
 
 
-def _newest_project_file() -> tuple[Path, float] | None:
-    newest: tuple[Path, float] | None = None
+def project_hash(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """sha256 over the path and content of every file the manifest is made from."""
+    digest = hashlib.sha256()
     for name in _PROJECT_INPUTS:
-        root = DBT_PROJECT_DIR / name
-        paths = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+        root = project_dir / name
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in paths:
-            mtime = path.stat().st_mtime
-            if newest is None or mtime > newest[1]:
-                newest = (path, mtime)
-    return newest
+            digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
-def checked_manifest_path(manifest: Path = MANIFEST_PATH) -> Path:
-    """The manifest, if it exists and is newer than every project file; else ``ManifestError``.
+def manifest_project_hash(manifest: Path) -> str | None:
+    """The project hash the manifest was parsed with (None for one made without it)."""
+    try:
+        metadata = json.loads(manifest.read_text(encoding="utf-8")).get("metadata", {})
+    except ValueError:
+        return None
+    return metadata.get("env", {}).get(_HASH_NAME)
+
+
+def checked_manifest_path(
+    manifest: Path = MANIFEST_PATH, project_dir: Path = DBT_PROJECT_DIR
+) -> Path:
+    """The manifest, if it exists and was parsed from the project as it is; else ``ManifestError``.
 
     A stale manifest would silently leave a new model out of the DAG, so it is refused too.
     """
     if not manifest.exists():
         raise ManifestError(f"dbt manifest not found at {manifest}: {MANIFEST_HOW_TO}")
-    newest = _newest_project_file()
-    if newest is not None and newest[1] > manifest.stat().st_mtime:
+    if manifest_project_hash(manifest) != project_hash(project_dir):
         raise ManifestError(
-            f"dbt manifest {manifest} is older than {newest[0].relative_to(DBT_PROJECT_DIR)}: "
-            f"{MANIFEST_HOW_TO}"
+            f"dbt manifest {manifest} was parsed from other dbt project files than "
+            f"the ones there now: {MANIFEST_HOW_TO}"
         )
     return manifest
 
@@ -72,18 +104,12 @@ PARSE_ARGS = ("parse", "--no-static-parser")
 
 def write_manifest(settings: Settings) -> Path:
     """Parse the dbt project into ``MANIFEST_PATH`` (``dbt parse``; opens no database)."""
-    run_dbt(list(PARSE_ARGS), settings.warehouse_path, MANIFEST_PATH.parent)
+    os.environ[_HASH_ENV] = project_hash()
+    try:
+        run_dbt(list(PARSE_ARGS), settings.warehouse_path, MANIFEST_PATH.parent)
+    finally:
+        del os.environ[_HASH_ENV]
     return MANIFEST_PATH
-
-
-def cross_model_test_ids(manifest: Path) -> list[str]:
-    """Names of the data tests that depend on more than one model, seed or snapshot."""
-    nodes: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
-    return sorted(
-        node["name"]
-        for node in nodes.values()
-        if node["resource_type"] == "test" and len(node["depends_on"]["nodes"]) > 1
-    )
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -157,7 +183,7 @@ def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, 
             # dbt in the task's own process: no interpreter start and dbt import per task.
             invocation_mode=InvocationMode.DBT_RUNNER,
             # A node's task runs only the tests of that node alone; tests of two
-            # models run after both (cross_model_tests_args).
+            # models are detached (below).
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
         "render_config": RenderConfig(
@@ -166,24 +192,76 @@ def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, 
             test_behavior=TestBehavior.BUILD,
             # The raw tables are collect_sources' asset; one asset per model adds nothing.
             emit_datasets=False,
+            # A test of two models (a relationship) is its own task after both.
+            should_detach_multiple_parents_tests=True,
         ),
         "operator_args": _operator_args(pool),
     }
 
 
-def cross_model_tests_args(settings: Settings, pool: str, manifest: Path) -> dict[str, Any]:
-    """Keyword arguments of a ``cosmos.operators.local.DbtTestLocalOperator`` (one task).
+def source_freshness_args(settings: Settings, pool: str) -> dict[str, Any]:
+    """Keyword arguments of a ``cosmos.operators.local.DbtSourceLocalOperator``.
 
-    It runs the tests that read several models (see the module docstring), so it
-    goes after the whole task group.
+    ``dbt source freshness`` on every raw source: the sources declare only
+    ``warn_after`` (``models/staging/_sources.yml``), so a stale source is a
+    warning in the log, never a failed task.
     """
     from cosmos import InvocationMode
 
     return {
         "project_dir": str(DBT_PROJECT_DIR),
         "profile_config": _profile_config(),
-        "select": cross_model_test_ids(manifest),
+        "select": "source:raw",
         "env": dbt_env(settings),
         "invocation_mode": InvocationMode.DBT_RUNNER,
-        **_operator_args(pool),
+        "pool": pool,
+        "install_deps": False,
+        "append_env": True,
+        "on_warning_callback": warn_stale_sources,
     }
+
+
+def warn_stale_sources(context: Any) -> list[str]:
+    """Cosmos's warning callback: one log line per stale source; their names."""
+    names = [str(name) for name in context.get("test_names") or []]
+    for name, result in zip(names, context.get("test_results") or [], strict=False):
+        log.warning("stale source raw.%s (past warn_after): %s", name, result)
+    return names
+
+
+def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
+    """Keyword arguments of a ``cosmos.operators.local.DbtDocsLocalOperator``.
+
+    dbt docs are written to ``<var>/docs/dbt`` (index.html, manifest.json, catalog.json).
+    """
+    from cosmos import InvocationMode
+
+    out_dir = settings.docs_dir / "dbt"
+    return {
+        "project_dir": str(DBT_PROJECT_DIR),
+        "profile_config": _profile_config(),
+        "env": dbt_env(settings),
+        # In its own process, as the pipeline's docs step: this task runs after the
+        # gate and publish, which opened the warehouse in this process with another
+        # DuckDB configuration (DuckDB refuses a second one for the same file).
+        "invocation_mode": InvocationMode.SUBPROCESS,
+        "dbt_executable_path": str(dbt_executable()),
+        "pool": pool,
+        "install_deps": False,
+        "append_env": True,
+        "callback": partial(copy_docs, out_dir=out_dir),
+    }
+
+
+def copy_docs(project_dir: str, out_dir: Path, **_: Any) -> Path:
+    """Cosmos callback: copy the docs site from the task's project copy to ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copy2(Path(project_dir) / "target" / name, out_dir / name)
+    return out_dir
+
+
+if __name__ == "__main__":  # `make dbt-manifest`
+    from ingestion.config import load_settings
+
+    print(write_manifest(load_settings()))

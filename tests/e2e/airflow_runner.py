@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.config import PROJECT_ROOT
@@ -19,6 +19,8 @@ class AirflowSandbox:
     """An Airflow home and a pipeline var/ folder of their own, under a temp folder."""
 
     root: Path
+    # More Airflow settings (auth users for an api-server, say); none by default.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def var_dir(self) -> Path:
@@ -39,6 +41,7 @@ class AirflowSandbox:
             GX_ANALYTICS_ENABLED="False",
             DO_NOT_TRACK="1",
         )
+        env.update(self.extra_env)
         return env
 
     def airflow(self, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
@@ -64,7 +67,9 @@ class AirflowSandbox:
         self, dag_id: str, logical_date: str, conf: dict | None = None
     ) -> subprocess.CompletedProcess[str]:
         extra = ("--conf", json.dumps(conf)) if conf else ()
-        return self.airflow("dags", "test", dag_id, logical_date, *extra)
+        # A whole build run is ~75 tasks (one per dbt node and per test of two models):
+        # minutes on a busy two-core machine.
+        return self.airflow("dags", "test", dag_id, logical_date, *extra, timeout=1800)
 
     def _json(self, *args: str) -> list[dict]:
         result = self.airflow(*args, "-o", "json")

@@ -60,7 +60,11 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
     from cosmos.operators.local import DbtBuildLocalOperator
 
     build = dagbag.dags["build_audit_publish"]
-    dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
+    dbt_tasks = {
+        t.task_id: t
+        for t in build.tasks
+        if t.task_id.startswith("dbt.") and not t.task_id.endswith("_test")
+    }
     expected = {f"dbt.{name}_model_build" for name in _manifest_nodes(dbt_manifest, "model")}
     expected |= {f"dbt.{name}_seed_build" for name in _manifest_nodes(dbt_manifest, "seed")}
     assert set(dbt_tasks) == expected
@@ -75,33 +79,102 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
     assert build.params["full_refresh"] is False
 
 
-def test_models_follow_their_parents_and_cross_model_tests_follow_all_models(dagbag, dbt_manifest):
+def test_models_follow_their_parents_and_tests_of_two_models_follow_both(dagbag, dbt_manifest):
+    from cosmos.operators.local import DbtTestLocalOperator
+
     build = dagbag.dags["build_audit_publish"]
     models = _manifest_nodes(dbt_manifest, "model")
     mart = build.get_task("dbt.mart_funds_model_build")
     parents = {d.split(".")[-1] for d in models["mart_funds"]["depends_on"]["nodes"]}
     assert {f"dbt.{p}_model_build" for p in parents} <= mart.upstream_task_ids
 
-    cross = build.get_task("dbt_cross_model_tests")
-    assert cross.pool == "warehouse_writer"
+    # Every test of several models is its own task (cosmos detaches it), after all its parents.
+    tests = _manifest_nodes(dbt_manifest, "test")
+    detached = {n: t for n, t in tests.items() if len(t["depends_on"]["nodes"]) > 1}
+    assert len(detached) > 10
+    for name, node in detached.items():
+        task = build.get_task(f"dbt.{name}_test")
+        assert isinstance(task, DbtTestLocalOperator) and task.pool == "warehouse_writer", name
+        parent_tasks = {
+            f"dbt.{p.split('.')[-1]}_{p.split('.')[0]}_build" for p in node["depends_on"]["nodes"]
+        }
+        assert parent_tasks <= task.upstream_task_ids, name
+    relationship = "relationships_mart_funds_region_code__region_code__ref_dim_region_"
+    assert build.get_task(f"dbt.{relationship}_test").upstream_task_ids == {
+        "dbt.mart_funds_model_build",
+        "dbt.dim_region_model_build",
+    }
+    # ... and left out of each parent's own `dbt build`.
+    assert relationship in mart.exclude
     every_dbt_task = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
-    assert every_dbt_task <= cross.get_flat_relative_ids(upstream=True)
-    assert "dbt_cross_model_tests" in build.get_task("quality_gate").upstream_task_ids
-    # The relationship from a mart to dim_region runs there, once both are built.
-    assert "relationships_mart_funds_region_code__region_code__ref_dim_region_" in cross.select
+    assert every_dbt_task <= build.get_task("quality_gate").get_flat_relative_ids(upstream=True)
 
 
-def test_a_missing_manifest_is_an_error_saying_how_to_make_it(tmp_path):
-    from ingestion.transform.cosmos_config import ManifestError, checked_manifest_path
+def test_source_freshness_runs_first_and_only_warns(dagbag, dbt_manifest):
+    import yaml
+    from cosmos.operators.local import DbtSourceLocalOperator
+
+    from ingestion.transform.cosmos_config import DBT_PROJECT_DIR
+
+    build = dagbag.dags["build_audit_publish"]
+    freshness = build.get_task("dbt_source_freshness")
+    assert isinstance(freshness, DbtSourceLocalOperator)
+    assert freshness.select == "source:raw" and freshness.on_warning_callback
+    assert freshness.upstream_task_ids == set()
+    dbt_tasks = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert dbt_tasks <= freshness.get_flat_relative_ids(upstream=False)
+    # Every raw source says how fresh it should be (or, with a reason, that it has no
+    # age), and none can fail the build: warn_after only.
+    sources = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/_sources.yml").read_text())
+    [raw] = sources["sources"]
+    assert raw["config"]["freshness"]["error_after"] is None
+    for table in raw["tables"]:
+        config = table.get("config", {})
+        assert "freshness" in config or "loaded_at_field" in config, table["name"]
+        assert "error_after" not in (config.get("freshness") or {}), table["name"]
+    checked = {
+        node["name"]
+        for node in json.loads(dbt_manifest.read_text(encoding="utf-8"))["sources"].values()
+        if (node.get("freshness") or {}).get("warn_after", {}).get("count")
+    }
+    assert {"fetch_log", "articles", "facts_fund", "stat_county_indicators"} <= checked
+
+
+def test_the_docs_task_is_cosmos_docs_operator_after_publish(dagbag):
+    from cosmos.operators.local import DbtDocsLocalOperator
+
+    docs = dagbag.dags["build_audit_publish"].get_task("dbt_docs")
+    assert isinstance(docs, DbtDocsLocalOperator)
+    assert docs.upstream_task_ids == {"publish"}
+    assert docs.callback is not None, "the docs site is copied to var/docs/dbt"
+
+
+def test_a_missing_or_stale_manifest_is_an_error_saying_how_to_make_it(tmp_path, dbt_manifest):
+    import shutil
+
+    from ingestion.transform.cosmos_config import (
+        DBT_PROJECT_DIR,
+        ManifestError,
+        checked_manifest_path,
+    )
 
     with pytest.raises(ManifestError, match="make dbt-manifest"):
         checked_manifest_path(tmp_path / "manifest.json")
-    stale = tmp_path / "manifest.json"
-    stale.write_text("{}", encoding="utf-8")
+    project = tmp_path / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    manifest = shutil.copy2(dbt_manifest, tmp_path / "manifest.json")
+    assert checked_manifest_path(manifest, project) == manifest
+    # New file times (a git sync, a fresh checkout) with the same content: still current.
     old = time.time() - 10 * 365 * 24 * 3600
-    os.utime(stale, (old, old))
-    with pytest.raises(ManifestError, match=r"older than .*make dbt-manifest"):
-        checked_manifest_path(stale)
+    os.utime(manifest, (old, old))
+    for path in project.rglob("*"):
+        os.utime(path)
+    assert checked_manifest_path(manifest, project) == manifest
+    # A model changed (or added) since the parse: refused.
+    mart = project / "models" / "marts" / "mart_funds.sql"
+    mart.write_text(mart.read_text(encoding="utf-8") + "\n-- changed\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"other dbt project files.*make dbt-manifest"):
+        checked_manifest_path(manifest, project)
 
 
 def test_writers_share_the_one_slot_pool_and_runs_never_overlap(dagbag):
@@ -134,3 +207,15 @@ def test_the_quality_gate_is_not_retried_and_publish_waits_for_it(dagbag):
     gate = build.get_task("quality_gate")
     assert gate.retries == 0
     assert "quality_gate" in build.get_task("publish").upstream_task_ids
+
+
+def test_the_change_approval_is_a_human_in_the_loop_task(dagbag):
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    approval = dagbag.dags["approve_change"]
+    assert type(approval.timetable).__name__ == "NullTimetable", "triggered by hand only"
+    approve = approval.get_task("approve")
+    assert isinstance(approve, ApprovalOperator)
+    assert "reason" in approve.params
+    assert approve.upstream_task_ids == {"describe_candidate"}
+    assert approval.get_task("record_approval").upstream_task_ids >= {"approve"}

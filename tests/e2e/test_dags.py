@@ -8,6 +8,8 @@ once fixed, then a bad candidate that must not be published.
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -36,6 +38,23 @@ def _query(path: Path, sql: str) -> list[tuple]:
 def _mart_contents(path: Path) -> dict[str, list[tuple]]:
     tables = [row[0] for row in _query(path, "select table_name from information_schema.tables")]
     return {t: sorted(_query(path, f'select * from "{t}"'), key=repr) for t in tables}
+
+
+PUBLISHED_MARTS_URI = "duckdb://assistance-warehouse/published-marts"
+
+
+def _asset_events(sandbox: AirflowSandbox, uri: str) -> list[dict]:
+    """The extra of each event of an asset, oldest first, from the sandbox's Airflow database."""
+    connection = sqlite3.connect(sandbox.root / "airflow" / "airflow.db")
+    try:
+        rows = connection.execute(
+            "select e.extra from asset_event e join asset a on a.id = e.asset_id "
+            "where a.uri = ? order by e.id",
+            [uri],
+        ).fetchall()
+    finally:
+        connection.close()
+    return [json.loads(extra) if isinstance(extra, str) else extra for (extra,) in rows]
 
 
 def _run_both(sandbox: AirflowSandbox, build_conf: dict | None = None) -> str:
@@ -91,6 +110,35 @@ def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
     assert (sandbox.var_dir / "published" / "parquet" / "mart_funds.parquet").exists()
 
 
+def test_the_first_run_checked_freshness_ran_detached_tests_and_wrote_docs(sandbox):
+    states = sandbox.task_states("build_audit_publish")
+    assert states["dbt_source_freshness"] == "success"
+    detached = [task_id for task_id in states if task_id.endswith("_test")]
+    assert len(detached) > 10, "cosmos runs each test of two models as its own task"
+    assert {states[task_id] for task_id in detached} == {"success"}
+    assert states["publish"] == "success" and states["dbt_docs"] == "success"
+    docs = sandbox.var_dir / "docs" / "dbt"
+    for name in ("index.html", "manifest.json", "catalog.json"):
+        assert (docs / name).stat().st_size > 0, name
+    assert "mart_funds" in (docs / "catalog.json").read_text(encoding="utf-8")
+
+
+def test_the_published_asset_event_names_the_snapshot_and_row_counts(sandbox):
+    [extra] = _asset_events(sandbox, PUBLISHED_MARTS_URI)
+    path = _published(sandbox)
+    published = dict(_query(path, "select table_name, row_count from _publish_manifest"))
+    [(snapshot,)] = _query(path, "select distinct snapshot_id from _publish_manifest")
+    manifest = json.loads((sandbox.var_dir / "published" / "manifest.json").read_text())
+    assert extra["snapshot_id"] == snapshot == manifest["snapshot_id"]
+    assert extra["version"] == manifest["version"]
+    assert extra["row_counts"] == published
+    [(funds,)] = _query(path, "select count(*) from mart_funds")
+    assert extra["row_counts"]["mart_funds"] == funds
+    # The version named in the event stays readable: a consumer can pin it.
+    pinned = sandbox.var_dir / "published" / "versions" / extra["version"] / "marts.duckdb"
+    assert _query(pinned, "select distinct snapshot_id from _publish_manifest") == [(snapshot,)]
+
+
 def test_every_example_bi_query_answers_on_the_published_marts(sandbox):
     from ingestion.examples import answer_examples, read_examples
 
@@ -129,6 +177,10 @@ def test_rerunning_the_same_day_with_a_full_refresh_gives_the_same_marts(sandbox
     log = _run_both(sandbox, build_conf={"full_refresh": True})
     assert "--full-refresh" in log, "the run's param must reach dbt"
     assert _mart_contents(_published(sandbox)) == before
+    # Equal marts, equal snapshot id, in a new asset event.
+    first, second = _asset_events(sandbox, PUBLISHED_MARTS_URI)
+    assert second["snapshot_id"] == first["snapshot_id"]
+    assert second["row_counts"] == first["row_counts"]
     assert (
         _query(
             warehouse,
@@ -144,6 +196,25 @@ def _execute(path: Path, sql: str) -> None:
         connection.execute(sql)
     finally:
         connection.close()
+
+
+def test_a_stale_source_warns_and_does_not_fail_the_freshness_task(sandbox):
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    # The fetch log as if collection had stopped a month ago.
+    _execute(warehouse, "update raw.fetch_log set fetched_at = fetched_at - interval 30 day")
+    try:
+        result = sandbox.airflow(
+            "tasks", "test", "build_audit_publish", "dbt_source_freshness", DAY
+        )
+    finally:
+        _execute(warehouse, "update raw.fetch_log set fetched_at = fetched_at + interval 30 day")
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert "stale source raw.fetch_log" in log, log[-4000:]
+    assert "stale source raw.articles" not in log, "only the aged source is stale"
+    # dbt's own lines: the aged source warns, no source errors.
+    assert "WARN freshness of raw.fetch_log" in log, log[-4000:]
+    assert "ERROR freshness" not in log and "PASS freshness of raw.articles" in log
 
 
 def test_a_failing_model_fails_its_own_task_and_reruns_alone_once_fixed(sandbox):
