@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench evaluate reliability lock clean
+.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench bench-scale evaluate reliability lock clean
 
 install: $(STAMP) browser
 
@@ -125,6 +125,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m ingestion bench extract --articles 2000
+
+# The whole pipeline on a generated corpus (cold, then a 1% refresh): one table per run.
+BENCH_ARTICLES ?= 1000
+bench-scale: install
+	$(BIN)/python -m ingestion bench pipeline --articles $(BENCH_ARTICLES)
 
 # Crash (SIGKILL per stage), re-run/backfill, reader, HTTP fault and fuzz matrix: one table.
 reliability: install

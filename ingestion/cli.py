@@ -114,7 +114,13 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     examples.set_defaults(func=_examples)
 
 
+def _targets(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """The sub-commands of ``parser`` (``bench extract``, ``bench pipeline``, ...)."""
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from ingestion.bench.pipeline import register as register_pipeline_bench
     from ingestion.corrections.cli import register as register_corrections
     from ingestion.evaluation.cli import register as register_evaluate
     from ingestion.evaluation.scoreboard import register as register_scoreboard
@@ -130,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_evaluate(subparsers)
     register_scoreboard(subparsers)
     register_bench(subparsers)
+    register_pipeline_bench(_targets(subparsers.choices["bench"]))
     return parser
 
 

@@ -36,6 +36,8 @@ class Settings:
     project_root: Path
     var_dir: Path
     sources_file: Path
+    # Processes that parse and extract during load (1: in the loading process itself).
+    load_workers: int = 1
 
     @property
     def landing_dir(self) -> Path:
@@ -79,7 +81,20 @@ def load_settings() -> Settings:
     """Read the settings from the environment, defaulting to the project's ``var/``."""
     var_dir = _path_from_env("ASSIST_VAR_DIR", PROJECT_ROOT / "var")
     sources_file = _path_from_env("ASSIST_SOURCES_FILE", PROJECT_ROOT / "sources.yml")
-    return Settings(project_root=PROJECT_ROOT, var_dir=var_dir, sources_file=sources_file)
+    # Default: every core this process may use (parse and extract are CPU-bound).
+    workers = int(os.environ.get("ASSIST_LOAD_WORKERS") or _usable_cores())
+    return Settings(
+        project_root=PROJECT_ROOT,
+        var_dir=var_dir,
+        sources_file=sources_file,
+        load_workers=max(1, workers),
+    )
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

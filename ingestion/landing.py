@@ -5,6 +5,10 @@ rewritten, so parsing and extraction can be re-run from here when the code
 improves. The fetch log is a folder of JSON-lines files, one per collection of
 one source, each written atomically: collection tasks touch only files (they
 can run in parallel) and one writer task loads the log into ``raw.fetch_log``.
+
+A small state file per source (``landing/state/<source>.json``) remembers which
+payload each URL last landed: a URL that lands the same bytes again is not
+logged again, so an unchanged source adds nothing to the log.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class LandingStore:
         self.root = root
         self.payloads_dir = root / "payloads"
         self.fetch_log_dir = root / "fetch_log"
+        self.state_dir = root / "state"
 
     def payload_path(self, content_hash: str) -> Path:
         return self.payloads_dir / content_hash[:2] / content_hash
@@ -88,15 +93,40 @@ class LandingStore:
         write_atomically(path, lines.encode("utf-8"))
         return path
 
+    def fetch_log_files(self) -> list[str]:
+        """Names of the fetch-log files (``<day>/<file>``), oldest day first."""
+        if not self.fetch_log_dir.exists():
+            return []
+        return sorted(p.relative_to(self.fetch_log_dir).as_posix() for p in self._log_paths())
+
+    def read_fetch_log_file(self, name: str) -> list[FetchAttempt]:
+        """The attempts of one fetch-log file (written whole, never appended to)."""
+        with (self.fetch_log_dir / name).open(encoding="utf-8") as handle:
+            return [FetchAttempt(**json.loads(line)) for line in handle if line.strip()]
+
     def iter_fetch_log(self) -> Iterator[FetchAttempt]:
         """Every attempt ever logged, oldest log file first."""
-        if not self.fetch_log_dir.exists():
-            return
-        for path in sorted(self.fetch_log_dir.glob("*/*.jsonl")):
-            with path.open(encoding="utf-8") as handle:
-                for line in handle:
-                    if line.strip():
-                        yield FetchAttempt(**json.loads(line))
+        for name in self.fetch_log_files():
+            yield from self.read_fetch_log_file(name)
+
+    def _log_paths(self) -> Iterator[Path]:
+        return self.fetch_log_dir.glob("*/*.jsonl")
+
+    def _state_path(self, source_id: str) -> Path:
+        return self.state_dir / f"{source_id}.json"
+
+    def read_landed_urls(self, source_id: str) -> dict[str, str]:
+        """The payload each URL of a source last landed (url -> content hash)."""
+        path = self._state_path(source_id)
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            # Missing or unreadable: every URL counts as new and is logged again (safe).
+            return {}
+
+    def write_landed_urls(self, source_id: str, landed: dict[str, str]) -> None:
+        data = json.dumps(landed, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        write_atomically(self._state_path(source_id), data)
 
 
 def new_attempt(

@@ -16,6 +16,7 @@ from ingestion.landing import LandingStore, new_attempt
 from ingestion.load.articles import parse_new_payloads
 from ingestion.load.facts import extract_new_articles
 from ingestion.load.fetch_log import load_fetch_log
+from ingestion.load.pool import MIN_POOL_ITEMS, PooledExtractor, PooledParser, worker_pool
 from ingestion.load.reference import load_gazetteer
 from ingestion.load.statistics import TableRefused, load_table
 from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sources
@@ -67,16 +68,25 @@ def collect(settings: Settings, source_id: str) -> CollectSummary:
     return _collect(settings, source, LandingStore(settings.landing_dir))
 
 
-def load(settings: Settings) -> LoadSummary:
-    """Bring everything landed into the raw schema: the one warehouse writer."""
+def load(settings: Settings, *, min_pool_items: int = MIN_POOL_ITEMS) -> LoadSummary:
+    """Bring everything landed into the raw schema: the one warehouse writer.
+
+    Parsing and extraction run in ``settings.load_workers`` processes when there
+    are at least ``min_pool_items`` to do; the results are written here, in order.
+    """
     landing = LandingStore(settings.landing_dir)
     summary = LoadSummary()
-    with connect(settings.warehouse_path) as connection:
+    with (
+        connect(settings.warehouse_path) as connection,
+        worker_pool(settings.load_workers) as executor,
+    ):
         ensure_raw_schema(connection)
         summary.fetch_attempts = load_fetch_log(connection, landing)
         summary.gazetteer_regions = load_gazetteer(connection)
-        summary.articles = parse_new_payloads(connection, landing)
-        summary.facts = extract_new_articles(connection)
+        parser = PooledParser(executor, landing, min_pool_items) if executor else None
+        extractor = PooledExtractor(executor, min_pool_items) if executor else None
+        summary.articles = parse_new_payloads(connection, landing, parser=parser)
+        summary.facts = extract_new_articles(connection, extractor=extractor)
         for source in load_sources(settings.sources_file):
             if isinstance(source, TABLE_SOURCE_TYPES):
                 try:

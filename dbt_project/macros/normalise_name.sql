@@ -26,9 +26,18 @@
 {{ return([
     "tibetan", "qiang", "yi", "hui", "uygur", "uyghur", "uighur", "mongolian",
     "mongol", "kazak", "kazakh", "kirgiz", "kyrgyz", "zhuang", "miao", "tujia",
-    "hani", "lisu", "naxi", "buyei", "bouyei", "ethnic", "nationality",
-    "nationalities", "and",
+    "hani", "lisu", "naxi", "buyei", "bouyei", "dai", "jingpo", "bai", "dong",
+    "korean", "ethnic", "nationality", "nationalities", "and",
 ]) }}
+{%- endmacro %}
+
+{#
+    The designation of a special administrative region ("Hong Kong SAR",
+    "Macao Special Administrative Region"), which news text usually leaves
+    out ("Hong Kong"). Only used for matching names to the gazetteer.
+#}
+{% macro _designation_words() -%}
+{{ return(["sar", "special", "administrative"]) }}
 {%- endmacro %}
 
 {% macro _strip_words(padded_expression, words) -%}
@@ -68,12 +77,18 @@
 
 {#
     Key for matching a name to the gazetteer: the contract normalisation
-    without ethnic designations and government words, falling back to the
-    plain normalised name when nothing else is left ("Yi County" stays "yi").
+    without ethnic designations, SAR designations and government words,
+    falling back to the plain normalised name when nothing else is left ("Yi
+    County" stays "yi"). "Xishuangbanna Dai Autonomous Prefecture",
+    "Xishuangbanna Prefecture" and "Xishuangbanna" meet, as do "Hong Kong
+    SAR" and "Hong Kong": a region named without its designation is still
+    that region, never an organisation.
 #}
 {% macro region_match_key(expression) -%}
+    {%- set padded = _padded_tokens(expression) -%}
+    {%- set without_admin = _strip_words(_strip_words(padded, _contract_stop_words()), _designation_words()) -%}
     coalesce(
-        {{ _collapse(_strip_words(_strip_words(_strip_words(_padded_tokens(expression), _contract_stop_words()), _ethnic_words()), _government_words())) }},
+        {{ _collapse(_strip_words(_strip_words(without_admin, _ethnic_words()), _government_words())) }},
         {{ normalise_name(expression) }}
     )
 {%- endmacro %}

@@ -49,13 +49,15 @@ class CollectSummary:
     urls: int
     landed: int
     failed: int
-    fetch_log: str
+    fetch_log: str  # the log file written; empty when there was nothing new to log
+    unchanged: int = 0  # URLs that landed the same payload as last time: not logged again
 
     def as_dict(self) -> dict[str, object]:
         return {
             "source_id": self.source_id,
             "urls": self.urls,
             "landed": self.landed,
+            "unchanged": self.unchanged,
             "failed": self.failed,
             "fetch_log": self.fetch_log,
         }
@@ -96,8 +98,18 @@ class _Collector:
         attempt = new_attempt(self.source.id, url, kind, error=reason)
         self.outcomes.append(FetchOutcome(url=url, attempts=[attempt]))
 
-    def attempts(self) -> list[FetchAttempt]:
-        return [attempt for outcome in self.outcomes for attempt in outcome.attempts]
+    def attempts(self, previously_landed: dict[str, str]) -> list[FetchAttempt]:
+        """The attempts to log: all but the success of a URL that landed the same bytes."""
+        logged = []
+        for outcome in self.outcomes:
+            unchanged = outcome.ok and previously_landed.get(outcome.url) == outcome.content_hash
+            logged.extend(a for a in outcome.attempts if not (unchanged and a.error is None))
+        return logged
+
+    def landed_urls(self, previously_landed: dict[str, str]) -> dict[str, str]:
+        landed = dict(previously_landed)
+        landed.update({o.url: o.content_hash for o in self.outcomes if o.content_hash})
+        return landed
 
 
 def _collect_folder(collector: _Collector, source: LocalFolderSource) -> None:
@@ -177,6 +189,7 @@ def collect_source(source: Source, project_root: Path, landing: LandingStore) ->
     already landed; it is not raised, so the other sources are collected.
     """
     collector = _Collector(source, project_root, landing)
+    previously_landed = landing.read_landed_urls(source.id)
     try:
         match source:
             case LocalFolderSource():
@@ -194,12 +207,21 @@ def collect_source(source: Source, project_root: Path, landing: LandingStore) ->
         kind: PayloadKind = "table" if isinstance(source, TABLE_SOURCE_TYPES) else "article"
         reason = f"collection stopped by an unexpected error: {type(error).__name__}: {error}"
         collector.refuse(_source_location(source), kind, reason)
-    log_path = landing.write_fetch_log(source.id, collector.attempts())
+    attempts = collector.attempts(previously_landed)
+    log_path = str(landing.write_fetch_log(source.id, attempts)) if attempts else ""
+    # After the log: a crash in between logs these URLs once more next time; none is lost.
+    landing.write_landed_urls(source.id, collector.landed_urls(previously_landed))
     landed = sum(1 for outcome in collector.outcomes if outcome.ok)
+    unchanged = sum(
+        1
+        for outcome in collector.outcomes
+        if outcome.ok and previously_landed.get(outcome.url) == outcome.content_hash
+    )
     return CollectSummary(
         source_id=source.id,
         urls=len(collector.outcomes),
         landed=landed,
         failed=len(collector.outcomes) - landed,
-        fetch_log=str(log_path),
+        fetch_log=log_path,
+        unchanged=unchanged,
     )

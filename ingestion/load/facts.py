@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,8 @@ import duckdb
 
 from ingestion.extract import EXTRACTOR_VERSION, extract_facts
 from ingestion.extract.models import FACT_TYPES, Fact
-from ingestion.load.quarantine import quarantine
+from ingestion.load.bulk import delete_where_in, insert_rows
+from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.parse.limits import TimeLimitExceeded, time_limit
 from ingestion.sources import checked_identifier
 
@@ -24,6 +27,8 @@ from ingestion.sources import checked_identifier
 # dense news text, linear; a news article is a few thousand characters.
 MAX_EXTRACT_CHARS = 1_000_000
 EXTRACT_TIME_LIMIT_SECONDS = 30.0
+# Articles per written batch (see ingestion.load.articles.BATCH_SIZE); ~24 facts each.
+BATCH_SIZE = 500
 
 _PENDING_SQL = """
 select article_id, source_id, text
@@ -100,67 +105,140 @@ def _fact_row(fact: Fact, fact_id: str, extracted_at: datetime) -> dict[str, Any
     return row
 
 
-def _insert_rows(connection: duckdb.DuckDBPyConnection, fact_type: str, rows: list[dict]) -> None:
-    # Identifiers only: the fact type is our constant and the columns are the fields of
-    # our Fact rows, each checked; every value is a ? parameter.
-    table = checked_identifier(f"facts_{fact_type}")
-    columns = [checked_identifier(c) for c in rows[0]]
-    connection.executemany(
-        f"insert into raw.{table} ({', '.join(columns)}) "
-        f"values ({', '.join('?' for _ in columns)}) on conflict do nothing",
-        [[row[c] for c in columns] for row in rows],
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What extraction made of one article: its facts, or the reason there are none."""
+
+    article_id: str
+    source_id: str
+    facts: list[Fact] = field(default_factory=list)
+    reason: str | None = None
+    excerpt: str = ""
+
+
+def extract_one(article_id: str, source_id: str, text: str) -> ExtractedArticle:
+    """Extract one article's facts under the size and time bounds; never raises."""
+    try:
+        if len(text) > MAX_EXTRACT_CHARS:
+            raise ValueError(
+                f"article is {len(text)} characters, above the {MAX_EXTRACT_CHARS} cap"
+            )
+        with time_limit(EXTRACT_TIME_LIMIT_SECONDS, "extracting facts"):
+            facts = extract_facts(article_id, text)
+    except (Exception, TimeLimitExceeded) as error:
+        return ExtractedArticle(
+            article_id,
+            source_id,
+            reason=f"{type(error).__name__}: {error}",
+            excerpt=text[:500],
+        )
+    return ExtractedArticle(article_id, source_id, facts=facts)
+
+
+def write_extracted(connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle]) -> None:
+    """Replace the facts of a batch of articles set-based, in one transaction.
+
+    Per fact table: one delete of the batch's articles, one insert of their facts;
+    then one upsert of their extraction runs. Re-running a batch replaces its rows;
+    a batch that fails part-way is rolled back whole and redone by the next run.
+    """
+    connection.execute("begin transaction")
+    try:
+        _write_extracted_rows(connection, batch)
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+
+
+def _write_extracted_rows(
+    connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle]
+) -> None:
+    now = datetime.now(UTC)
+    done = [article for article in batch if article.reason is None]
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for article in done:
+        for fact_id, fact in identified_facts(article.facts):
+            by_type[fact.type].append(_fact_row(fact, fact_id, now))
+    done_ids = [article.article_id for article in done]
+    for fact_type in FACT_TYPES:
+        # fact_type comes from our own constant, never from input: safe in an identifier.
+        table = f"raw.{checked_identifier(f'facts_{fact_type}')}"
+        delete_where_in(connection, table, "article_id", done_ids)
+        rows = by_type[fact_type]
+        if rows:
+            columns = list(rows[0])
+            values = [[row[c] for c in columns] for row in rows]
+            insert_rows(connection, table, columns, values, key=("fact_id",))
+    insert_rows(
+        connection,
+        "raw.extraction_runs",
+        ("article_id", "extractor_version", "fact_count", "extracted_at"),
+        [(a.article_id, EXTRACTOR_VERSION, len(a.facts), now) for a in done],
+        key=("article_id", "extractor_version"),
+        on_conflict="replace",
+    )
+    quarantine_many(
+        connection,
+        (
+            QuarantineRecord(
+                stage="extract",
+                source_id=article.source_id,
+                reference=article.article_id,
+                reason=article.reason,
+                payload=article.excerpt,
+            )
+            for article in batch
+            if article.reason is not None
+        ),
     )
 
 
 def _replace_facts(
     connection: duckdb.DuckDBPyConnection, article_id: str, facts: list[Fact]
 ) -> None:
-    now = datetime.now(UTC)
-    by_type: dict[str, list[dict]] = defaultdict(list)
-    for fact_id, fact in identified_facts(facts):
-        by_type[fact.type].append(_fact_row(fact, fact_id, now))
-    for fact_type in FACT_TYPES:
-        # fact_type comes from our own constant, never from input: safe in an identifier.
-        table = checked_identifier(f"facts_{fact_type}")
-        connection.execute(f"delete from raw.{table} where article_id = ?", [article_id])
-        if by_type[fact_type]:
-            _insert_rows(connection, fact_type, by_type[fact_type])
-    connection.execute(
-        """
-        insert or replace into raw.extraction_runs
-            (article_id, extractor_version, fact_count, extracted_at)
-        values (?, ?, ?, ?)
-        """,
-        [article_id, EXTRACTOR_VERSION, len(facts), now],
-    )
+    """Replace one article's facts inside the caller's transaction (a batch of one)."""
+    _write_extracted_rows(connection, [ExtractedArticle(article_id, "", facts=facts)])
 
 
-def extract_new_articles(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Extract every article not read by this extractor version; return counts."""
+Extractor = Callable[[list[tuple[str, str, str]]], Iterable[ExtractedArticle]]
+
+
+def extract_new_articles(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    extractor: Extractor | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> dict[str, int]:
+    """Extract every article not read by this extractor version; return counts.
+
+    ``extractor`` turns (article_id, source_id, text) rows into extracted articles
+    in order (default: one by one in this process); written in batches.
+    """
     counts = {"articles": 0, "facts": 0, "quarantined": 0}
     pending = connection.execute(_PENDING_SQL, [EXTRACTOR_VERSION]).fetchall()
-    for article_id, source_id, text in pending:
-        try:
-            if len(text) > MAX_EXTRACT_CHARS:
-                raise ValueError(
-                    f"article is {len(text)} characters, above the {MAX_EXTRACT_CHARS} cap"
-                )
-            with time_limit(EXTRACT_TIME_LIMIT_SECONDS, "extracting facts"):
-                facts = extract_facts(article_id, text)
-        except (Exception, TimeLimitExceeded) as error:
-            quarantine(
-                connection,
-                stage="extract",
-                source_id=source_id,
-                reference=article_id,
-                reason=f"{type(error).__name__}: {error}",
-                payload=text[:500],
-            )
-            counts["quarantined"] += 1
-            continue
-        connection.execute("begin transaction")
-        _replace_facts(connection, article_id, facts)
-        connection.execute("commit")
-        counts["articles"] += 1
-        counts["facts"] += len(facts)
+    if extractor is None:
+        results: Iterable[ExtractedArticle] = (extract_one(*row) for row in pending)
+    else:
+        results = extractor(pending)
+    batch: list[ExtractedArticle] = []
+    for article in results:
+        batch.append(article)
+        if len(batch) >= batch_size:
+            _write_and_count(connection, batch, counts)
+            batch = []
+    if batch:
+        _write_and_count(connection, batch, counts)
     return counts
+
+
+def _write_and_count(
+    connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle], counts: dict[str, int]
+) -> None:
+    write_extracted(connection, batch)
+    for article in batch:
+        if article.reason is None:
+            counts["articles"] += 1
+            counts["facts"] += len(article.facts)
+        else:
+            counts["quarantined"] += 1

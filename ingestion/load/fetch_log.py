@@ -1,32 +1,78 @@
-"""Load the landing fetch log into ``raw.fetch_log`` (attempt ids make it idempotent)."""
+"""Load the landing fetch log into ``raw.fetch_log``: only log files not loaded before.
+
+Fetch-log files are written whole and never appended to, so a file loaded once
+is done: ``raw.fetch_log_files`` remembers each loaded file, and a load reads
+only the new ones instead of re-offering the whole history. The attempts and
+the file's bookkeeping row are written in one transaction (attempt ids keep a
+redone file idempotent all the same).
+"""
 
 from __future__ import annotations
 
 from dataclasses import astuple, fields
+from datetime import UTC, datetime
 
 import duckdb
 
 from ingestion.landing import FetchAttempt, LandingStore
-from ingestion.sources import checked_identifier
+from ingestion.load.bulk import insert_rows
 
-# Column names are the fields of our own dataclass (checked); values are ? parameters.
-_COLUMNS = [checked_identifier(f.name) for f in fields(FetchAttempt)]
-_BATCH = 1000
+_COLUMNS = [f.name for f in fields(FetchAttempt)]
+# Attempts per statement: a few MB of Arrow at most.
+_BATCH = 50_000
+
+
+def _ensure_files_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(
+        """
+        create table if not exists raw.fetch_log_files (
+            file_name   varchar primary key,  -- <day>/<source>-<uuid>.jsonl under landing/fetch_log
+            attempts    integer not null,
+            loaded_at   timestamptz not null
+        )
+        """
+    )
+
+
+def _write(
+    connection: duckdb.DuckDBPyConnection, files: list[tuple[str, int]], attempts: list[tuple]
+) -> int:
+    now = datetime.now(UTC)
+    connection.execute("begin transaction")
+    try:
+        new = insert_rows(connection, "raw.fetch_log", _COLUMNS, attempts, key=("attempt_id",))
+        insert_rows(
+            connection,
+            "raw.fetch_log_files",
+            ("file_name", "attempts", "loaded_at"),
+            [(name, count, now) for name, count in files],
+            key=("file_name",),
+        )
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+    return new
 
 
 def load_fetch_log(connection: duckdb.DuckDBPyConnection, landing: LandingStore) -> int:
-    """Insert attempts not loaded yet; return how many were new."""
-    before = connection.execute("select count(*) from raw.fetch_log").fetchone()[0]
-    statement = (
-        f"insert into raw.fetch_log ({', '.join(_COLUMNS)}) "
-        f"values ({', '.join('?' for _ in _COLUMNS)}) on conflict do nothing"
-    )
-    batch: list[tuple] = []
-    for attempt in landing.iter_fetch_log():
-        batch.append(astuple(attempt))
-        if len(batch) >= _BATCH:
-            connection.executemany(statement, batch)
-            batch.clear()
-    if batch:
-        connection.executemany(statement, batch)
-    return connection.execute("select count(*) from raw.fetch_log").fetchone()[0] - before
+    """Insert the attempts of log files not loaded yet, set-based; return how many were new."""
+    _ensure_files_table(connection)
+    loaded = {
+        row[0] for row in connection.execute("select file_name from raw.fetch_log_files").fetchall()
+    }
+    new = 0
+    files: list[tuple[str, int]] = []
+    attempts: list[tuple] = []
+    for name in landing.fetch_log_files():
+        if name in loaded:
+            continue
+        file_attempts = landing.read_fetch_log_file(name)
+        files.append((name, len(file_attempts)))
+        attempts.extend(astuple(attempt) for attempt in file_attempts)
+        if len(attempts) >= _BATCH:
+            new += _write(connection, files, attempts)
+            files, attempts = [], []
+    if files:
+        new += _write(connection, files, attempts)
+    return new

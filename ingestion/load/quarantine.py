@@ -3,11 +3,54 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 
+from ingestion.load.bulk import insert_rows
+
 MAX_PAYLOAD_CHARS = 2000
+
+_COLUMNS = ("quarantine_id", "stage", "source_id", "reference", "reason", "payload", "recorded_at")
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """One unusable input and why (a row of ``raw.quarantine``)."""
+
+    stage: str
+    source_id: str
+    reference: str
+    reason: str
+    payload: str | None = None
+
+    @property
+    def quarantine_id(self) -> str:
+        # The same input refused for the same reason is one row, however often it is seen.
+        key = "\x1f".join((self.stage, self.source_id, self.reference, self.reason))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+    def row(self, recorded_at: datetime) -> tuple:
+        return (
+            self.quarantine_id,
+            self.stage,
+            self.source_id,
+            self.reference,
+            self.reason[:MAX_PAYLOAD_CHARS],
+            self.payload[:MAX_PAYLOAD_CHARS] if self.payload else None,
+            recorded_at,
+        )
+
+
+def quarantine_many(
+    connection: duckdb.DuckDBPyConnection, records: Iterable[QuarantineRecord]
+) -> int:
+    """Record unusable inputs in one statement; one recorded before is a no-op."""
+    now = datetime.now(UTC)
+    rows = [record.row(now) for record in records]
+    return insert_rows(connection, "raw.quarantine", _COLUMNS, rows, key=("quarantine_id",))
 
 
 def quarantine(
@@ -20,22 +63,4 @@ def quarantine(
     payload: str | None = None,
 ) -> None:
     """Record one unusable input; recording the same one again is a no-op."""
-    key = "\x1f".join((stage, source_id, reference, reason))
-    quarantine_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-    connection.execute(
-        """
-        insert into raw.quarantine
-            (quarantine_id, stage, source_id, reference, reason, payload, recorded_at)
-        values (?, ?, ?, ?, ?, ?, ?)
-        on conflict do nothing
-        """,
-        [
-            quarantine_id,
-            stage,
-            source_id,
-            reference,
-            reason[:MAX_PAYLOAD_CHARS],
-            payload[:MAX_PAYLOAD_CHARS] if payload else None,
-            datetime.now(UTC),
-        ],
-    )
+    quarantine_many(connection, [QuarantineRecord(stage, source_id, reference, reason, payload)])

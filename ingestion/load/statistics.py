@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from ingestion.landing import LandingStore
-from ingestion.load.quarantine import quarantine
+from ingestion.load.bulk import insert_rows
+from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.sources import TableSource, checked_identifier
 from ingestion.statistics.validate import (
     TableLayoutChanged,
@@ -82,22 +83,26 @@ def load_table(
     names = [checked_identifier(c.name) for c in source.columns]
     connection.execute("begin transaction")
     _create_table(connection, source)
-    connection.executemany(
-        # Validated identifiers in the text; every value a ? parameter.
-        f"insert into raw.{checked_identifier(source.table)} "
-        f"({', '.join(names)}, _source_id, _loaded_at) "
-        f"values ({', '.join('?' for _ in names)}, ?, ?)",
+    insert_rows(
+        connection,
+        f"raw.{checked_identifier(source.table)}",
+        [*names, "_source_id", "_loaded_at"],
         [[row[n] for n in names] + [source.id, now] for row in validated.rows],
+        on_conflict="error",  # a table just created: nothing to conflict with
     )
-    for rejected in validated.rejected:
-        quarantine(
-            connection,
-            stage="statistics",
-            source_id=source.id,
-            reference=f"{url}:{rejected.line_number}",
-            reason=rejected.reason,
-            payload=rejected.raw,
-        )
+    quarantine_many(
+        connection,
+        (
+            QuarantineRecord(
+                stage="statistics",
+                source_id=source.id,
+                reference=f"{url}:{rejected.line_number}",
+                reason=rejected.reason,
+                payload=rejected.raw,
+            )
+            for rejected in validated.rejected
+        ),
+    )
     connection.execute(
         "insert or replace into raw.stat_loads values (?, ?, ?, ?, ?)",
         [source.id, content_hash, len(validated.rows), len(validated.rejected), now],

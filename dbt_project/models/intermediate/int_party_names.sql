@@ -278,6 +278,10 @@ organisations as (
         classified.home_region_code
     from resolved
     inner join classified on resolved.mention_name = classified.mention_name
+    -- Classified by name, but only the mentions that named no division: the
+    -- same name given with a division code ("Hong Kong", 810000000000) is
+    -- that region, never an organisation with a region's code.
+    where resolved.region_code is null and resolved.candidate_count = 0
 
 ),
 
