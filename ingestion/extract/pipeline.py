@@ -22,8 +22,8 @@ from ingestion.extract.exits import (
     find_all_without_count,
     find_breakdown,
     find_exits,
-    one_row_per_statement,
     find_poor_totals,
+    one_row_per_statement,
 )
 from ingestion.extract.funds import FundHit, find_funds
 from ingestion.extract.memo import text_cache
@@ -74,7 +74,8 @@ from ingestion.extract.years import find_years, pairing_year
 from ingestion.gazetteer import Gazetteer, Region, load_gazetteer
 from ingestion.gazetteer.organisations import short_name
 
-EXTRACTOR_VERSION = "patterns-0.4.0"  # 0.4: fitted payer/place attribution, periods
+# 0.5: running totals, clause breaks, one exit row per statement
+EXTRACTOR_VERSION = "patterns-0.5.0"
 
 # The contract's name matching ignores these words; dedupe keys ignore them too,
 # and "area" as well ("Shannan area" and "Shannan" are one place to dedupe).
