@@ -69,7 +69,7 @@ bench: install
 
 # Crash (SIGKILL per stage), re-run/backfill, reader, HTTP fault and fuzz matrix: one table.
 reliability: install
-	$(BIN)/python -m ingestion.reliability
+	$(BIN)/python -m tools reliability
 
 # Fact and record F1 per type on every annotated set in ../shared/eval, and each large
 # set's 5-fold cross-validated figure (attribution weights fitted on the other folds).

@@ -113,11 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     from ingestion.evaluation.scoreboard import register as register_scoreboard
     from ingestion.extract.bench import register as register_bench
     from ingestion.extract.cli import register as register_extract
+    from ingestion.quality.approval import register as register_approve
 
     parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _register_pipeline_commands(subparsers)
+    register_approve(subparsers)
     register_extract(subparsers)
     register_evaluate(subparsers)
     register_scoreboard(subparsers)

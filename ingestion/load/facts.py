@@ -16,9 +16,9 @@ import duckdb
 
 from ingestion.extract import EXTRACTOR_VERSION, extract_facts
 from ingestion.extract.models import FACT_TYPES, Fact
+from ingestion.identifiers import checked_identifier
 from ingestion.load.quarantine import quarantine
 from ingestion.parse.limits import TimeLimitExceeded, time_limit
-from ingestion.sources import checked_identifier
 
 # Bounds on one article's extraction. Measured: about 6.5 s per million characters of
 # dense news text, linear; a news article is a few thousand characters.

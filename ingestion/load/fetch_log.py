@@ -6,8 +6,8 @@ from dataclasses import astuple, fields
 
 import duckdb
 
+from ingestion.identifiers import checked_identifier
 from ingestion.landing import FetchAttempt, LandingStore
-from ingestion.sources import checked_identifier
 
 # Column names are the fields of our own dataclass (checked); values are ? parameters.
 _COLUMNS = [checked_identifier(f.name) for f in fields(FetchAttempt)]

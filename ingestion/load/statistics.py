@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from ingestion.identifiers import checked_identifier
 from ingestion.landing import LandingStore
 from ingestion.load.quarantine import quarantine
-from ingestion.sources import TableSource, checked_identifier
+from ingestion.sources import TableSource
 from ingestion.statistics.validate import (
     TableLayoutChanged,
     TableRefused,
