@@ -59,6 +59,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

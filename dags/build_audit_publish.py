@@ -82,7 +82,8 @@ def build_audit_publish():
 
         pipeline.audit(load_settings())
 
-    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET])
+    # The publication's summary stays one XCom (not one per key).
+    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET], multiple_outputs=False)
     def publish() -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings

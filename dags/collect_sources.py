@@ -41,7 +41,12 @@ def collect_sources():
         return pipeline.source_ids(load_settings())
 
     # Collection writes files only, so sources run in parallel (up to 4 at once).
-    @task(max_active_tis_per_dag=4, map_index_template="{{ task.op_kwargs['source_id'] }}")
+    # Each returns one summary dict, kept whole as one XCom (not one per key).
+    @task(
+        max_active_tis_per_dag=4,
+        map_index_template="{{ task.op_kwargs['source_id'] }}",
+        multiple_outputs=False,
+    )
     def collect(source_id: str) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -49,7 +54,7 @@ def collect_sources():
         return pipeline.collect(load_settings(), source_id).as_dict()
 
     # all_done: what did land is loaded even when a source failed outright.
-    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done")
+    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done", multiple_outputs=False)
     def load_raw(summaries: list[dict]) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -58,7 +63,8 @@ def collect_sources():
         result["collected"] = list(summaries)
         return result
 
-    load_raw(collect.expand(source_id=list_sources()))
+    # At run time the mapped XComArg resolves to the list of summaries.
+    load_raw(collect.expand(source_id=list_sources()))  # type: ignore[arg-type]
 
 
 collect_sources()

@@ -101,7 +101,7 @@ class WebhookTarget:
         """
         if not host:
             return None
-        options = json.loads(extra) if isinstance(extra, str) and extra.strip() else extra or {}
+        options = _options(extra)
         if "://" in host:
             url = host
         else:
@@ -134,7 +134,9 @@ class WebhookTarget:
 
 
 def _options(extra: str | dict | None) -> dict[str, Any]:
-    return json.loads(extra) if isinstance(extra, str) and extra.strip() else dict(extra or {})
+    if isinstance(extra, str):
+        return json.loads(extra) if extra.strip() else {}
+    return dict(extra or {})
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,22 @@ import duckdb
 
 from ingestion.identifiers import checked_identifier
 from ingestion.transform.catalogue import published_tables
-from ingestion.warehouse import connect, table_names
+from ingestion.warehouse import connect, scalar, table_names
 
 
 def row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = connection.execute(f"select count(*) from {table}").fetchone()
-    assert row is not None  # count(*) always returns a row
-    return int(row[0])
+    return int(scalar(connection, f"select count(*) from {table}"))
 
 
 def content_hash(connection: duckdb.DuckDBPyConnection, table: str) -> str:
     """sha256 of the sorted sha256 of each row's text: equal content, equal hash, any order."""
-    row = connection.execute(
-        "select sha256(coalesce(string_agg(h, '' order by h), '')) "
-        f"from (select sha256(cast(t as varchar)) as h from {table} as t)"
-    ).fetchone()
-    assert row is not None  # an aggregate always returns a row
-    return str(row[0])
+    return str(
+        scalar(
+            connection,
+            "select sha256(coalesce(string_agg(h, '' order by h), '')) "
+            f"from (select sha256(cast(t as varchar)) as h from {table} as t)",
+        )
+    )
 
 
 def snapshot_id(built: Mapping[str, tuple[int, str]]) -> str:

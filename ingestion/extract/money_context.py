@@ -147,7 +147,7 @@ def is_change(text: str, start: int, end: int) -> bool:
 def is_project_cost(text: str, start: int) -> bool:
     before = text[max(0, start - 60) : start]
     m = _PROJECT_COST_RE.search(before)
-    return bool(m) and not _NOT_PROJECT_COST_RE.search(before[: m.start()])
+    return m is not None and not _NOT_PROJECT_COST_RE.search(before[: m.start()])
 
 
 def classify_money(text: str, start: int, end: int) -> str | None:

@@ -92,6 +92,8 @@ def name_key(name: str) -> str:
 
 # A figure fact: what ``DocContext.replace`` hands back is of the type it was given.
 F = TypeVar("F", FundFact, OutputFact, ExitFact)
+# Any fact: anchor() gives back what it was given.
+AnyFact = TypeVar("AnyFact", bound=Fact)
 
 
 @dataclass
@@ -114,7 +116,7 @@ class DocContext:
     # through deduplication, so the figure's period can come from any of them.
     sites: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
 
-    def anchor(self, fact: Fact, s: Sentence, at: int) -> Fact:
+    def anchor(self, fact: AnyFact, s: Sentence, at: int) -> AnyFact:
         self.anchors[id(fact)] = (s.index, at)
         self.sites.setdefault(_figure_key(fact), []).append((s.index, at))
         return fact
@@ -601,7 +603,7 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                 )
             )
         previous = ctx.sentences[s.index - 1].text if s.index > 0 else None
-        for hit in find_outputs(text, money, previous):
+        for output_hit in find_outputs(text, money, previous):
             outputs.append(
                 ctx.anchor(
                     OutputFact(
@@ -609,36 +611,36 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                         evidence=ev,
                         extractor_version=EXTRACTOR_VERSION,
                         confidence=0.75,
-                        measure=hit.measure,  # type: ignore[arg-type]
-                        value=hit.quantity.value,
-                        qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
-                        product=hit.product,
+                        measure=output_hit.measure,  # type: ignore[arg-type]
+                        value=output_hit.quantity.value,
+                        qualifier=output_hit.quantity.qualifier,  # type: ignore[arg-type]
+                        product=output_hit.product,
                     ),
                     s,
-                    hit.quantity.start,
+                    output_hit.quantity.start,
                 )
             )
         if exit_hint:
             exits.extend(_carried_exits(ctx, s, text))
             exits.extend(_breakdown_exits(ctx, s, text, exits))
-        for hit in find_exits(text) if exit_hint else []:
+        for exit_hit in find_exits(text) if exit_hint else []:
             exits.append(
                 (
-                    hit,
+                    exit_hit,
                     ctx.anchor(
                         ExitFact(
                             doc=ctx.doc_id,
                             evidence=ev,
                             extractor_version=EXTRACTOR_VERSION,
                             confidence=0.75,
-                            level=hit.level,  # type: ignore[arg-type]
-                            exited=hit.exited,
-                            total=hit.total,
-                            remaining=hit.remaining,
-                            rate_pct=hit.rate_pct,
+                            level=exit_hit.level,  # type: ignore[arg-type]
+                            exited=exit_hit.exited,
+                            total=exit_hit.total,
+                            remaining=exit_hit.remaining,
+                            rate_pct=exit_hit.rate_pct,
                         ),
                         s,
-                        hit.start,
+                        exit_hit.start,
                     ),
                 )
             )

@@ -152,7 +152,7 @@ def _collect_feed(collector: _Collector, source: FeedSource) -> None:
     feed_url = to_url(source.url, collector.project_root)
     hosts = allowed_hosts(source.fetch, feed_url)
     outcome = collector.fetch(feed_url, "feed", hosts)
-    if not outcome.ok:
+    if not outcome.ok or outcome.content_hash is None:
         return
     try:
         links = _feed_links(

@@ -42,6 +42,7 @@ def parse_new_payloads(
     pending = connection.execute(_NEW_PAYLOADS_SQL).fetchall()
     for content_hash, source_id, url, content_type, fetched_at in pending:
         now = datetime.now(UTC)
+        reason: str | None
         try:
             document = parse_payload(landing.read_payload(content_hash), content_type)
         except (ParseError, OSError, ValueError) as error:

@@ -8,6 +8,7 @@ import duckdb
 
 from ingestion.identifiers import checked_identifier
 from ingestion.landing import FetchAttempt, LandingStore
+from ingestion.warehouse import scalar
 
 # Column names are the fields of our own dataclass (checked); values are ? parameters.
 _COLUMNS = [checked_identifier(f.name) for f in fields(FetchAttempt)]
@@ -16,7 +17,7 @@ _BATCH = 1000
 
 def load_fetch_log(connection: duckdb.DuckDBPyConnection, landing: LandingStore) -> int:
     """Insert attempts not loaded yet; return how many were new."""
-    before = connection.execute("select count(*) from raw.fetch_log").fetchone()[0]
+    before = scalar(connection, "select count(*) from raw.fetch_log")
     statement = (
         f"insert into raw.fetch_log ({', '.join(_COLUMNS)}) "
         f"values ({', '.join('?' for _ in _COLUMNS)}) on conflict do nothing"
@@ -29,4 +30,4 @@ def load_fetch_log(connection: duckdb.DuckDBPyConnection, landing: LandingStore)
             batch.clear()
     if batch:
         connection.executemany(statement, batch)
-    return connection.execute("select count(*) from raw.fetch_log").fetchone()[0] - before
+    return int(scalar(connection, "select count(*) from raw.fetch_log")) - before

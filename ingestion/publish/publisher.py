@@ -61,7 +61,7 @@ import duckdb
 from ingestion.fingerprint import content_hash, row_count, snapshot_id
 from ingestion.identifiers import checked_identifier
 from ingestion.transform.catalogue import published_tables
-from ingestion.warehouse import connect, table_names
+from ingestion.warehouse import connect, scalar, table_names
 
 DATABASE_NAME = "marts.duckdb"
 READ_ONLY_MODE = 0o444
@@ -296,7 +296,7 @@ def _build_publication(
     checkpoint: Checkpoint,
 ) -> dict[str, tuple[int, str]]:
     """Fill the new database and Parquet files from the warehouse; return rows and hashes."""
-    catalog = connection.execute("select current_database()").fetchone()[0]
+    catalog = scalar(connection, "select current_database()")
     source_catalog = str(catalog).replace('"', '""')
     # Unique, so it cannot collide with the warehouse's own name.
     alias = f"publish_{token.replace('-', '_').lower()}"

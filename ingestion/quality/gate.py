@@ -506,6 +506,7 @@ def _failures(
         if item.success:
             continue
         config = item.expectation_config
+        assert config is not None  # a result of a suite's expectation names it
         details: Mapping[str, Any] = item.result or {}
         yield FailedExpectation(
             suite=suite_file.name,
