@@ -7,9 +7,15 @@ content-addressed under `var/landing/` with a fetch log, then loads what was
 landed into the warehouse's `raw` schema: parse new pages, extract facts from
 new articles, load statistical tables.
 
-- **Trigger / backfill**: `airflow dags test collect_sources 2026-11-21`, or
-  `airflow dags backfill collect_sources --start-date ... --end-date ...`.
+- **Trigger**: `airflow dags test collect_sources 2026-11-21` (fetches now).
   Re-running a day is idempotent: unchanged payloads are not parsed again.
+- **Backfill**: `airflow backfill create --dag-id collect_sources --from-date
+  2026-11-01 --to-date 2026-11-07` (the scheduler runs the runs it creates).
+  A feed cannot be fetched as of a past date, so a backfill run fetches
+  nothing: its logical date names the day whose landed article payloads
+  (`raw.fetch_log.fetched_at`, UTC) are parsed and extracted again, their facts
+  replaced per article (`ingestion/load/reprocess.py`). Use it after improving
+  the parser or extractor for a period; it never adds duplicates.
 - **Produces** the asset `duckdb://assistance-warehouse/raw`, which schedules
   `build_audit_publish`.
 - **Failures**: a source's fetch errors are in `raw.fetch_log.error`; pages
@@ -34,10 +40,12 @@ from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
 )
 def collect_sources():
     @task
-    def list_sources() -> list[str]:
+    def list_sources(dag_run=None) -> list[str]:
         from ingestion import pipeline
         from ingestion.config import load_settings
 
+        if pipeline.backfill_day(dag_run.run_type, dag_run.logical_date) is not None:
+            return []  # a backfill re-processes what was landed; it fetches nothing
         return pipeline.source_ids(load_settings())
 
     # Collection writes files only, so sources run in parallel (up to 4 at once).
@@ -55,11 +63,12 @@ def collect_sources():
 
     # all_done: what did land is loaded even when a source failed outright.
     @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done", multiple_outputs=False)
-    def load_raw(summaries: list[dict]) -> dict:
+    def load_raw(summaries: list[dict], dag_run=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
 
-        result = pipeline.load(load_settings()).as_dict()
+        day = pipeline.backfill_day(dag_run.run_type, dag_run.logical_date)
+        result = pipeline.load(load_settings(), reprocess_day=day).as_dict()
         result["collected"] = list(summaries)
         return result
 

@@ -81,7 +81,7 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     collect = subparsers.add_parser("collect", help="fetch and land sources")
     collect.add_argument("--source", action="append", help="a source id (default: all)")
     collect.set_defaults(func=_collect)
-    steps = {
+    steps: dict[str, tuple[Callable[..., object], str]] = {
         "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
         "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
         "docs": (pipeline.generate_docs, "generate dbt docs"),
