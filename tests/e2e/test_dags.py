@@ -8,6 +8,7 @@ once fixed, then a bad candidate that must not be published.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ import pytest
 
 from ingestion.config import PROJECT_ROOT
 from tests.e2e.airflow_runner import AirflowSandbox
+from tests.readme_commands import readme_argv
 
 pytestmark = pytest.mark.slow
 
@@ -38,10 +40,20 @@ def _mart_contents(path: Path) -> dict[str, list[tuple]]:
     return {t: sorted(_query(path, f'select * from "{t}"'), key=repr) for t in tables}
 
 
+# The README's commands, run here as written (tests/test_readme_commands.py checks
+# that these two lines are the README's and that this file runs them).
+README_RUNS = {
+    "collect_sources": ".venv/bin/airflow dags test collect_sources 2026-11-21",
+    "build_audit_publish": ".venv/bin/airflow dags test build_audit_publish 2026-11-21",
+}
+
+
 def _run_both(sandbox: AirflowSandbox, build_conf: dict | None = None) -> str:
-    """Run collection then the build; return the build's log."""
+    """Run collection then the build, as the README's commands; return the build's log."""
     for dag_id, conf in (("collect_sources", None), ("build_audit_publish", build_conf)):
-        result = sandbox.dags_test(dag_id, DAY, conf)
+        _airflow, *args = readme_argv(README_RUNS[dag_id])
+        assert args == ["dags", "test", dag_id, DAY]
+        result = sandbox.airflow(*args, *(("--conf", json.dumps(conf)) if conf else ()))
         assert result.returncode == 0, (
             f"{dag_id} failed:\n{result.stdout[-6000:]}{result.stderr[-6000:]}"
         )
