@@ -3,5 +3,5 @@
 ``python -m tools <command>``: ``reliability`` (the crash, re-run, reader, fault
 and fuzz matrix behind ``make reliability``), ``stage`` (an ``ingestion``
 command with crash pause points armed) and ``reader`` (a BI-like reader that
-checks the published marts' invariant in a loop).
+checks the published marts' invariant in a loop), ``import-cycles``.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tools import import_cycles
 from tools.reliability import matrix, reader, stage
 
 
@@ -13,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.register(subparsers)
     stage.register(subparsers)
     reader.register(subparsers)
+    import_cycles.register(subparsers)
     return parser
 
 

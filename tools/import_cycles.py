@@ -1,11 +1,12 @@
 """Import cycles among a package's modules, lazy (function-level) imports included.
 
-``python -m tools.import_cycles [package]`` prints each strongly connected group
+``python -m tools import-cycles [package]`` prints each strongly connected group
 of modules; tests/transform/test_catalogue.py keeps ``ingestion`` free of them.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 from pathlib import Path
@@ -79,8 +80,15 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(groups)
 
 
-if __name__ == "__main__":
-    found = cycles(import_graph(*sys.argv[1:2]))
+def _run(args: argparse.Namespace) -> int:
+    found = cycles(import_graph(args.package))
     print(f"{len(found)} import cycle(s)")
     for group in found:
         print("  " + " <-> ".join(group))
+    return 1 if found else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import-cycles", help="import cycles among a package's modules")
+    parser.add_argument("package", nargs="?", default="ingestion")
+    parser.set_defaults(func=_run)
