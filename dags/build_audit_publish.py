@@ -88,6 +88,7 @@ def build_audit_publish():
 
         pipeline.audit(load_settings())
 
+    # The publication's summary stays one XCom (not one per key).
     @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET], multiple_outputs=False)
     def publish(*, outlet_events=None) -> dict:
         from ingestion import pipeline

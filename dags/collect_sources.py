@@ -7,9 +7,15 @@ content-addressed under `var/landing/` with a fetch log, then loads what was
 landed into the warehouse's `raw` schema: parse new pages, extract facts from
 new articles, load statistical tables.
 
-- **Trigger / backfill**: `airflow dags test collect_sources 2026-11-21`, or
-  `airflow dags backfill collect_sources --start-date ... --end-date ...`.
+- **Trigger**: `airflow dags test collect_sources 2026-11-21` (fetches now).
   Re-running a day is idempotent: unchanged payloads are not parsed again.
+- **Backfill**: `airflow backfill create --dag-id collect_sources --from-date
+  2026-11-01 --to-date 2026-11-07` (the scheduler runs the runs it creates).
+  A feed cannot be fetched as of a past date, so a backfill run fetches
+  nothing: its logical date names the day whose landed article payloads
+  (`raw.fetch_log.fetched_at`, UTC) are parsed and extracted again, their facts
+  replaced per article (`ingestion/load/reprocess.py`). Use it after improving
+  the parser or extractor for a period; it never adds duplicates.
 - **Produces** the asset `duckdb://assistance-warehouse/raw`, which schedules
   `build_audit_publish`.
 - **Failures**: a source's fetch errors are in `raw.fetch_log.error`; pages
@@ -34,14 +40,21 @@ from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
 )
 def collect_sources():
     @task
-    def list_sources() -> list[str]:
+    def list_sources(dag_run=None) -> list[str]:
         from ingestion import pipeline
         from ingestion.config import load_settings
 
+        if pipeline.backfill_day(dag_run.run_type, dag_run.logical_date) is not None:
+            return []  # a backfill re-processes what was landed; it fetches nothing
         return pipeline.source_ids(load_settings())
 
     # Collection writes files only, so sources run in parallel (up to 4 at once).
-    @task(max_active_tis_per_dag=4, map_index_template="{{ task.op_kwargs['source_id'] }}")
+    # Each returns one summary dict, kept whole as one XCom (not one per key).
+    @task(
+        max_active_tis_per_dag=4,
+        map_index_template="{{ task.op_kwargs['source_id'] }}",
+        multiple_outputs=False,
+    )
     def collect(source_id: str) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -49,16 +62,18 @@ def collect_sources():
         return pipeline.collect(load_settings(), source_id).as_dict()
 
     # all_done: what did land is loaded even when a source failed outright.
-    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done")
-    def load_raw(summaries: list[dict]) -> dict:
+    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done", multiple_outputs=False)
+    def load_raw(summaries: list[dict], dag_run=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
 
-        result = pipeline.load(load_settings()).as_dict()
+        day = pipeline.backfill_day(dag_run.run_type, dag_run.logical_date)
+        result = pipeline.load(load_settings(), reprocess_day=day).as_dict()
         result["collected"] = list(summaries)
         return result
 
-    load_raw(collect.expand(source_id=list_sources()))
+    # At run time the mapped XComArg resolves to the list of summaries.
+    load_raw(collect.expand(source_id=list_sources()))  # type: ignore[arg-type]
 
 
 collect_sources()

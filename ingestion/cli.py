@@ -82,7 +82,7 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     collect = subparsers.add_parser("collect", help="fetch and land sources")
     collect.add_argument("--source", action="append", help="a source id (default: all)")
     collect.set_defaults(func=_collect)
-    steps = {
+    steps: dict[str, tuple[Callable[..., object], str]] = {
         "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
         "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
         "docs": (pipeline.generate_docs, "generate dbt docs"),
@@ -126,11 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     from ingestion.evaluation.scoreboard import register as register_scoreboard
     from ingestion.extract.bench import register as register_bench
     from ingestion.extract.cli import register as register_extract
+    from ingestion.quality.approval import register as register_approve
 
     parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _register_pipeline_commands(subparsers)
+    register_approve(subparsers)
     register_extract(subparsers)
     register_corrections(subparsers)
     register_evaluate(subparsers)

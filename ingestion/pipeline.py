@@ -6,6 +6,7 @@ audit (Great Expectations on the candidate marts) → publish (atomic swap).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from ingestion.load.facts import extract_new_articles
 from ingestion.load.fetch_log import load_fetch_log
 from ingestion.load.pool import MIN_POOL_ITEMS, PooledExtractor, PooledParser, worker_pool
 from ingestion.load.reference import load_gazetteer
+from ingestion.load.reprocess import forget_landed_on
 from ingestion.load.statistics import TableRefused, load_table
 from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sources
 from ingestion.warehouse import connect, ensure_raw_schema
@@ -34,6 +36,7 @@ class LoadSummary:
     gazetteer_regions: int = 0
     articles: dict[str, int] = field(default_factory=dict)
     facts: dict[str, int] = field(default_factory=dict)
+    reprocessed_payloads: int = 0
     tables: dict[str, dict[str, int] | None] = field(default_factory=dict)
     table_errors: dict[str, str] = field(default_factory=dict)
 
@@ -43,6 +46,7 @@ class LoadSummary:
             "gazetteer_regions": self.gazetteer_regions,
             "articles": self.articles,
             "facts": self.facts,
+            "reprocessed_payloads": self.reprocessed_payloads,
             "tables": self.tables,
             "table_errors": self.table_errors,
         }
@@ -68,11 +72,29 @@ def collect(settings: Settings, source_id: str) -> CollectSummary:
     return _collect(settings, source, LandingStore(settings.landing_dir))
 
 
-def load(settings: Settings, *, min_pool_items: int = MIN_POOL_ITEMS) -> LoadSummary:
+def backfill_day(run_type: str, logical_date: dt.datetime | None) -> dt.date | None:
+    """The day a ``collect_sources`` run re-processes: its logical date, for a backfill only.
+
+    A feed cannot be fetched as of a past date: a backfill run fetches nothing
+    and reads again what was landed on its logical date (``load.reprocess``).
+    """
+    if run_type != "backfill" or logical_date is None:
+        return None
+    return logical_date.astimezone(dt.UTC).date()
+
+
+def load(
+    settings: Settings,
+    *,
+    reprocess_day: dt.date | None = None,
+    min_pool_items: int = MIN_POOL_ITEMS,
+) -> LoadSummary:
     """Bring everything landed into the raw schema: the one warehouse writer.
 
     Parsing and extraction run in ``settings.load_workers`` processes when there
     are at least ``min_pool_items`` to do; the results are written here, in order.
+    With ``reprocess_day``, the article payloads landed that day are parsed and
+    extracted again (a backfill of that day).
     """
     landing = LandingStore(settings.landing_dir)
     summary = LoadSummary()
@@ -82,6 +104,8 @@ def load(settings: Settings, *, min_pool_items: int = MIN_POOL_ITEMS) -> LoadSum
     ):
         ensure_raw_schema(connection)
         summary.fetch_attempts = load_fetch_log(connection, landing)
+        if reprocess_day is not None:
+            summary.reprocessed_payloads = forget_landed_on(connection, reprocess_day)
         summary.gazetteer_regions = load_gazetteer(connection)
         parser = PooledParser(executor, landing, min_pool_items) if executor else None
         extractor = PooledExtractor(executor, min_pool_items) if executor else None

@@ -14,7 +14,6 @@ project. File access is allowed only inside the folders a source names.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -29,19 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-
-def checked_identifier(name: str) -> str:
-    """``name`` if it is a plain lower-case SQL identifier; otherwise ValueError.
-
-    SQL is never built by pasting values (those are always ``?`` parameters); the
-    only names put into SQL text are identifiers from validated configuration or
-    from the code's own constants, and each passes through here first.
-    """
-    if not isinstance(name, str) or not IDENTIFIER.match(name):
-        raise ValueError(f"{name!r} is not a valid identifier ({IDENTIFIER.pattern})")
-    return name
+from ingestion.identifiers import IDENTIFIER
 
 
 class _Strict(BaseModel):

@@ -127,7 +127,7 @@ def mart_summaries(published_db: Path, manifest: Path | None) -> list[MartSummar
         return [
             MartSummary(
                 table,
-                connection.execute(f'select count(*) from "{table}"').fetchone()[0],
+                _row_count(connection, table),
                 descriptions.get(table, "(no dbt description found)"),
             )
             for table in tables
@@ -172,3 +172,8 @@ def newcomer_summary(
     if log_path is not None:
         lines.append(f"Airflow and dbt logs of this run: {log_path}")
     return "\n".join(lines)
+
+
+def _row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = connection.execute(f'select count(*) from "{table}"').fetchone()
+    return int(row[0]) if row else 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -177,6 +178,16 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()
+
+
+def scalar(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None
+) -> Any:
+    """The one value of a query that returns one row (a count, a sum, a name)."""
+    row = connection.execute(sql, parameters).fetchone()
+    if row is None:
+        raise ValueError(f"no row from {sql!r}")
+    return row[0]
 
 
 def table_names(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:

@@ -1,5 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for fetch tests; it lives in ``ingestion.reliability``."""
+"""A real HTTP server on 127.0.0.1 for fetch tests; it lives in ``tools.reliability``."""
 
-from ingestion.reliability.fault_server import Route, respond, serve
+from tools.reliability.fault_server import Route, respond, serve
 
 __all__ = ["Route", "respond", "serve"]

@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from ingestion.config import PROJECT_ROOT
-from ingestion.sources import CsvTableSource, FeedSource, checked_identifier, load_sources
+from ingestion.identifiers import checked_identifier
+from ingestion.sources import CsvTableSource, FeedSource, load_sources
 
 
 def test_the_project_sources_file_is_valid_and_has_every_kind():

@@ -33,6 +33,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("publish", ("publish",)),
 )
 CORPUS_SOURCE_ID = "bench_articles"
+STAGE_NAMES: tuple[str, ...] = tuple(name for name, _ in STAGES)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def format_report(
 
 
 def run_benchmark(
-    n: int, var_dir: Path, seed: int = 0, stages: tuple[str, ...] = tuple(s for s, _ in STAGES)
+    n: int, var_dir: Path, seed: int = 0, stages: tuple[str, ...] = STAGE_NAMES
 ) -> list[str]:
     """Generate, run cold, add 1% and refresh; return the report's lines."""
     if var_dir.exists():

@@ -109,7 +109,7 @@ def _cell(value: object) -> str:
 
 
 def listing_rows(statuses: list[CorrectionStatus]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for status in statuses:
         c = status.correction
         what = describe_action(c)

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from ingestion.extract.models import FACT_TYPES
-from ingestion.sources import checked_identifier
+from ingestion.identifiers import checked_identifier
 
 ACTIONS = ("correct", "retract_fact", "retract_article", "undo")
 EXIT_LEVELS = ("county", "village", "household", "person")

@@ -120,7 +120,7 @@ def _check_pairing(fact: Mapping[str, Any]) -> list[str]:
 def _check_fund(fact: Mapping[str, Any]) -> list[str]:
     problems = []
     amount = fact.get("amount_cny")
-    if not (_is_number(amount) and amount > 0):
+    if not (isinstance(amount, int | float) and _is_number(amount) and amount > 0):
         problems.append(f"amount_cny: {amount!r} is not a positive number")
     return [
         *problems,
@@ -136,7 +136,7 @@ def _check_output(fact: Mapping[str, Any]) -> list[str]:
     if fact.get("measure") not in OUTPUT_MEASURES:
         problems.append(f"measure: {fact.get('measure')!r} is not one of {sorted(OUTPUT_MEASURES)}")
     value = fact.get("value")
-    if not (_is_number(value) and value > 0):
+    if not (isinstance(value, int | float) and _is_number(value) and value > 0):
         problems.append(f"value: {value!r} is not a positive number")
     return [
         *problems,

@@ -260,7 +260,7 @@ def _sentence_features(sentence: str, ms: list[Mention], at: int) -> dict[int, d
         out[key].update(roles)
     ordered = sorted(ms, key=lambda m: m.start)
     for prev, m in itertools.pairwise(ordered):
-        if "locates_previous" in out[id(m)] and out[id(m)].pop("before_giving_verb", None):
+        if "locates_previous" in out[id(m)] and out[id(m)].pop("before_giving_verb", False):
             out[id(prev)]["before_giving_verb"] = 1.0
     for kw in _EXAMPLE_RE.finditer(sentence):
         end = _LIST_END_RE.search(sentence, kw.end())

@@ -21,9 +21,11 @@ import functools
 import re
 from collections.abc import Callable
 
-from ingestion.extract.regions import ENGLISH_WORDS
 from ingestion.gazetteer import fold, load_gazetteer
 from ingestion.gazetteer.organisations import NOT_NAME, curated_names
+
+# Pinyin names that are also everyday English words in these texts.
+ENGLISH_WORDS = frozenset(["china", "long", "bo", "dan", "gate", "lu", "han", "yuan"])
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]*")
 _LOWER_LONG_RE = re.compile(r"\b[a-z]{5,}\b")

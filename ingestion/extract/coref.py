@@ -156,7 +156,7 @@ class Discourse:
         return sorted([*mentions, *added], key=lambda m: m.start)
 
     def _acronyms(self, index: int, text: str, mentions: list[Mention]) -> list[Mention]:
-        out = []
+        out: list[Mention] = []
         for acronym, full in [*self.acronyms.items(), *self.shorts.items()]:
             if acronym not in text:
                 continue

@@ -363,11 +363,8 @@ def count_value(token: str | None, level: str = "") -> int | None:
     if words is not None:
         return words
     num, _, scale = token.partition(" ")
-    value = parse_word_number(num) if num.isalpha() else None
-    if value is not None:
-        value = parse_number(str(value), scale or None)
-    else:
-        value = parse_number(num, scale or None)
+    word_value = parse_word_number(num) if num.isalpha() else None
+    value = parse_number(str(word_value) if word_value is not None else num, scale or None)
     if value is None:
         return None
     # "1,250 million" people: a machine-translated 125万; no place has that many.

@@ -149,7 +149,7 @@ def is_change(text: str, start: int, end: int) -> bool:
 def is_project_cost(text: str, start: int) -> bool:
     before = text[max(0, start - 60) : start]
     m = _PROJECT_COST_RE.search(before)
-    return bool(m) and not _NOT_PROJECT_COST_RE.search(before[: m.start()])
+    return m is not None and not _NOT_PROJECT_COST_RE.search(before[: m.start()])
 
 
 # The fund and the output rules both ask about each amount of a sentence: a pure

@@ -270,7 +270,7 @@ def _is_per_unit(sentence: str, end: int) -> bool:
 def _names_product_after(sentence: str, end: int) -> bool:
     """ "1.7 mu of strawberry", "350,000 tons of agricultural products"."""
     m = _OF_AFTER_RE.match(sentence[end : end + 80])
-    return bool(m) and _clean_product(m.group(1), strong=False) is not None
+    return m is not None and _clean_product(m.group(1), strong=False) is not None
 
 
 def _quantity_measure(sentence: str, q: Quantity) -> str | None:
@@ -378,7 +378,7 @@ def find_outputs(
     out = []
     for q, measure in found:
         product = product_of(sentence, q, mentions)
-        if is_bare_kind(product) and previous:
+        if product is not None and is_bare_kind(product) and previous:
             product = fuller_product(product, previous)
         out.append(OutputHit(q, measure, product))
     return out

@@ -531,7 +531,7 @@ def _is_province(m: Mention) -> bool:
 
 
 def _active(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    out = []
+    out: list[Pairing] = []
     for trig in ACTIVE_RE.finditer(sentence):
         if _PASSIVE_TAIL_RE.match(sentence[trig.end() : trig.end() + 6]):
             continue  # "support by A" is the passive rule's
@@ -725,7 +725,7 @@ _SET_OFF_RE = re.compile(r"[,–—]|\s-\s|\b(?:which|that|who|both|all|each)\b"
 
 
 def _passive(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
-    out = []
+    out: list[Pairing] = []
     for trig in PASSIVE_RE.finditer(sentence):
         before = [m for m in mentions if m.end <= trig.start() and m.is_place]
         after = [m for m in mentions if m.start >= trig.end()]
@@ -841,7 +841,7 @@ def _invested_in(sentence: str, mentions: list[Mention], mech: str | None) -> li
     """ "A has invested N yuan in B": assistance when the money's phrase says so
     ("in poverty alleviation projects in B") or the gazetteer does (an eastern
     giver's money in a western receiver). "A and its B have put ..." gives both."""
-    out = []
+    out: list[Pairing] = []
     for k, (a, b) in enumerate(itertools.pairwise(mentions)):
         if a.kind != "region" or b.kind != "region" or is_attributive(sentence, b):
             continue
@@ -1036,7 +1036,7 @@ _OWNED_APPOSITIVE_RE = re.compile(
 def _designated_of(sentence: str, mentions: list[Mention], mech: str | None) -> list[Pairing]:
     """A body's designated or paired place named by the possessive: A's ... county B,
     or B, A's designated county."""
-    out = []
+    out: list[Pairing] = []
     for a, b in itertools.pairwise(mentions):
         gap = sentence[a.end : b.start]
         if (

@@ -173,8 +173,8 @@ def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
         add(m.start(), m.end(), _plan_period(int(m.group(1))))
     for m in _SINCE_RE.finditer(text):
         first = int(m.group(1))
-        last = doc_year if doc_year and doc_year > first else None
-        add(m.start(), m.end(), Period(last, first))
+        since_last = doc_year if doc_year and doc_year > first else None
+        add(m.start(), m.end(), Period(since_last, first))
     for m in _PAST_YEARS_RE.finditer(text):
         word = next(g for g in m.groups() if g).lower()
         n = _NUMBER_WORDS.get(word) or int(word)

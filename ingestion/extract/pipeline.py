@@ -111,6 +111,8 @@ def name_key(name: str) -> str:
 
 # A figure fact: what ``DocContext.replace`` hands back is of the type it was given.
 F = TypeVar("F", FundFact, OutputFact, ExitFact)
+# Any fact: anchor() gives back what it was given.
+AnyFact = TypeVar("AnyFact", bound=Fact)
 
 
 @dataclass
@@ -133,7 +135,7 @@ class DocContext:
     # through deduplication, so the figure's period can come from any of them.
     sites: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
 
-    def anchor(self, fact: Fact, s: Sentence, at: int) -> Fact:
+    def anchor(self, fact: AnyFact, s: Sentence, at: int) -> AnyFact:
         self.anchors[id(fact)] = (s.index, at)
         self.sites.setdefault(_figure_key(fact), []).append((s.index, at))
         return fact
@@ -647,10 +649,10 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                 )
             )
         previous = ctx.sentences[s.index - 1].text if s.index > 0 else None
-        for hit in figures.outputs:
-            product = hit.product
-            if is_bare_kind(product) and previous:
-                product = fuller_product(product, previous)  # type: ignore[arg-type]
+        for output_hit in figures.outputs:
+            product = output_hit.product
+            if product is not None and is_bare_kind(product) and previous:
+                product = fuller_product(product, previous)
             outputs.append(
                 ctx.anchor(
                     OutputFact(
@@ -658,36 +660,36 @@ def _number_facts(ctx: DocContext, tables: TableFacts) -> list[Fact]:
                         evidence=ev,
                         extractor_version=EXTRACTOR_VERSION,
                         confidence=0.75,
-                        measure=hit.measure,  # type: ignore[arg-type]
-                        value=hit.quantity.value,
-                        qualifier=hit.quantity.qualifier,  # type: ignore[arg-type]
+                        measure=output_hit.measure,  # type: ignore[arg-type]
+                        value=output_hit.quantity.value,
+                        qualifier=output_hit.quantity.qualifier,  # type: ignore[arg-type]
                         product=product,
                     ),
                     s,
-                    hit.quantity.start,
+                    output_hit.quantity.start,
                 )
             )
         if exit_hint:
             exits.extend(_carried_exits(ctx, s, text))
             exits.extend(_breakdown_exits(ctx, s, text, exits))
-        for hit in figures.exits:
+        for exit_hit in figures.exits:
             exits.append(
                 (
-                    hit,
+                    exit_hit,
                     ctx.anchor(
                         ExitFact(
                             doc=ctx.doc_id,
                             evidence=ev,
                             extractor_version=EXTRACTOR_VERSION,
                             confidence=0.75,
-                            level=hit.level,  # type: ignore[arg-type]
-                            exited=hit.exited,
-                            total=hit.total,
-                            remaining=hit.remaining,
-                            rate_pct=hit.rate_pct,
+                            level=exit_hit.level,  # type: ignore[arg-type]
+                            exited=exit_hit.exited,
+                            total=exit_hit.total,
+                            remaining=exit_hit.remaining,
+                            rate_pct=exit_hit.rate_pct,
                         ),
                         s,
-                        hit.start,
+                        exit_hit.start,
                     ),
                 )
             )

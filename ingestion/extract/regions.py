@@ -13,6 +13,7 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
+from ingestion.extract.casing import ENGLISH_WORDS, is_pinyin_name
 from ingestion.extract.memo import text_cache
 from ingestion.gazetteer import Gazetteer, Region, fold, load_gazetteer
 from ingestion.gazetteer.lookup import SUFFIX_ZH
@@ -182,8 +183,6 @@ SURNAMES = frozenset(
         "niu",
     ]
 )
-# Pinyin names that are also everyday English words in these texts.
-ENGLISH_WORDS = frozenset(["china", "long", "bo", "dan", "gate", "lu", "han", "yuan"])
 # A capitalised name with an administrative suffix is a place even when the
 # gazetteer does not know it (renamed districts, Mongolian or Tibetan forms):
 # "Pidu District", "Ongniud Banner".
@@ -698,8 +697,6 @@ def _province_prefixed(mentions: list[Mention], sentence: str) -> list[Mention]:
 
 
 def _pinyin_name(word: str) -> bool:
-    from ingestion.extract.casing import is_pinyin_name
-
     return is_pinyin_name(word)
 
 

@@ -256,8 +256,9 @@ def _read_row(
     shift = len(roles) - len(row) if _TOTAL_RE.match(row[0]) else 0
     for k, cell in enumerate(row):
         col = k + shift if k else 0
-        if col < len(roles) and roles[col] and roles[col] not in values:
-            values[roles[col]] = (cell, header[col])
+        role = roles[col] if col < len(roles) else None
+        if role and role not in values:
+            values[role] = (cell, header[col])
     year = table_year
     if "year" in values:
         year_value = _number(values["year"][0])

@@ -100,7 +100,7 @@ class _Collector:
 
     def attempts(self, previously_landed: dict[str, str]) -> list[FetchAttempt]:
         """The attempts to log: all but the success of a URL that landed the same bytes."""
-        logged = []
+        logged: list[FetchAttempt] = []
         for outcome in self.outcomes:
             unchanged = outcome.ok and previously_landed.get(outcome.url) == outcome.content_hash
             logged.extend(a for a in outcome.attempts if not (unchanged and a.error is None))
@@ -164,7 +164,7 @@ def _collect_feed(collector: _Collector, source: FeedSource) -> None:
     feed_url = to_url(source.url, collector.project_root)
     hosts = allowed_hosts(source.fetch, feed_url)
     outcome = collector.fetch(feed_url, "feed", hosts)
-    if not outcome.ok:
+    if not outcome.ok or outcome.content_hash is None:
         return
     try:
         links = _feed_links(

@@ -18,10 +18,10 @@ import duckdb
 
 from ingestion.extract import EXTRACTOR_VERSION, extract_facts
 from ingestion.extract.models import FACT_TYPES, Fact
+from ingestion.identifiers import checked_identifier
 from ingestion.load.bulk import delete_where_in, insert_rows
 from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.parse.limits import TimeLimitExceeded, time_limit
-from ingestion.sources import checked_identifier
 
 # Bounds on one article's extraction. Measured: about 6.5 s per million characters of
 # dense news text, linear; a news article is a few thousand characters.

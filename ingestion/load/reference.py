@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.warehouse import scalar
+
 REGIONS_CSV = Path(__file__).resolve().parent.parent / "gazetteer" / "data" / "regions.csv"
 
 _COLUMNS = {
@@ -29,4 +31,4 @@ def load_gazetteer(connection: duckdb.DuckDBPyConnection, path: Path = REGIONS_C
         "select * from read_csv(?, header = true, columns = ?)",
         [str(path), _COLUMNS],
     )
-    return connection.execute("select count(*) from raw.gazetteer_regions").fetchone()[0]
+    return int(scalar(connection, "select count(*) from raw.gazetteer_regions"))

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from ingestion.identifiers import checked_identifier
 from ingestion.landing import LandingStore
 from ingestion.load.bulk import insert_rows
 from ingestion.load.quarantine import QuarantineRecord, quarantine_many
-from ingestion.sources import TableSource, checked_identifier
+from ingestion.sources import TableSource
 from ingestion.statistics.validate import (
     TableLayoutChanged,
     TableRefused,

@@ -218,8 +218,10 @@ def parse_html(html: str) -> ParsedDocument:
     except (ValueError, TypeError, RecursionError, MemoryError) as error:
         # lxml and trafilatura raise these on some hostile input; the page is unusable.
         raise ParseError(f"the page cannot be parsed: {type(error).__name__}: {error}") from error
+    # Without as_dict, trafilatura gives a Document (or None for no article).
+    assert not isinstance(extracted, dict)
     text = repair_text(extracted.text or "") if extracted is not None else ""
-    if len(text) < MIN_ARTICLE_CHARS:
+    if extracted is None or len(text) < MIN_ARTICLE_CHARS:
         raise ParseError(f"no article text found in the page ({len(text)} characters of text)")
     return ParsedDocument(
         title=repair_text(extracted.title) if extracted.title else None,

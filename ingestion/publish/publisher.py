@@ -38,47 +38,31 @@ Call it only after the quality gate passed: ``ingestion.pipeline.publish``
 (the CLI, ``run`` and the DAG) requires the gate's pass record for the
 candidate's fingerprint (``ingestion.quality.gate_record``) and passes that
 fingerprint as ``expected_snapshot``, so marts rebuilt after the audit are
-refused rather than published unaudited; ``audit_and_publish`` does the same
-in one call.
+refused rather than published unaudited. Which marts are published is the
+catalogue's word (``ingestion.transform.catalogue``: each mart's dbt ``meta``);
+row counts, content hashes and the snapshot id come from
+``ingestion.fingerprint``, which the gate uses too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import re
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from ingestion.reliability.hooks import pause_point
-from ingestion.warehouse import connect, table_names
+from ingestion.fingerprint import content_hash, row_count, snapshot_id
+from ingestion.identifiers import checked_identifier
+from ingestion.transform.catalogue import published_tables
+from ingestion.warehouse import connect, scalar, table_names
 
-if TYPE_CHECKING:
-    from ingestion.quality.gate import GateReport
-
-# Every BI-facing mart and its key (one row per key value): what is published,
-# and what the reliability checks test for duplicates.
-MART_KEYS: dict[str, str] = {
-    "dim_region": "region_code",
-    "dim_organisation": "organisation_code",
-    "mart_pairings": "pairing_key",
-    "mart_funds": "fund_key",
-    "mart_output_value": "output_key",
-    "mart_poverty_exits": "exit_key",
-    "mart_county_profile": "region_code",
-    "mart_fact_conflicts": "conflict_key",
-    "mart_fact_evidence": "evidence_key",
-    "mart_region_indicators": "indicator_key",
-}
-MART_TABLES: tuple[str, ...] = tuple(MART_KEYS)
 DATABASE_NAME = "marts.duckdb"
 READ_ONLY_MODE = 0o444
 MANIFEST_NAME = "manifest.json"
@@ -88,7 +72,14 @@ CURRENT_LINK = "current"
 INVARIANT_TABLE = "_publish_manifest"
 KEEP_VERSIONS = 3  # complete versions kept (the current one always among them)
 _STAGING_PREFIX = ".staging-"
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+# Called at named points of a publish; harnesses pass one that pauses there.
+Checkpoint = Callable[[str], None]
+
+
+def _no_checkpoint(name: str) -> None:
+    return None
 
 
 class PublishError(RuntimeError):
@@ -132,10 +123,11 @@ class PublishResult:
 def publish_marts(
     warehouse_path: Path,
     published_dir: Path,
-    tables: Sequence[str] = MART_TABLES,
+    tables: Sequence[str] | None = None,
     schema: str = "marts",
     manifest_extra: Mapping[str, Any] | None = None,
     expected_snapshot: str | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> PublishResult:
     """Copy ``schema.<table>`` for each table into a new published version and switch to it.
 
@@ -144,9 +136,13 @@ def publish_marts(
     the ``current`` symlink move to it, in one ``os.replace``. With
     ``expected_snapshot`` (the audited candidate's fingerprint), marts whose
     content differs from it are refused before anything is switched.
+    ``checkpoint`` is called with the name of each point between two durable
+    steps (``publish:building``, ``publish:staged``, ``publish:before-switch``):
+    the crash tests kill the process there.
     """
-    schema = _identifier(schema)
-    names = _validated_tables(tables)
+    checkpoint = checkpoint or _no_checkpoint
+    schema = checked_identifier(schema)
+    names = _validated_tables(published_tables() if tables is None else tables)
     if not warehouse_path.exists():
         raise PublishError(f"no warehouse at {warehouse_path}")
     published_at = dt.datetime.now(dt.UTC)
@@ -169,6 +165,7 @@ def publish_marts(
                 staging / DATABASE_NAME,
                 {name: staging / PARQUET_SUBDIR / f"{name}.parquet" for name in names},
                 version,
+                checkpoint,
             )
             # Checked on the copy, under the warehouse's write lock: what is
             # published is exactly what was audited, even if a build ran since.
@@ -198,10 +195,10 @@ def publish_marts(
                 path.chmod(READ_ONLY_MODE)
             for path in (*published_files, staging / PARQUET_SUBDIR, staging):
                 _fsync(path)
-            pause_point("publish:staged")
+            checkpoint("publish:staged")
             os.rename(staging, final)
             _fsync(versions_dir)
-            pause_point("publish:before-switch")
+            checkpoint("publish:before-switch")
             _switch_current(published_dir, version)
     finally:
         # After a failure the staging folder is all there is to clean; after success
@@ -289,32 +286,6 @@ def _prune_versions(versions_dir: Path, current: str) -> None:
             shutil.rmtree(versions_dir / name, ignore_errors=True)
 
 
-def audit_and_publish(
-    warehouse_path: Path,
-    expectations_dir: Path,
-    data_docs_dir: Path,
-    published_dir: Path,
-    tables: Sequence[str] = MART_TABLES,
-    schema: str = "marts",
-) -> tuple[GateReport, PublishResult]:
-    """Run the quality gate; publish only if it passed (raises QualityGateFailed otherwise)."""
-    from ingestion.quality.gate import run_quality_gate
-
-    report = run_quality_gate(
-        warehouse_path, expectations_dir, data_docs_dir, schema, published_dir=published_dir
-    )
-    report.raise_if_failed()
-    result = publish_marts(
-        warehouse_path,
-        published_dir,
-        tables,
-        schema,
-        manifest_extra={"quality_gate": _gate_summary(report)},
-        expected_snapshot=report.fingerprint,
-    )
-    return report, result
-
-
 def _build_publication(
     connection: duckdb.DuckDBPyConnection,
     schema: str,
@@ -322,9 +293,10 @@ def _build_publication(
     tmp_db: Path,
     tmp_parquet: Mapping[str, Path],
     token: str,
+    checkpoint: Checkpoint,
 ) -> dict[str, tuple[int, str]]:
     """Fill the new database and Parquet files from the warehouse; return rows and hashes."""
-    catalog = connection.execute("select current_database()").fetchone()[0]
+    catalog = scalar(connection, "select current_database()")
     source_catalog = str(catalog).replace('"', '""')
     # Unique, so it cannot collide with the warehouse's own name.
     alias = f"publish_{token.replace('-', '_').lower()}"
@@ -340,8 +312,8 @@ def _build_publication(
                 f"copy (select * from {target}) to {_literal(tmp_parquet[name])} "
                 "(format parquet, compression zstd)"
             )
-            built[name] = (_row_count(connection, target), _content_hash(connection, target))
-            pause_point("publish:building")  # a crash test may kill the publish mid-file
+            built[name] = (row_count(connection, target), content_hash(connection, target))
+            checkpoint("publish:building")  # a crash test may kill the publish mid-file
         _write_invariant_table(connection, alias, built)
         # Fold the WAL into the file: only the .duckdb file is renamed into place.
         connection.execute(f"checkpoint {alias}")
@@ -350,12 +322,6 @@ def _build_publication(
     if _wal_of(tmp_db).exists():
         raise PublishError(f"{tmp_db} still has a write-ahead log after checkpoint")
     return built
-
-
-def snapshot_id(built: Mapping[str, tuple[int, str]]) -> str:
-    """One id for a whole publication's content: equal marts, equal id."""
-    text = "\n".join(f"{name}\t{rows}\t{digest}" for name, (rows, digest) in sorted(built.items()))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _write_invariant_table(
@@ -380,19 +346,6 @@ def _require_tables(
     missing = [name for name in names if name not in existing]
     if missing:
         raise PublishError(f"not in {schema}: {', '.join(missing)}; nothing published")
-
-
-def _row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(connection.execute(f"select count(*) from {table}").fetchone()[0])
-
-
-def _content_hash(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    """sha256 of the sorted sha256 of each row's text: equal content, equal hash, any order."""
-    row = connection.execute(
-        "select sha256(coalesce(string_agg(h, '' order by h), '')) "
-        f"from (select sha256(cast(t as varchar)) as h from {table} as t)"
-    ).fetchone()
-    return str(row[0])
 
 
 def _write_manifest(
@@ -429,31 +382,15 @@ def _write_manifest(
     return path
 
 
-def _gate_summary(report: GateReport) -> dict[str, Any]:
-    return {
-        "success": report.success,
-        "run_time": report.run_time.isoformat(),
-        "suites": {s.suite: s.evaluated_expectations for s in report.suites},
-        "fingerprint": report.fingerprint,
-    }
-
-
 def _validated_tables(tables: Sequence[str]) -> list[str]:
     if isinstance(tables, str):
         raise TypeError("tables must be a sequence of names, not one string")
-    names = [_identifier(t) for t in tables]
+    names = [checked_identifier(t) for t in tables]
     if not names:
         raise PublishError("no tables to publish")
     if len(set(names)) != len(names):
         raise PublishError(f"duplicate table names: {names}")
     return names
-
-
-def _identifier(name: str) -> str:
-    # Table and schema names go into SQL text; only plain lower-case identifiers may.
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ValueError(f"not a plain SQL identifier: {name!r}")
-    return name
 
 
 def _literal(path: Path) -> str:

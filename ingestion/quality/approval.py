@@ -16,7 +16,7 @@ engineer approves with a reason, Airflow keeps who responded and why, and the
 next task writes the same approval file (``record_airflow_approval``). Then
 clear the blocked run's ``quality_gate``. The command line stays as a fallback::
 
-    python -m ingestion.quality.approval --var-dir var --by "Li Wei" \\
+    python -m ingestion approve --var-dir var --by "Li Wei" \\
         --reason "source X retired; the lost rows are expected"
 """
 
@@ -29,39 +29,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ingestion.publish.publisher import MART_TABLES, _content_hash, _row_count, snapshot_id
-from ingestion.warehouse import connect, table_names
+from ingestion.fingerprint import candidate_fingerprint
 
 log = logging.getLogger("assistance_warehouse.quality")
 
 APPROVALS_SUBDIR = "approvals"
 WAREHOUSE_NAME = "warehouse.duckdb"
-MODULE = "ingestion.quality.approval"
+COMMAND = "python -m ingestion approve"
 APPROVAL_DAG_ID = "approve_change"
 
 
 def approvals_dir_for(var_dir: Path) -> Path:
     return var_dir / APPROVALS_SUBDIR
-
-
-def candidate_fingerprint(
-    warehouse_path: Path, schema: str = "marts", tables: Sequence[str] = MART_TABLES
-) -> tuple[str, dict[str, int]]:
-    """The candidate's fingerprint and row counts, over the marts that exist in ``schema``."""
-    if not warehouse_path.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse_path}")
-    built: dict[str, tuple[int, str]] = {}
-    with connect(warehouse_path) as connection:
-        existing = table_names(connection, schema)
-        for name in tables:
-            if name in existing:
-                target = f'"{schema}"."{name}"'
-                built[name] = (_row_count(connection, target), _content_hash(connection, target))
-    return snapshot_id(built), {name: rows for name, (rows, _) in built.items()}
 
 
 def read_candidate_record(folder: Path, fingerprint: str) -> dict[str, Any] | None:
@@ -129,7 +112,7 @@ def approve(
 def approve_command(var_dir: Path) -> str:
     """How a person approves the current candidate: in Airflow, or the exact command."""
     return (
-        f"approve in Airflow (trigger the DAG {APPROVAL_DAG_ID}), or run: python -m {MODULE} "
+        f"approve in Airflow (trigger the DAG {APPROVAL_DAG_ID}), or run: {COMMAND} "
         f'--var-dir {var_dir} --by "<your name>" --reason "<why this change is expected>"'
     )
 
@@ -165,17 +148,7 @@ def record_airflow_approval(
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {MODULE}",
-        description="Approve the current candidate marts despite the change policy.",
-    )
-    parser.add_argument("--var-dir", type=Path, required=True, help="the pipeline's var folder")
-    parser.add_argument("--by", default=None, help="who approves (default: the login name)")
-    parser.add_argument("--reason", required=True, help="why the change is expected")
-    parser.add_argument("--warehouse", type=Path, help="default: <var-dir>/warehouse.duckdb")
-    parser.add_argument("--schema", default="marts")
-    args = parser.parse_args(argv)
+def _approve(args: argparse.Namespace) -> int:
     try:
         path = approve(
             args.var_dir,
@@ -191,5 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "approve",
+        help="approve the current candidate marts despite the change policy",
+        description="Approve the current candidate marts despite the change policy.",
+    )
+    parser.add_argument("--var-dir", type=Path, required=True, help="the pipeline's var folder")
+    parser.add_argument("--by", default=None, help="who approves (default: the login name)")
+    parser.add_argument("--reason", required=True, help="why the change is expected")
+    parser.add_argument("--warehouse", type=Path, help="default: <var-dir>/warehouse.duckdb")
+    parser.add_argument("--schema", default="marts")
+    parser.set_defaults(func=_approve)

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, scalar
 
 log = logging.getLogger("assistance_warehouse.quality")
 
@@ -122,14 +122,14 @@ def _columns(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, se
 
 
 def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> float:
-    return float(connection.execute(sql).fetchone()[0])
+    return float(scalar(connection, sql))
 
 
 def _published_sum(parquet: Path, column: str) -> float:
     """Sum of a column of a published mart, from that version's (immutable) Parquet file."""
     quoted = column.replace('"', '""')
     with duckdb.connect() as connection:
-        row = connection.execute(
-            f'select coalesce(sum("{quoted}"), 0) from read_parquet(?)', [str(parquet)]
-        ).fetchone()
-    return float(row[0])
+        total = scalar(
+            connection, f'select coalesce(sum("{quoted}"), 0) from read_parquet(?)', [str(parquet)]
+        )
+    return float(total)

@@ -10,7 +10,8 @@ Suites check the marts (schema ``marts``) or, when their ``meta.schema`` says
 so, the raw tables. The region-code-in-``dim_region`` checks are built at run
 time from the candidate's ``dim_region``. With ``published_dir``, the change
 policy (``ingestion.quality.change``) compares the candidate with the published
-marts; a blocked candidate passes once approved (``ingestion.quality.approval``).
+marts; a blocked candidate passes once approved (``python -m ingestion approve``,
+``ingestion.quality.approval``).
 
 Usage::
 
@@ -27,7 +28,6 @@ import json
 import logging
 import math
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +36,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from ingestion.fingerprint import candidate_fingerprint
+from ingestion.identifiers import checked_identifier
 
 # The change policy's pseudo-suite: the only failures an approval overrides.
 from ingestion.quality.change import SUITE_NAME as CHANGE_SUITE_NAME
@@ -46,6 +49,7 @@ from ingestion.quality.evidence import (
     data_docs_note,
     value_columns,
 )
+from ingestion.transform.catalogue import RegionCodeColumn, mart_keys, region_code_columns
 from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
@@ -69,7 +73,6 @@ RESULT_FORMAT: dict[str, Any] = {
     "result_format": "SUMMARY",
     "partial_unexpected_count": SAMPLE_SIZE,
 }
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
 
 
@@ -300,8 +303,6 @@ def run_quality_gate(
     marts (``ingestion.quality.change``); a blocked candidate passes only with an
     approval in ``approvals_dir`` (default: ``approvals`` next to ``published_dir``).
     """
-    from ingestion.quality.approval import candidate_fingerprint
-
     # Taken before the marts are read: the publisher checks the marts it copies
     # against it, so marts rebuilt after this point are never published on this pass.
     fingerprint = (
@@ -346,31 +347,15 @@ def run_quality_gate(
     )
 
 
-# Columns holding a region code, per mart: every non-null value must be a
-# dim_region.region_code. The allowed set is data (the candidate's own
-# dim_region), so these expectations are added at run time, not stored in JSON.
-# A helper or payer code is a region code only when its kind says so (else an
-# organisation_code): such columns carry the pandas row condition that selects them.
-REGION_CODE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "mart_pairings": ("helper_code", "helped_code"),
-    "mart_funds": ("region_code", "payer_code"),
-    "mart_output_value": ("region_code",),
-    "mart_poverty_exits": ("region_code",),
-    "mart_county_profile": ("region_code",),
-    "mart_fact_conflicts": ("region_code",),
-    "mart_region_indicators": ("region_code",),
-    "dim_organisation": ("home_region_code",),
-}
-REGION_CODE_CONDITIONS: dict[str, str] = {
-    "helper_code": 'helper_kind=="region"',
-    "payer_code": 'payer_kind=="region"',
-}
-
-
-def _region_code_kwargs(column: str, region_codes: list[str]) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"column": column, "value_set": region_codes}
-    if column in REGION_CODE_CONDITIONS:
-        kwargs |= {"row_condition": REGION_CODE_CONDITIONS[column], "condition_parser": "pandas"}
+# Every region code must be a dim_region.region_code. The allowed set is data
+# (the candidate's own dim_region), so these expectations are added at run time,
+# not stored in JSON. Which columns hold a region code (and, for a helper or payer
+# code, under which row condition) is read from the dbt relationships tests to
+# dim_region: ``ingestion.transform.catalogue.region_code_columns``.
+def _region_code_kwargs(column: RegionCodeColumn, region_codes: list[str]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"column": column.column, "value_set": region_codes}
+    if column.condition is not None:
+        kwargs |= {"row_condition": column.condition, "condition_parser": "pandas"}
     return kwargs
 
 
@@ -383,7 +368,7 @@ def _region_codes(dim_region: pd.DataFrame | None) -> list[str] | None:
 def _with_region_checks(
     suite: SuiteFile, frame: pd.DataFrame, region_codes: list[str] | None
 ) -> SuiteFile:
-    columns = [c for c in REGION_CODE_COLUMNS.get(suite.table, ()) if c in frame.columns]
+    columns = [c for c in region_code_columns().get(suite.table, ()) if c.column in frame.columns]
     if region_codes is None or not columns:
         return suite
     added = [
@@ -412,7 +397,6 @@ def _check_change(
     from ingestion.quality.approval import (
         approvals_dir_for,
         approve_command,
-        candidate_fingerprint,
         find_approval,
     )
 
@@ -466,9 +450,10 @@ def load_suites(suites_dir: Path) -> list[SuiteFile]:
             # A mismatch would validate one mart and report it under another's name.
             raise ValueError(f"{path}: suite name {name!r} differs from the file name")
         meta = config.get("meta") or {}
-        table = _identifier(meta.get("table", name))
-        key_column = meta.get("key_column")
-        schema = _identifier(meta["schema"]) if meta.get("schema") else None
+        table = checked_identifier(meta.get("table", name))
+        schema = checked_identifier(meta["schema"]) if meta.get("schema") else None
+        # A mart's key is stated once, in its dbt meta; a raw table's in its suite.
+        key_column = meta.get("key_column") if schema else mart_keys().get(table)
         suites.append(SuiteFile(name, table, key_column, config, schema))
     return suites
 
@@ -478,12 +463,12 @@ def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict
     if not warehouse_path.exists():
         # connect() would create an empty warehouse; a missing file is a pipeline error.
         raise FileNotFoundError(f"no warehouse at {warehouse_path}")
-    schema = _identifier(schema)
+    schema = checked_identifier(schema)
     frames: dict[str, pd.DataFrame] = {}
     with connect(warehouse_path) as connection:
         existing = table_names(connection, schema)
         for table in tables:
-            if _identifier(table) in existing:
+            if checked_identifier(table) in existing:
                 frames[table] = connection.execute(_select_sql(schema, table, existing)).df()
     return frames
 
@@ -603,6 +588,7 @@ def _failures(
         if item.success:
             continue
         config = item.expectation_config
+        assert config is not None  # a result of a suite's expectation names it
         details: Mapping[str, Any] = item.result or {}
         kwargs = {k: _plain(v) for k, v in config.kwargs.items() if k != "batch_id"}
         indexes = list(details.get("partial_unexpected_index_list") or ())[:SAMPLE_SIZE]
@@ -668,9 +654,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def _identifier(name: str) -> str:
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ValueError(f"not a plain SQL identifier: {name!r}")
-    return name

@@ -2,7 +2,7 @@
 
 Publishing is allowed only for a candidate the gate passed. Every audit
 records its outcome as ``<var>/audits/<fingerprint>.json``; the fingerprint is
-the one approvals use (``ingestion.quality.approval.candidate_fingerprint``:
+the one approvals use (``ingestion.fingerprint.candidate_fingerprint``:
 the ``snapshot_id`` the publisher gives those marts), so a record speaks for
 exactly one candidate. A rebuilt candidate has another fingerprint and no
 record until it is audited; a candidate whose change-policy block was approved
@@ -21,8 +21,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingestion.fingerprint import candidate_fingerprint
 from ingestion.publish.publisher import PublishError
-from ingestion.quality.approval import candidate_fingerprint, read_candidate_record
+from ingestion.quality.approval import read_candidate_record
 
 if TYPE_CHECKING:
     from ingestion.quality.gate import GateReport

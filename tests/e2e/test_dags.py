@@ -17,6 +17,7 @@ import pytest
 
 from ingestion.config import PROJECT_ROOT
 from tests.e2e.airflow_runner import AirflowSandbox
+from tests.readme_commands import readme_argv
 
 pytestmark = pytest.mark.slow
 
@@ -57,10 +58,20 @@ def _asset_events(sandbox: AirflowSandbox, uri: str) -> list[dict]:
     return [json.loads(extra) if isinstance(extra, str) else extra for (extra,) in rows]
 
 
+# The README's commands, run here as written (tests/test_readme_commands.py checks
+# that these two lines are the README's and that this file runs them).
+README_RUNS = {
+    "collect_sources": ".venv/bin/airflow dags test collect_sources 2026-11-21",
+    "build_audit_publish": ".venv/bin/airflow dags test build_audit_publish 2026-11-21",
+}
+
+
 def _run_both(sandbox: AirflowSandbox, build_conf: dict | None = None) -> str:
-    """Run collection then the build; return the build's log."""
+    """Run collection then the build, as the README's commands; return the build's log."""
     for dag_id, conf in (("collect_sources", None), ("build_audit_publish", build_conf)):
-        result = sandbox.dags_test(dag_id, DAY, conf)
+        _airflow, *args = readme_argv(README_RUNS[dag_id])
+        assert args == ["dags", "test", dag_id, DAY]
+        result = sandbox.airflow(*args, *(("--conf", json.dumps(conf)) if conf else ()))
         assert result.returncode == 0, (
             f"{dag_id} failed:\n{result.stdout[-6000:]}{result.stderr[-6000:]}"
         )

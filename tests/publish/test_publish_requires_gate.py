@@ -15,8 +15,8 @@ import pytest
 from ingestion import pipeline
 from ingestion.cli import main
 from ingestion.config import Settings
+from ingestion.fingerprint import candidate_fingerprint
 from ingestion.publish.publisher import PublishError, publish_marts
-from ingestion.quality.approval import candidate_fingerprint
 from ingestion.quality.gate import QualityGateFailed, run_quality_gate
 from ingestion.quality.gate_record import (
     UnauditedCandidate,

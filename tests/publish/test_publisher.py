@@ -14,20 +14,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion import pipeline
 from ingestion.config import Settings
 from ingestion.publish.publisher import (
     KEEP_VERSIONS,
-    MART_TABLES,
     PublishError,
-    audit_and_publish,
+    PublishResult,
     current_version,
     publish_marts,
     published_versions,
 )
 from ingestion.quality.gate import QualityGateFailed
+from ingestion.transform.catalogue import published_tables
 from ingestion.warehouse import connect
 from tests.sample_marts import create_sample_marts
 
+MART_TABLES = published_tables()
 SAMPLE_ROWS = {
     "dim_region": 4,
     "mart_pairings": 2,
@@ -192,18 +194,17 @@ def test_reader_holding_the_old_file_keeps_reading_old_rows(
     assert (new_counts["mart_funds"], new_counts["mart_poverty_exits"]) == (1, 2)
 
 
+def audit_and_publish(settings: Settings) -> PublishResult:
+    """What the CLI's ``run`` and the DAG do: the gate (raises if failed), then publish."""
+    pipeline.audit(settings)
+    return pipeline.publish(settings)
+
+
 @pytest.mark.slow
 def test_failed_gate_leaves_published_files_byte_for_byte(settings: Settings) -> None:
     with connect(settings.warehouse_path) as connection:
         create_sample_marts(connection)
-    paths = (
-        settings.warehouse_path,
-        settings.expectations_dir,
-        settings.docs_dir / "great_expectations",
-        settings.published_dir,
-    )
-    report, result = audit_and_publish(*paths)
-    assert report.success
+    result = audit_and_publish(settings)
     assert result.database_path == settings.published_db_path
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["quality_gate"]["success"] is True
@@ -214,7 +215,7 @@ def test_failed_gate_leaves_published_files_byte_for_byte(settings: Settings) ->
         "update marts.mart_funds set amount_cny = -1 where fund_key = 'f1'",
     )
     with pytest.raises(QualityGateFailed, match="amount_cny"):
-        audit_and_publish(*paths)
+        audit_and_publish(settings)
 
     assert sha256_tree(settings.published_dir) == before
     version = f"versions/{result.version}"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ingestion import cli
 from ingestion.publish.publisher import publish_marts
-from ingestion.quality import approval
 from ingestion.quality.gate import GateReport, QualityGateFailed, run_quality_gate
 from ingestion.warehouse import connect
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR, break_candidate, failed_checks
@@ -127,10 +127,10 @@ def test_losing_half_the_rows_is_blocked_until_approved(
     message = str(caught.value)
     assert "mart_pairings lost 50% of its rows: 2 published, 1 in the candidate" in message
     var_dir = warehouse.parent.resolve()
-    assert f"python -m ingestion.quality.approval --var-dir {var_dir} --by" in message
+    assert f"python -m ingestion approve --var-dir {var_dir} --by" in message
 
-    code = approval.main(
-        ["--var-dir", str(var_dir), "--by", "Li Wei", "--reason", "p2 was a duplicate"]
+    code = cli.main(
+        ["approve", "--var-dir", str(var_dir), "--by", "Li Wei", "--reason", "p2 was a duplicate"]
     )
     assert code == 0
     [record_path] = (var_dir / "approvals").glob("*.json")
@@ -160,4 +160,4 @@ def test_doubled_fund_total_is_blocked(
     message = report.summary()
     assert "mart_funds.amount_cny total rose 10.00x: 125,000,000 published, " in message
     assert "1,250,000,000 in the candidate (limit 2x)" in message
-    assert "ingestion.quality.approval" in message
+    assert "python -m ingestion approve" in message

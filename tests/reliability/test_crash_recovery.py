@@ -2,7 +2,7 @@
 
 Each test compares the published marts with a clean single run (content hashes
 per mart from ``_publish_manifest``) and checks that no key is duplicated in
-the raw tables or the marts. ``python -m ingestion.reliability`` runs the same
+the raw tables or the marts. ``python -m tools reliability`` runs the same
 scenarios one by one (and more); here they are chained to stay within minutes.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.publish.publisher import current_version, publish_marts
-from ingestion.reliability.scenarios import (
+from tools.reliability.scenarios import (
     State,
     clean_run,
     compare,

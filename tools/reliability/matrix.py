@@ -1,4 +1,4 @@
-"""``python -m ingestion.reliability``: the fault, crash, reader and fuzz matrix.
+"""``python -m tools reliability``: the fault, crash, reader and fuzz matrix.
 
 Runs every scenario in temporary ``ASSIST_VAR_DIR`` folders (never the
 project's ``var/``) and prints one table: scenario, outcome, rows lost,
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingestion.reliability.faults import fault_scenarios, fuzz_scenario
-from ingestion.reliability.scenarios import (
+from tools.reliability.faults import fault_scenarios, fuzz_scenario
+from tools.reliability.scenarios import (
     Row,
     clean_run,
     crash_scenarios,
@@ -28,8 +28,13 @@ from ingestion.reliability.scenarios import (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.reliability", description=__doc__)
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reliability",
+        help="the crash, re-run, reader, fault and fuzz matrix (make reliability)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--work-dir", type=Path, help="keep the scenario folders here")
     parser.add_argument("--publishes", type=int, default=20, help="publishes under the reader")
     parser.add_argument("--fuzz", type=int, default=400, help="hostile inputs to generate")
@@ -40,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="run only these groups (default: all)",
     )
-    args = parser.parse_args(argv)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
     groups = set(args.only or ["crash", "rerun", "reader", "fault", "fuzz"])
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="assist-reliability-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -77,7 +85,3 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; FAILED: {', '.join(failed)}" if failed else "")
     )
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

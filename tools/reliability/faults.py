@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ingestion.config import PROJECT_ROOT
 from ingestion.landing import LandingStore
-from ingestion.reliability.fault_server import Route, respond, serve
-from ingestion.reliability.scenarios import Row
+from tools.reliability.fault_server import Route, respond, serve
+from tools.reliability.scenarios import Row
 
 ARTICLE = (
     b"<html><head><title>Jiangsu helps Kizilsu</title></head><body><p>In 2021 Jiangsu "

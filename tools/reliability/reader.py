@@ -1,4 +1,4 @@
-"""``python -m ingestion.reliability.reader <published_dir> <stop_file> [max_seconds]``.
+"""``python -m tools reader <published_dir> <stop_file> [--max-seconds N]``.
 
 A BI-like reader: in a loop, open ``published/marts.duckdb`` read-only, check
 the invariant across marts within that one connection -- every mart's
@@ -9,8 +9,8 @@ line: reads, errors, violations, distinct snapshots seen, first problems.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -72,6 +72,16 @@ def read_loop(published_dir: Path, stop_file: Path, max_seconds: float = 600.0) 
     }
 
 
-if __name__ == "__main__":
-    limit = float(sys.argv[3]) if len(sys.argv) > 3 else 600.0
-    print(json.dumps(read_loop(Path(sys.argv[1]), Path(sys.argv[2]), limit)), flush=True)
+def _run(args: argparse.Namespace) -> int:
+    print(json.dumps(read_loop(args.published_dir, args.stop_file, args.max_seconds)), flush=True)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    reader = subparsers.add_parser(
+        "reader", help="read the published marts in a loop, checking the invariant"
+    )
+    reader.add_argument("published_dir", type=Path)
+    reader.add_argument("stop_file", type=Path, help="stop once this file exists")
+    reader.add_argument("--max-seconds", type=float, default=600.0)
+    reader.set_defaults(func=_run)

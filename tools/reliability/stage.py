@@ -1,12 +1,14 @@
-"""``python -m ingestion.reliability.stage <command ...>``: the CLI, with pause hooks armed.
+"""``python -m tools stage <command ...>``: the product CLI, with pause hooks armed.
 
 It runs ``python -m ingestion <command ...>`` in this process, after wrapping a
 few functions so that ``ASSIST_PAUSE_AT`` can stop a stage at a real point in
 the middle of its work (see ``hooks.pause_point``), without any hook in the
-stage's own module:
+product's code:
 
 - ``collect:payload:<n>``  after the n-th payload is landed (before the fetch log);
-- ``load:extract:<n>``     after the n-th article's facts are extracted and committed.
+- ``load:extract:<n>``     after the n-th article's facts are extracted and committed;
+- ``publish:<point>``      at a named checkpoint of ``publish_marts`` (which takes
+  the pause function as its ``checkpoint`` parameter).
 
 ``pipeline`` runs the whole pipeline (collect, load, build, audit, publish)
 without the docs step, which the reliability checks do not need.
@@ -14,13 +16,13 @@ without the docs step, which the reliability checks do not need.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from ingestion.reliability.hooks import PAUSE_ENV, pause_point
+from tools.reliability.hooks import PAUSE_ENV, pause_point
 
 
 def _pause_after(count: int, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,9 +57,15 @@ def _pause_before(count: int, name: str, function: Callable[..., Any]) -> Callab
 def install_hooks() -> None:
     """Wrap the functions named by ``ASSIST_PAUSE_AT`` (``<stage>:<what>:<n>``)."""
     point = os.environ.get(PAUSE_ENV, "")
+    if point.startswith("publish:"):
+        import ingestion.publish.publisher as publisher
+
+        # pipeline.publish looks publish_marts up when it runs: it finds this one.
+        publisher.publish_marts = functools.partial(publisher.publish_marts, checkpoint=pause_point)
+        return
     parts = point.split(":")
     if len(parts) != 3 or not parts[2].isdigit():
-        return  # a plain name: a pause_point in the code itself (e.g. publish:staged)
+        return
     count = int(parts[2])
     if parts[:2] == ["collect", "payload"]:
         from ingestion.landing import LandingStore
@@ -85,7 +93,7 @@ def run_pipeline() -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
+def run(argv: list[str]) -> int:
     install_hooks()
     if argv == ["pipeline"]:
         return run_pipeline()
@@ -94,5 +102,12 @@ def main(argv: list[str]) -> int:
     return cli_main(argv)
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def register(subparsers: argparse._SubParsersAction) -> None:
+    stage = subparsers.add_parser(
+        "stage",
+        help="run `python -m ingestion <command ...>` (or `pipeline`) with pause hooks armed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stage.add_argument("argv", nargs=argparse.REMAINDER, help="the ingestion command line")
+    stage.set_defaults(func=lambda args: run(args.argv))

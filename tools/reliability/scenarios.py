@@ -2,7 +2,7 @@
 
 Every scenario returns a ``Row``: scenario, outcome, rows lost, duplicates,
 whether the published marts are intact, seconds. Crash scenarios run real
-processes (``python -m ingestion.reliability.stage``, i.e. the CLI with pause
+processes (``python -m tools stage``, i.e. the CLI with pause
 hooks armed) in their own ``ASSIST_VAR_DIR`` and SIGKILL their whole process
 group (the stage and a dbt child, as a dying container or Airflow would)
 at a real point of the stage; then the pipeline runs again to completion and
@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import PROJECT_ROOT
-from ingestion.publish.publisher import MART_KEYS
-from ingestion.reliability.hooks import MARKER_ENV, PAUSE_ENV
+from ingestion.transform.catalogue import mart_keys
+from tools.reliability.hooks import MARKER_ENV, PAUSE_ENV
 
 RAW_KEYS = {
     "fetch_log": "attempt_id",
@@ -100,7 +100,7 @@ def _env(var_dir: Path, pause_at: str | None = None, marker: Path | None = None)
 
 
 def stage_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ingestion.reliability.stage", *args]
+    return [sys.executable, "-m", "tools", "stage", *args]
 
 
 def run_stage(var_dir: Path, *args: str, timeout: float = PIPELINE_TIMEOUT) -> None:
@@ -210,7 +210,7 @@ class State:
 
 
 def published_state(published_dir: Path) -> tuple[dict[str, tuple[int, str]], bool]:
-    from ingestion.reliability.reader import check_once
+    from tools.reliability.reader import check_once
 
     database = published_dir / "marts.duckdb"
     if not database.exists():
@@ -244,7 +244,7 @@ def read_state(var_dir: Path) -> State:
     database = var_dir / "published" / "marts.duckdb"
     if database.exists():
         with duckdb.connect(str(database), read_only=True) as connection:
-            for mart, key in MART_KEYS.items():
+            for mart, key in mart_keys().items():
                 total, distinct = connection.execute(
                     f'select count(*), count(distinct "{key}") from main."{mart}"'
                 ).fetchone()
@@ -458,13 +458,13 @@ def reader_scenario(work: Path, baseline_dir: Path, publishes: int = 10) -> Row:
     candidate_b = var_dir / "warehouse-b.duckdb"
     shutil.copy2(candidate_a, candidate_b)
     with connect(candidate_b) as connection:  # other content: every mart loses some rows
-        for mart, key in MART_KEYS.items():
+        for mart, key in mart_keys().items():
             connection.execute(f'delete from marts."{mart}" where hash("{key}") % 3 = 0')
     published_dir = var_dir / "published"
     stop = work / "readers.stop"
     stop.unlink(missing_ok=True)
     reader = subprocess.Popen(
-        [sys.executable, "-m", "ingestion.reliability.reader", str(published_dir), str(stop)],
+        [sys.executable, "-m", "tools", "reader", str(published_dir), str(stop)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         text=True,

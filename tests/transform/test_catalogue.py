@@ -1,0 +1,94 @@
+"""The mart catalogue is read from dbt's manifest; every model has an owner, every view a key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingestion.transform.catalogue import (
+    RegionCodeColumn,
+    mart_keys,
+    marts_from_manifest,
+    published_tables,
+    region_code_columns,
+)
+from tools.import_cycles import cycles, import_graph
+
+
+@pytest.fixture(scope="module")
+def nodes(dbt_manifest: Path) -> dict[str, Any]:
+    return json.loads(dbt_manifest.read_text(encoding="utf-8"))["nodes"]
+
+
+def _tests_on(nodes: dict[str, Any], model_id: str) -> list[dict[str, Any]]:
+    return [
+        n
+        for n in nodes.values()
+        if n["resource_type"] == "test" and n.get("attached_node") == model_id
+    ]
+
+
+def test_each_published_mart_states_its_key_once_and_dbt_tests_it_unique(nodes):
+    keys = mart_keys()
+    assert set(published_tables()) == set(keys) and len(keys) >= 10
+    for model_id, node in nodes.items():
+        if node["resource_type"] == "model" and node["name"] in keys:
+            key = keys[node["name"]]
+            unique = {
+                t.get("column_name")
+                for t in _tests_on(nodes, model_id)
+                if (t.get("test_metadata") or {}).get("name") == "unique"
+            }
+            assert key in unique, f"{node['name']}: its key {key} has no dbt unique test"
+
+
+def test_region_code_columns_come_from_the_relationships_tests(nodes):
+    columns = region_code_columns()
+    assert RegionCodeColumn("payer_code", 'payer_kind=="region"') in columns["mart_funds"]
+    assert RegionCodeColumn("helped_code") in columns["mart_pairings"]
+    assert "dim_region" not in columns  # its parent codes are dbt's own check
+
+
+def test_a_where_the_gate_cannot_apply_is_refused():
+    test = {
+        "resource_type": "test",
+        "attached_node": "model.p.mart_x",
+        "test_metadata": {
+            "name": "relationships",
+            "kwargs": {"to": "ref('dim_region')", "field": "region_code", "column_name": "c"},
+        },
+        "config": {"where": "kind in ('region', 'county')"},
+    }
+    with pytest.raises(ValueError, match="kind in"):
+        marts_from_manifest({"test.x": test})
+
+
+def test_every_model_has_an_owner(nodes):
+    models = [n for n in nodes.values() if n["resource_type"] == "model"]
+    unowned = [n["name"] for n in models if not (n["config"].get("meta") or {}).get("owner")]
+    assert models and not unowned, f"models without meta.owner: {unowned}"
+
+
+def test_every_view_has_a_primary_key_test(nodes):
+    views = {
+        model_id: n
+        for model_id, n in nodes.items()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "view"
+    }
+    keyless = [
+        n["name"]
+        for model_id, n in views.items()
+        if not any(
+            (t.get("test_metadata") or {}).get("name")
+            in {"unique", "unique_combination_of_columns"}
+            for t in _tests_on(nodes, model_id)
+        )
+    ]
+    assert views and not keyless, f"views without a unique test: {keyless}"
+
+
+def test_the_product_package_has_no_import_cycle():
+    assert cycles(import_graph("ingestion")) == []
