@@ -132,6 +132,9 @@ class DocContext:
     # Every place a figure is reported (a headline and its body repeat one): kept
     # through deduplication, so the figure's period can come from any of them.
     sites: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+    # ``_start_before`` per sentence index: every figure of a sentence asks the same
+    # question of the same (unchanging) sentences before it.
+    _starts: dict[int, Period] = field(default_factory=dict, repr=False)
 
     def anchor(self, fact: Fact, s: Sentence, at: int) -> Fact:
         self.anchors[id(fact)] = (s.index, at)
@@ -177,6 +180,11 @@ class DocContext:
     def _start_before(self, index: int) -> Period:
         """The period an earlier sentence started ("Since 2010, ..."): the nearest of the two
         sentences before, else, for "the past N years", the nearest anywhere before."""
+        if index not in self._starts:
+            self._starts[index] = self._find_start_before(index)
+        return self._starts[index]
+
+    def _find_start_before(self, index: int) -> Period:
         far = past_years(self.sentences[index].text) is not None
         for back in range(index - 1, -1 if far else max(-1, index - 3), -1):
             start = stated_start(self.sentences[back].text, self.doc_year)
