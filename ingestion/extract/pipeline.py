@@ -532,17 +532,21 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
     companies = [m.name for ms in ctx.mentions for m in ms if m.kind == "org" and is_company(m)]
     discourse = Discourse(acronyms, lookup, short_forms(companies) if companies else {})
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
-        text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
             continue
-        if s.index in ctx.hints["pair"]:
+        pair_hinted = s.index in ctx.hints["pair"]
+        text = _rule_text(s, ctx.recased) if (mentions or pair_hinted) else ""
+        if pair_hinted:
             mentions = discourse.resolve(s.index, text, mentions)
-        found = find_pairings(text, mentions)
-        first = {id(p): _first_source(discourse, p, s.index) for p in found} if found else {}
-        if subject is not None and subject_age <= 2 and not found:
-            found = carried_pairings(text, mentions, subject)
-            first = {id(p): subject_at for p in found}
-        out.extend((s, p, first[id(p)]) for p in found)
+        # Most sentences name nothing: both pairing rules need a named party (a helped
+        # place at the least), so a sentence without one is not read for pairings.
+        if mentions:
+            found = find_pairings(text, mentions)
+            first = {id(p): _first_source(discourse, p, s.index) for p in found}
+            if subject is not None and subject_age <= 2 and not found:
+                found = carried_pairings(text, mentions, subject)
+                first = {id(p): subject_at for p in found}
+            out.extend((s, p, first[id(p)]) for p in found)
         discourse.remember(s.index, mentions, s.index in read)
         opener = subject_organisation(mentions)
         if opener:
