@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from ingestion.extract.regions import Mention, find_mentions
 from ingestion.extract.text import Sentence
@@ -181,6 +182,10 @@ class DocParties:
     looked_up: dict[int, list[Mention]] = field(default_factory=dict)
     # Each helped place's helpers (keys), from the document's pairings.
     helpers_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # ``_doc_features`` per key, filled as figures ask.
+    doc_features: dict[str, Mapping[str, float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 @functools.cache
@@ -202,7 +207,14 @@ def _key(m: Mention) -> str:
     return m.code or " ".join(m.label.lower().split())
 
 
-def _place_features(code: str | None, kind: str) -> dict[str, float]:
+# Pure in its arguments and the shipped gazetteer; callers only copy it into a
+# candidate's own features, so one read-only mapping serves every figure.
+@functools.lru_cache(maxsize=4096)
+def _place_features(code: str | None, kind: str) -> Mapping[str, float]:
+    return MappingProxyType(_find_place_features(code, kind))
+
+
+def _find_place_features(code: str | None, kind: str) -> dict[str, float]:
     region = _region(code)
     f: dict[str, float] = {}
     if kind in ("org", "team"):
@@ -287,7 +299,16 @@ def _qualifier_roles(sentence: str, ms: list[Mention]) -> dict[int, dict[str, fl
     return out
 
 
-def _doc_features(key: str, parties: DocParties) -> dict[str, float]:
+def _doc_features(key: str, parties: DocParties) -> Mapping[str, float]:
+    """What the document says of one party: the same for every figure of the document
+    (the parties do not change once gathered), so found once per key. Callers only copy
+    it into a candidate's own features."""
+    if key not in parties.doc_features:
+        parties.doc_features[key] = _find_doc_features(key, parties)
+    return parties.doc_features[key]
+
+
+def _find_doc_features(key: str, parties: DocParties) -> dict[str, float]:
     f: dict[str, float] = {}
     if key in parties.helpers:
         f["pairing_helper"] = 1.0

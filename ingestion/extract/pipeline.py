@@ -134,6 +134,9 @@ class DocContext:
     # Every place a figure is reported (a headline and its body repeat one): kept
     # through deduplication, so the figure's period can come from any of them.
     sites: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+    # ``_start_before`` per sentence index: every figure of a sentence asks the same
+    # question of the same (unchanging) sentences before it.
+    _starts: dict[int, Period] = field(default_factory=dict, repr=False)
 
     def anchor(self, fact: AnyFact, s: Sentence, at: int) -> AnyFact:
         self.anchors[id(fact)] = (s.index, at)
@@ -179,6 +182,11 @@ class DocContext:
     def _start_before(self, index: int) -> Period:
         """The period an earlier sentence started ("Since 2010, ..."): the nearest of the two
         sentences before, else, for "the past N years", the nearest anywhere before."""
+        if index not in self._starts:
+            self._starts[index] = self._find_start_before(index)
+        return self._starts[index]
+
+    def _find_start_before(self, index: int) -> Period:
         far = past_years(self.sentences[index].text) is not None
         for back in range(index - 1, -1 if far else max(-1, index - 3), -1):
             start = stated_start(self.sentences[back].text, self.doc_year)
@@ -526,17 +534,21 @@ def _sentence_pairings(ctx: DocContext) -> list[tuple[Sentence, Pairing, int]]:
     companies = [m.name for ms in ctx.mentions for m in ms if m.kind == "org" and is_company(m)]
     discourse = Discourse(acronyms, lookup, short_forms(companies) if companies else {})
     for s, mentions in zip(ctx.sentences, ctx.mentions, strict=True):
-        text = _rule_text(s, ctx.recased)
         if len(mentions) >= 2 and is_label_heading(ctx.norm.text, s):
             continue
-        if s.index in ctx.hints["pair"]:
+        pair_hinted = s.index in ctx.hints["pair"]
+        text = _rule_text(s, ctx.recased) if (mentions or pair_hinted) else ""
+        if pair_hinted:
             mentions = discourse.resolve(s.index, text, mentions)
-        found = find_pairings(text, mentions)
-        first = {id(p): _first_source(discourse, p, s.index) for p in found} if found else {}
-        if subject is not None and subject_age <= 2 and not found:
-            found = carried_pairings(text, mentions, subject)
-            first = {id(p): subject_at for p in found}
-        out.extend((s, p, first[id(p)]) for p in found)
+        # Most sentences name nothing: both pairing rules need a named party (a helped
+        # place at the least), so a sentence without one is not read for pairings.
+        if mentions:
+            found = find_pairings(text, mentions)
+            first = {id(p): _first_source(discourse, p, s.index) for p in found}
+            if subject is not None and subject_age <= 2 and not found:
+                found = carried_pairings(text, mentions, subject)
+                first = {id(p): subject_at for p in found}
+            out.extend((s, p, first[id(p)]) for p in found)
         discourse.remember(s.index, mentions, s.index in read)
         opener = subject_organisation(mentions)
         if opener:
