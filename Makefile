@@ -22,7 +22,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench bench-scale evaluate reliability lock clean
+.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench bench-scale readme-long evaluate reliability lock clean
 
 install: $(STAMP) browser
 
@@ -131,6 +131,11 @@ bench: install
 BENCH_ARTICLES ?= 1000
 bench-scale: install
 	$(BIN)/python -m ingestion bench pipeline --articles $(BENCH_ARTICLES)
+
+# The README's long commands (demo, crash matrix, cross-validation, re-lock, benchmarks),
+# run as written: more than the suite's time budget, so not part of `make test`.
+readme-long: install
+	ASSIST_README_LONG=1 $(BIN)/python -m pytest -q -m readme_long tests/test_readme_commands.py
 
 # Crash (SIGKILL per stage), re-run/backfill, reader, HTTP fault and fuzz matrix: one table.
 reliability: install

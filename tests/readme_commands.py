@@ -30,7 +30,13 @@ def readme_commands(text: str | None = None) -> list[str]:
     return commands
 
 
+# Control operators a README line may chain commands with: kept as they are.
+_OPERATORS = {"&&", "||", "|", ";"}
+
+
 def _needs_quotes(word: str) -> bool:
+    if word in _OPERATORS:
+        return False
     return word == "" or any(c.isspace() or c in "\"'$`;&|<>(){}*?" for c in word)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +28,34 @@ from tests.corrections_site import (
     use_small_gazetteer,
     write_site,
 )
+from tests.readme_commands import readme_commands
 
 pytestmark = pytest.mark.slow
 
 WHO = "Test Analyst"
+
+# The README's commands ("Correct or retract a fact"), run here as written, with real
+# ids for its placeholders (tests/test_readme_commands.py maps them to this file).
+README_RETRACT_BLOCKING = (
+    ".venv/bin/python -m ingestion retract --article ARTICLE_ID --by 'Your Name' "
+    "--reason 'unit slip'"
+)
+README_REBUILD = (
+    ".venv/bin/python -m ingestion build && .venv/bin/python -m ingestion audit "
+    "&& .venv/bin/python -m ingestion publish"
+)
+README_RETRACT_ARTICLE = (
+    ".venv/bin/python -m ingestion retract --article ARTICLE_ID --by 'Your Name' --reason why"
+)
+README_RETRACT_FACT = (
+    ".venv/bin/python -m ingestion retract --fact FACT_ID --by 'Your Name' --reason why"
+)
+README_CORRECT = (
+    ".venv/bin/python -m ingestion correct FACT_ID --field payer --value 'Chengdu City' "
+    "--by 'Your Name' --reason why"
+)
+README_UNDO = ".venv/bin/python -m ingestion undo CORRECTION_ID --by 'Your Name' --reason why"
+README_LIST = ".venv/bin/python -m ingestion corrections"
 
 
 def ingestion(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,6 +69,23 @@ def ingestion(settings: Settings, *args: str) -> subprocess.CompletedProcess[str
         text=True,
         check=False,
         timeout=600,
+    )
+
+
+def readme(settings: Settings, command: str, **ids: str) -> subprocess.CompletedProcess[str]:
+    """A README command as a reader types it in the checkout, placeholders filled in."""
+    assert command in readme_commands(), f"the README shows no {command!r}"
+    for placeholder, value in ids.items():
+        command = command.replace(placeholder, shlex.quote(value))
+    env = {**os.environ, **site_env(settings), "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
 
 
@@ -83,13 +126,8 @@ def blocked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
 @pytest.fixture(scope="module")
 def recovered(blocked: tuple[Settings, str]) -> tuple[Settings, str, str]:
     settings, article_id = blocked
-    stored = ok(
-        ingestion(
-            settings, "retract", "--article", article_id, "--by", WHO, "--reason", "unit slip"
-        )
-    )
-    for step in ("build", "audit", "publish"):
-        ok(ingestion(settings, step))
+    stored = ok(readme(settings, README_RETRACT_BLOCKING, ARTICLE_ID=article_id))
+    ok(readme(settings, README_REBUILD))
     return settings, article_id, stored
 
 
@@ -119,7 +157,8 @@ def test_the_listing_shows_who_what_and_why(recovered: tuple[Settings, str, str]
     listing = ok(ingestion(settings, "corrections"))
     header, row = listing.splitlines()[:2]
     assert header.split() == ["id", "when", "who", "what", "before", "after", "why", "undone"]
-    assert row.startswith("c0001") and WHO in row and article_id in row and "unit slip" in row
+    assert row.startswith("c0001") and "Your Name" in row and article_id in row
+    assert "unit slip" in row
 
 
 def test_correct_and_undo_from_the_command_line(recovered: tuple[Settings, str, str]) -> None:
@@ -171,3 +210,32 @@ def test_bad_requests_exit_1_and_store_nothing(
     assert "Nothing stored" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
     assert query(settings.warehouse_path, "select count(*) from raw.corrections") == before
+
+
+def test_the_readme_commands_correct_retract_undo_and_list(
+    recovered: tuple[Settings, str, str],
+) -> None:
+    """Each README command of the section, in turn; every change is undone again."""
+    settings, _, _ = recovered
+    fact_id, article_id = query(
+        settings.warehouse_path,
+        "select f.fact_id, f.article_id from raw.facts_fund as f"
+        " where f.amount_cny < 1e12 order by f.fact_id limit 1",
+    )[0]
+
+    def stored(result: subprocess.CompletedProcess[str]) -> str:
+        match = re.search(r"Stored (c\d+)", ok(result))
+        assert match, result.stdout
+        return match.group(1)
+
+    done = [
+        stored(readme(settings, README_CORRECT, FACT_ID=fact_id)),
+        stored(readme(settings, README_RETRACT_FACT, FACT_ID=fact_id)),
+        stored(readme(settings, README_RETRACT_ARTICLE, ARTICLE_ID=article_id)),
+    ]
+    for correction_id in done:
+        stored(readme(settings, README_UNDO, CORRECTION_ID=correction_id))
+    listing = ok(readme(settings, README_LIST))
+    for correction_id in done:
+        assert re.search(rf"^{correction_id}\b.*\byes \(c\d+\)", listing, re.M), listing
+    assert "Chengdu City" in listing

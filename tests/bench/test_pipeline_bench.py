@@ -17,15 +17,17 @@ import duckdb
 
 from ingestion.bench.corpus import gazetteer_places, write_corpus
 from ingestion.config import PROJECT_ROOT
+from tests.readme_commands import readme_argv
+
+# The README's smoke run ("Benchmark the pipeline at scale"), with a var folder of the test's.
+README_SMOKE = ".venv/bin/python -m ingestion bench pipeline --articles 200 --stages collect,load"
 
 
 def test_the_benchmark_prints_its_table_and_the_summary_line(tmp_path: Path):
     var_dir = tmp_path / "bench"
+    _venv_python, *args = readme_argv(README_SMOKE)
     completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "ingestion", "bench", "pipeline", "--articles", "200"),
-            *("--stages", "collect,load", "--var-dir", str(var_dir)),
-        ],
+        [sys.executable, *args, "--var-dir", str(var_dir)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -29,6 +29,7 @@ from bi.dashboards import DASHBOARDS, Chart
 from ingestion.config import PROJECT_ROOT
 from ingestion.publish.publisher import publish_marts
 from ingestion.warehouse import connect
+from tests.readme_commands import readme_commands
 from tests.sample_marts import create_sample_marts
 
 pytestmark = [pytest.mark.bi, pytest.mark.slow]
@@ -170,6 +171,24 @@ def _bi(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.Com
     )
 
 
+# The README's commands ("Look at the dashboards"), run as written; the site's var/
+# and port come from the environment (tests/test_readme_commands.py maps them here).
+README_UP = "make bi"
+README_STOP = "make bi-stop"
+
+
+def _readme(env: dict[str, str], command: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    assert command in readme_commands(), f"the README shows no {command!r}"
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture(scope="module")
 def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     var_dir = tmp_path_factory.mktemp("bi-var")
@@ -186,7 +205,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         "ASSIST_BI_ADMIN_PASSWORD": "a-test-password",
     }
     began = time.monotonic()
-    up = _bi(env, "up")
+    up = _readme(env, README_UP)
     up_seconds = time.monotonic() - began
     try:
         assert up.returncode == 0, up.stdout + up.stderr
@@ -208,7 +227,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             up_seconds,
         )
     finally:
-        _bi(env, "stop", timeout=120)
+        _readme(env, README_STOP, timeout=120)
 
 
 def _normal(value: Any) -> Any:
