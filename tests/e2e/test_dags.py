@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -119,6 +120,33 @@ def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
     assert area_rows > 0 and area_rows == distinct_keys and smallest > 0
     assert _query(path, "select count(*) from dim_region where level = 'county'")[0][0] > 2500
     assert (sandbox.var_dir / "published" / "parquet" / "mart_funds.parquet").exists()
+
+
+def test_published_funds_go_from_their_payer_to_the_place_that_receives_them(sandbox):
+    path = _published(sandbox)
+    # "Beijing, which has provided counterpart support to Yushu, has arranged 510
+    # million yuan for the prefecture" (a sample page): the payer is the helper.
+    yushu = _query(
+        path,
+        "select payer_name, region_name from mart_funds "
+        "where amount_cny = 510000000 and region_name ilike '%Yushu%'",
+    )
+    assert yushu and all(payer.startswith("Beijing") for payer, _ in yushu), yushu
+    # A place pays itself only where the sentence says it is its own money (a
+    # government's budget), never because the nearest name was taken twice.
+    own = _query(
+        path,
+        "select f.payer_name, e.evidence from mart_funds as f "
+        "join mart_fact_evidence as e on e.mart_key = f.fund_key "
+        "where f.payer_code = f.region_code",
+    )
+    for payer, evidence in own:
+        said = re.search(
+            rf"{re.escape(payer.split()[0])}(?:'s)?\s+(?:[\w-]+\s+){{0,4}}?"
+            r"(?:governments?|budgets?|fiscal|own)\b",
+            evidence,
+        )
+        assert said, f"{payer} pays itself, but the text does not say so: {evidence}"
 
 
 def test_the_first_run_checked_freshness_ran_detached_tests_and_wrote_docs(sandbox):
