@@ -51,9 +51,12 @@ $(STAMP): requirements.in requirements.lock pyproject.toml
 dbt-manifest: install
 	$(BIN)/python -m ingestion.transform.cosmos_config
 
+# Metadata database, the writer pool, and the DAGs serialized into the database (so
+# `airflow backfill create` finds them before any run).
 airflow-init: install dbt-manifest
 	$(BIN)/airflow db migrate > /dev/null
 	$(BIN)/airflow pools set warehouse_writer 1 "DuckDB allows one writer: tasks that open the warehouse" > /dev/null
+	$(BIN)/airflow dags reserialize > /dev/null
 
 # Airflow's and dbt's output goes to one log file; on a failure its tail is shown.
 DEMO_LOG := $(CURDIR)/var/logs/demo.log

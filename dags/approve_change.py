@@ -16,7 +16,7 @@ and says so). If the change is expected, trigger this DAG:
 
 Then clear the blocked run's `quality_gate`: it passes with the approval and
 publish follows. *Reject* skips the recording. The command line
-(`python -m ingestion.quality.approval`) does the same without Airflow.
+(`python -m ingestion approve`) does the same without Airflow.
 """
 
 from __future__ import annotations

@@ -16,7 +16,22 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import PROJECT_ROOT
-from ingestion.summary import format_rows
+
+# Cells longer than this are cut in printed answers and previews.
+PREVIEW_COLUMN_WIDTH = 40
+
+
+def format_rows(columns: list[str], rows: list[tuple]) -> str:
+    """Rows as indented ``a | b`` lines under their column names, long cells cut."""
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text if len(text) <= PREVIEW_COLUMN_WIDTH else text[: PREVIEW_COLUMN_WIDTH - 1] + "…"
+
+    lines = [" | ".join(columns)]
+    lines += [" | ".join(cell(v) for v in row) for row in rows]
+    return "\n".join("    " + line for line in lines)
+
 
 EXAMPLES_FILE = PROJECT_ROOT / "examples" / "bi_queries.sql"
 _NAME = re.compile(r"^-- name: (?P<name>[a-z0-9_]+)\s*$", re.MULTILINE)

@@ -17,23 +17,11 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import SUMMARY_ANSWER_ROWS, SUMMARY_EXAMPLES, Settings
+from ingestion.examples import answer_examples, format_rows, read_examples
 from ingestion.publish.publisher import current_version
 from ingestion.transform.dbt_runner import STATIC_DOCS
 
 PREVIEW_ROWS = 3
-PREVIEW_COLUMN_WIDTH = 40
-
-
-def format_rows(columns: list[str], rows: list[tuple]) -> str:
-    """Rows as indented ``a | b`` lines under their column names, long cells cut."""
-
-    def cell(value: object) -> str:
-        text = "" if value is None else str(value)
-        return text if len(text) <= PREVIEW_COLUMN_WIDTH else text[: PREVIEW_COLUMN_WIDTH - 1] + "…"
-
-    lines = [" | ".join(columns)]
-    lines += [" | ".join(cell(v) for v in row) for row in rows]
-    return "\n".join("    " + line for line in lines)
 
 
 def _preview(connection: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -143,7 +131,6 @@ def newcomer_summary(
     log_path: Path | None = None,
 ) -> str:
     """The marts and what they hold, three questions answered, where the logs are."""
-    from ingestion.examples import answer_examples, read_examples
 
     marts = mart_summaries(published_db, manifest)
     width = max((len(m.name) for m in marts), default=0)

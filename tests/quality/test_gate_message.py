@@ -143,7 +143,7 @@ def test_approval_hint_only_for_the_change_policy_and_says_what_it_does_not_over
         gated.blocked.raise_if_failed()
     message = str(caught.value)
     assert "mart_pairings lost 50% of its rows" in message
-    assert "python -m ingestion.quality.approval --var-dir" in message
+    assert "python -m ingestion approve --var-dir" in message
     tail = message.split("Approval overrides only the change policy", 1)[1]
     assert "does not override these 2 failed expectations" in tail
     assert "mart_funds: expect_column_values_to_be_between on amount_cny" in tail
