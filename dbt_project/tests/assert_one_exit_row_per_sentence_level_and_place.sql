@@ -1,8 +1,8 @@
 -- One statement, one exit row: a sentence gives at most one row of
 -- mart_poverty_exits per level and place. "With the last eight counties
 -- exiting in November 2020, all 54 ..." read as two county rows (8 and 54)
--- makes the county exits of 2020 add up twice; as one row (exited 8 of a
--- total 54, or the 54 alone) it cannot. Returns each sentence that breaks it.
+-- makes the county exits of 2020 add up twice; as one row (the last eight,
+-- none remaining) it cannot. Returns each sentence that breaks it.
 with
 
 exits as (

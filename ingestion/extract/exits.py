@@ -928,8 +928,9 @@ _LAST_BATCH_RE = re.compile(r"\b(?:last|final|remaining)\b", re.I)
 def one_row_per_statement(facts: list[F]) -> list[F]:
     """A sentence that gives a place's last batch and its whole set ("with the last
     eight counties exiting in November, all 54 have left poverty") is one statement:
-    eight of the 54 left that year and none remain. Read as two rows (8, and 54 of
-    54) the county exits of that year would add up twice in a mart."""
+    eight left that year and none remain. Read as two rows (8, and 54 of 54) the
+    county exits of that year would add up twice in a mart. The whole set is not
+    kept as the total: "8 of 54" would say 46 remain (remaining = total - exited)."""
     groups: dict[tuple[int, str, str], list[ExitFact]] = {}
     for fact in facts:
         if isinstance(fact, ExitFact):
@@ -952,9 +953,7 @@ def one_row_per_statement(facts: list[F]) -> list[F]:
             and part.exited < whole.total
         ):
             continue
-        merged[id(part)] = dataclasses.replace(
-            part, total=whole.total, remaining=0, year=part.year or whole.year
-        )
+        merged[id(part)] = dataclasses.replace(part, remaining=0, year=part.year or whole.year)
         merged[id(whole)] = None
     out: list[F] = []
     for fact in facts:

@@ -496,9 +496,10 @@ def test_last_batch_and_whole_set_are_one_row(text: str) -> None:
     exits = _exits(text)
     assert len(exits) == 1, exits
     (row,) = exits
-    assert row.total is not None and row.exited is not None
-    assert row.exited < row.total
-    assert row.remaining == 0
+    # The last batch, none remaining; the whole set is no total ("8 of 54" would say
+    # 46 remain).
+    assert row.exited in (11, 6)
+    assert row.remaining == 0 and row.total is None
 
 
 def test_two_places_in_one_sentence_stay_two_rows() -> None:
