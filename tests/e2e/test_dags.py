@@ -118,6 +118,9 @@ def test_published_marts_hold_the_facts_written_into_the_sample_pages(sandbox):
     )
     [(area_rows, distinct_keys, smallest)] = areas
     assert area_rows > 0 and area_rows == distinct_keys and smallest > 0
+    # "The county's apple planting area ...": the county is the article's, never nobody.
+    placeless = "select count(*) from mart_output_value where region_code is null"
+    assert _query(path, placeless)[0][0] == 0
     assert _query(path, "select count(*) from dim_region where level = 'county'")[0][0] > 2500
     assert (sandbox.var_dir / "published" / "parquet" / "mart_funds.parquet").exists()
 

@@ -136,3 +136,13 @@ def test_exit_rate_and_purpose():
     (f,) = facts("30 of the 32 counties shook off poverty, accounting for 93.8%.", "exit")
     assert f.rate_pct == pytest.approx(93.8)
     assert facts("The plan will help 500 people to get rid of poverty next year.", "exit") == []
+
+
+def test_an_output_of_the_county_belongs_to_the_county_the_article_is_about():
+    text = (
+        "Walnuts lift Qianxi County\n\n"
+        "Qianxi County in Guizhou has turned its hillsides over to walnut trees. "
+        "The county's walnut planting area reached 120,000 mu last year."
+    )
+    (out,) = facts(text, "output")
+    assert out.measure == "planting_area" and out.region and "Qianxi" in out.region
