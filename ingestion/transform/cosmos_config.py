@@ -232,7 +232,8 @@ def warn_stale_sources(context: Any) -> list[str]:
 def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
     """Keyword arguments of a ``cosmos.operators.local.DbtDocsLocalOperator``.
 
-    dbt docs are written to ``<var>/docs/dbt`` (index.html, manifest.json, catalog.json).
+    dbt docs are written to ``<var>/docs/dbt`` (index.html, manifest.json, catalog.json,
+    and static_index.html: ``--static``, the single file that opens offline).
     """
     from cosmos import InvocationMode
 
@@ -249,6 +250,7 @@ def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
         "pool": pool,
         "install_deps": False,
         "append_env": True,
+        "dbt_cmd_flags": ["--static"],
         "callback": partial(copy_docs, out_dir=out_dir),
     }
 
