@@ -8,8 +8,9 @@ goes under ``var/`` in the project folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,9 @@ class Settings:
     sources_file: Path
     # Processes that parse and extract during load (1: in the loading process itself).
     load_workers: int = 1
+    # The warehouse: None is the embedded DuckDB file under var/ (the default);
+    # a PostgresWarehouse when ASSIST_WAREHOUSE names a PostgreSQL server.
+    postgres: PostgresWarehouse | None = None
 
     @property
     def landing_dir(self) -> Path:
@@ -88,6 +92,104 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         sources_file=sources_file,
         load_workers=max(1, workers),
+        postgres=parse_warehouse_setting(os.environ.get(WAREHOUSE_SETTING, "")),
+    )
+
+
+# The one setting that selects the warehouse.
+WAREHOUSE_SETTING = "ASSIST_WAREHOUSE"
+
+
+class WarehouseSettingError(ValueError):
+    """ASSIST_WAREHOUSE holds something that names no warehouse (the message says what)."""
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """A PostgreSQL server and database that holds raw, the candidate and the published marts.
+
+    The password never appears in ``repr`` or ``describe()``: both end up in logs.
+    """
+
+    host: str
+    port: int
+    user: str
+    dbname: str
+    password: str = field(default="", repr=False)
+
+    def describe(self) -> str:
+        """Where the warehouse is, for messages and logs (no password)."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def connect_kwargs(self) -> dict[str, object]:
+        """Keyword arguments of ``psycopg2.connect``."""
+        kwargs: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "dbname": self.dbname,
+        }
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
+
+
+def parse_warehouse_setting(value: str) -> PostgresWarehouse | None:
+    """``''`` or ``duckdb``: the embedded DuckDB file; ``postgresql://user[:pw]@host[:port]/db``.
+
+    ``airflow:<conn_id>`` reads a PostgreSQL connection from Airflow (its
+    secrets backend or ``AIRFLOW_CONN_<ID>``), so credentials stay out of the
+    repository and out of the environment of anything but Airflow's workers.
+    """
+    value = value.strip()
+    if value in ("", "duckdb"):
+        return None
+    if value.startswith("airflow:"):
+        return _postgres_from_airflow_connection(value.removeprefix("airflow:"))
+    return _postgres_from_url(value)
+
+
+def _postgres_from_url(value: str) -> PostgresWarehouse:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise WarehouseSettingError(
+            f"{WAREHOUSE_SETTING} must be 'duckdb', a postgresql://user@host:port/dbname URL "
+            f"or airflow:<connection id>; got a value of scheme {parts.scheme or '(none)'!r}"
+        )
+    dbname = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not dbname:
+        raise WarehouseSettingError(
+            f"{WAREHOUSE_SETTING} must name a host and a database: postgresql://user@host:port/dbname"
+        )
+    try:
+        port = parts.port or 5432
+    except ValueError as error:  # a port that is not a number
+        raise WarehouseSettingError(f"{WAREHOUSE_SETTING}: the port is not a number") from error
+    return PostgresWarehouse(
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username or "postgres"),
+        dbname=dbname,
+        password=unquote(parts.password or ""),
+    )
+
+
+def _postgres_from_airflow_connection(conn_id: str) -> PostgresWarehouse:
+    # Imported here: the CLI and the extractor must not need Airflow to start.
+    from airflow.sdk import BaseHook  # noqa: PLC0415
+
+    connection = BaseHook.get_connection(conn_id)
+    if connection.conn_type not in ("postgres", "postgresql"):
+        raise WarehouseSettingError(
+            f"{WAREHOUSE_SETTING}=airflow:{conn_id}: the connection is of type "
+            f"{connection.conn_type!r}, not postgres"
+        )
+    return PostgresWarehouse(
+        host=connection.host or "localhost",
+        port=int(connection.port or 5432),
+        user=connection.login or "postgres",
+        dbname=connection.schema or "postgres",
+        password=connection.password or "",
     )
 
 
