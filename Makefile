@@ -19,6 +19,10 @@ export AIRFLOW__COSMOS__CACHE_DIR := $(CURDIR)/var/cosmos
 # This checkout's ingestion package, even where the venv's editable install points elsewhere.
 export PYTHONPATH := $(CURDIR)
 export GX_ANALYTICS_ENABLED := False
+# OpenLineage events of every task (collection, each dbt model, publish) as JSON lines;
+# set AIRFLOW__OPENLINEAGE__TRANSPORT to an HTTP transport to send them to Marquez instead.
+export AIRFLOW__OPENLINEAGE__NAMESPACE := assistance-warehouse
+export AIRFLOW__OPENLINEAGE__TRANSPORT ?= {"type": "file", "log_file_path": "$(CURDIR)/var/lineage/events.jsonl", "append": true}
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
@@ -54,6 +58,7 @@ dbt-manifest: install
 # Metadata database, the writer pool, and the DAGs serialized into the database (so
 # `airflow backfill create` finds them before any run).
 airflow-init: install dbt-manifest
+	@mkdir -p var/lineage
 	$(BIN)/airflow db migrate > /dev/null
 	$(BIN)/airflow pools set warehouse_writer 1 "DuckDB allows one writer: tasks that open the warehouse" > /dev/null
 	$(BIN)/airflow dags reserialize > /dev/null

@@ -43,6 +43,7 @@ from warehouse_assets import (
     WAREHOUSE_POOL,
 )
 
+from ingestion import lineage
 from ingestion.config import load_settings
 from ingestion.transform import cosmos_config
 
@@ -88,8 +89,14 @@ def build_audit_publish():
 
         pipeline.audit(load_settings())
 
-    # The publication's summary stays one XCom (not one per key).
-    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET], multiple_outputs=False)
+    # The publication's summary stays one XCom (not one per key). The OpenLineage
+    # datasets name the candidate and published marts as dbt's lineage does (ingestion/lineage.py).
+    @task(
+        pool=WAREHOUSE_POOL,
+        inlets=lineage.candidate_mart_datasets(SETTINGS, MANIFEST),
+        outlets=[PUBLISHED_MARTS_ASSET, *lineage.published_mart_datasets(SETTINGS)],
+        multiple_outputs=False,
+    )
     def publish(*, outlet_events=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings

@@ -27,6 +27,13 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
 
+from ingestion import lineage
+from ingestion.config import load_settings
+
+SETTINGS = load_settings()
+# OpenLineage datasets (ingestion/lineage.py): landing, then the raw tables dbt reads.
+LANDING = lineage.landing_dataset(SETTINGS)
+
 
 @dag(
     dag_id="collect_sources",
@@ -53,6 +60,7 @@ def collect_sources():
     @task(
         max_active_tis_per_dag=4,
         map_index_template="{{ task.op_kwargs['source_id'] }}",
+        outlets=[LANDING],
         multiple_outputs=False,
     )
     def collect(source_id: str) -> dict:
@@ -62,7 +70,13 @@ def collect_sources():
         return pipeline.collect(load_settings(), source_id).as_dict()
 
     # all_done: what did land is loaded even when a source failed outright.
-    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done", multiple_outputs=False)
+    @task(
+        pool=WAREHOUSE_POOL,
+        inlets=[LANDING],
+        outlets=[RAW_ASSET, *lineage.raw_table_datasets(SETTINGS)],
+        trigger_rule="all_done",
+        multiple_outputs=False,
+    )
     def load_raw(summaries: list[dict], dag_run=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings

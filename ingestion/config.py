@@ -96,6 +96,27 @@ def load_settings() -> Settings:
     )
 
 
+def openlineage_configured() -> bool:
+    """Whether Airflow's OpenLineage provider has been given a transport in the environment.
+
+    ``make demo`` sets a file transport (var/lineage/events.jsonl); point
+    ``AIRFLOW__OPENLINEAGE__TRANSPORT`` at an HTTP endpoint (Marquez, say) instead.
+    dbt's lineage costs each cosmos task its JSON artifacts, so without a
+    transport they are not written.
+    """
+    if os.environ.get("AIRFLOW__OPENLINEAGE__DISABLED", "").lower() == "true":
+        return False
+    return any(os.environ.get(name) for name in _OPENLINEAGE_TRANSPORT_SETTINGS)
+
+
+_OPENLINEAGE_TRANSPORT_SETTINGS = (
+    "AIRFLOW__OPENLINEAGE__TRANSPORT",
+    "AIRFLOW__OPENLINEAGE__CONFIG_PATH",
+    "OPENLINEAGE_URL",
+    "OPENLINEAGE_CONFIG",
+)
+
+
 # The one setting that selects the warehouse.
 WAREHOUSE_SETTING = "ASSIST_WAREHOUSE"
 

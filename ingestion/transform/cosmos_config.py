@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ingestion.config import Settings
+from ingestion.config import Settings, openlineage_configured
 from ingestion.transform.dbt_runner import (
     DBT_PROJECT_DIR,
     DOCS_FILES,
@@ -143,9 +143,10 @@ def _operator_args(pool: str) -> dict[str, Any]:
         "install_deps": False,
         # The worker's environment (ASSIST_PG_* for the postgres target) reaches dbt.
         "append_env": True,
-        # Each task's manifest.json and run_results.json would land in a temporary
-        # folder and be deleted: not writing them saves a fifth of a task's CPU.
-        "dbt_cmd_global_flags": ["--no-write-json"],
+        # Each task's manifest.json and run_results.json land in a temporary folder:
+        # cosmos reads them for OpenLineage events and deletes them. Without a
+        # lineage transport, not writing them saves a fifth of a task's CPU.
+        "dbt_cmd_global_flags": [] if openlineage_configured() else ["--no-write-json"],
         # A run triggered with {"full_refresh": true} rebuilds the incremental
         # article and fact models from the raw tables (see the DAG's params).
         "full_refresh": "{{ params.full_refresh }}",
