@@ -204,7 +204,7 @@ def _in_one_transaction(warehouse: PostgresWarehouse, what: str, steps: Any) -> 
         # The server rolls back a transaction whose connection is gone: nothing changed.
         raise WarehouseUnavailable(
             f"lost the connection to the PostgreSQL warehouse {warehouse.describe()} "
-            f"(setting {WAREHOUSE_SETTING}) during {what}: {str(error).strip()[:200]}; "
+            f"(setting {WAREHOUSE_SETTING}) during {what}: {' '.join(str(error).split())[:200]}; "
             "the transaction was rolled back, the published marts are as they were"
         ) from None
     finally:
