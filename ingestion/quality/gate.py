@@ -431,7 +431,8 @@ def _check_change(
     )
     hint = (
         f"Blocked by the change policy (expectations/{change.POLICY_FILE}) against the "
-        f"published marts in {published_dir}. If this change is expected, approve this "
+        f"published marts in {_published_where(warehouse_path, published_dir)}. If this "
+        "change is expected, approve this "
         f"candidate (fingerprint {fingerprint}) and rerun the audit:\n"
         f"  {approve_command(var_dir)}"
     )
@@ -479,6 +480,12 @@ def read_marts(
             if checked_identifier(table) in existing:
                 frames[table] = connection.execute(_select_sql(schema, table, existing)).df()
     return frames
+
+
+def _published_where(warehouse: Path | PostgresWarehouse, published_dir: Path) -> str:
+    if isinstance(warehouse, PostgresWarehouse):
+        return f"{warehouse.describe()} (schema published)"
+    return str(published_dir)
 
 
 def _exists(warehouse: Path | PostgresWarehouse) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import pytest
 
 from ingestion import pipeline
 from ingestion.cli import main
-from ingestion.config import PostgresWarehouse, Settings, load_settings
+from ingestion.config import PROJECT_ROOT, PostgresWarehouse, Settings, load_settings
 from ingestion.postgres_connect import WarehouseUnavailable
 from ingestion.publish.postgres_publisher import (
     PUBLISHED_SCHEMA,
@@ -48,6 +49,7 @@ from tests.publish.postgres_warehouse import (
     unique_name,
 )
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR
+from tests.readme_commands import readme_commands
 from tests.transform.raw_fixture import load_fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -420,3 +422,96 @@ def test_reader_sees_old_or_new_never_a_mix_while_publishes_repeat(
     assert result["violations"] == 0, result["problems"]
     assert result["reads"] > publishes
     assert result["snapshots"] == 2  # both contents were seen
+
+
+def test_change_policy_and_approval_on_postgres(
+    warehouse: PostgresWarehouse, tmp_path: Path
+) -> None:
+    """The change policy compares the candidate with the published schema; an approval of
+    exactly this candidate lets it through, as on DuckDB."""
+    from ingestion.quality.approval import approve
+    from ingestion.quality.change import SUITE_NAME
+
+    publish_postgres(warehouse)
+    expectations = _gate_suites(tmp_path / "expectations")
+    shutil.copy(EXPECTATIONS_DIR / "change_policy.json", expectations)
+    _execute(
+        warehouse,
+        "delete from marts.mart_funds where fund_key in"
+        " (select fund_key from marts.mart_funds order by fund_key limit 4)",
+    )
+    var_dir = tmp_path / "var"
+    blocked = run_quality_gate(
+        warehouse, expectations, tmp_path / "docs", published_dir=var_dir / "published"
+    )
+    assert not blocked.success
+    assert [f.suite for f in blocked.failures] == [SUITE_NAME]
+    assert "mart_funds lost 50% of its rows: 8 published, 4 in the candidate" in blocked.summary()
+    assert f"{warehouse.describe()} (schema published)" in blocked.summary()
+
+    approve(var_dir, approved_by="tester", reason="four funds retracted", warehouse_path=warehouse)
+    approved = run_quality_gate(
+        warehouse, expectations, tmp_path / "docs", published_dir=var_dir / "published"
+    )
+    assert approved.success, approved.summary()
+    assert approved.approval is not None and approved.approval["approved_by"] == "tester"
+
+
+# --- the README's commands, as written ---------------------------------------------
+
+README_AUDIT_PUBLISH = (
+    ".venv/bin/python -m ingestion audit && .venv/bin/python -m ingestion publish"
+)
+README_BI_ROLE = ".venv/bin/python -m ingestion bi-role --name ROLE_NAME"
+README_ROLLBACK = ".venv/bin/python -m ingestion rollback"
+
+
+def _checkout(root: Path) -> Path:
+    """The project's entries as symlinks, plus ``.venv`` (a worktree has none of its own)."""
+    mirror = root / "checkout"
+    mirror.mkdir()
+    for entry in PROJECT_ROOT.iterdir():
+        if entry.name != "var":
+            (mirror / entry.name).symlink_to(entry)
+    if not (mirror / ".venv").exists():
+        (mirror / ".venv").symlink_to(Path(sys.prefix))
+    return mirror
+
+
+def _readme(command: str, checkout: Path, env: dict[str, str], **ids: str) -> str:
+    assert command in readme_commands(), f"the README shows no {command!r}"
+    for placeholder, value in ids.items():
+        command = command.replace(placeholder, value)
+    result = subprocess.run(
+        ["bash", "-c", command],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert env["ASSIST_BI_ROLE_PASSWORD"] not in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_readme_postgres_commands(warehouse: PostgresWarehouse, tmp_path: Path) -> None:
+    checkout = _checkout(tmp_path)
+    secret = "readme-secret"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ASSIST_"))}
+    env |= {
+        "ASSIST_WAREHOUSE": f"postgresql://postgres@127.0.0.1:5432/{warehouse.dbname}",
+        "ASSIST_VAR_DIR": str(tmp_path / "var"),
+        "ASSIST_BI_ROLE_PASSWORD": secret,
+        "PYTHONPATH": str(checkout),
+    }
+    first = json.loads(_readme(README_AUDIT_PUBLISH, checkout, env))
+    assert published_versions_postgres(warehouse) == (first["version"], [])
+    role = f"{warehouse.dbname}_bi"
+    assert json.loads(_readme(README_BI_ROLE, checkout, env, ROLE_NAME=role))["created"]
+    second = pipeline.publish(_settings(warehouse, tmp_path / "var"))  # same marts, new version
+    assert json.loads(_readme(README_ROLLBACK, checkout, env))["rolled_back_from"] == second.version
+    current, kept = published_versions_postgres(warehouse)
+    assert (current, kept) == (first["version"], [second.version])
+    _query(warehouse, "select count(*) from published.mart_funds", user=role, password=secret)
