@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Any
+
+from tools.reliability.reader import check_loop
 
 SCHEMA = "published"
 INVARIANT_TABLE = "_publish_manifest"
@@ -52,33 +53,10 @@ def read_loop(dsn: dict[str, Any], stop_file: Path, max_seconds: float = 600.0) 
     import psycopg2
 
     connection = psycopg2.connect(**dsn)
-    reads = errors = violations = 0
-    snapshots: set[str] = set()
-    problems: list[str] = []
-    deadline = time.monotonic() + max_seconds
     try:
-        while not stop_file.exists() and time.monotonic() < deadline:
-            try:
-                snapshot, violation = check_once(connection)
-            except Exception as error:  # every error counts: a reader must never see one
-                errors += 1
-                problems.append(f"{type(error).__name__}: {error}"[:300])
-            else:
-                if violation:
-                    violations += 1
-                    problems.append(violation)
-                elif snapshot:
-                    snapshots.add(snapshot)
-            reads += 1
+        return check_loop(lambda: check_once(connection), stop_file, max_seconds)
     finally:
         connection.close()
-    return {
-        "reads": reads,
-        "errors": errors,
-        "violations": violations,
-        "snapshots": len(snapshots),
-        "problems": problems[:5],
-    }
 
 
 def _run(args: argparse.Namespace) -> int:
