@@ -48,11 +48,12 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _publish(_: argparse.Namespace) -> int:
-    from ingestion.quality.gate_record import UnauditedCandidate
+    from ingestion.postgres_connect import WarehouseUnavailable
+    from ingestion.publish.publisher import PublishError
 
     try:
         result = pipeline.publish(load_settings())
-    except UnauditedCandidate as refusal:
+    except (PublishError, WarehouseUnavailable) as refusal:
         # A refusal is an answer, not a crash: the reason, no traceback, exit 1.
         print(refusal, file=sys.stderr)
         return 1
@@ -61,11 +62,12 @@ def _publish(_: argparse.Namespace) -> int:
 
 
 def _rollback(_: argparse.Namespace) -> int:
+    from ingestion.postgres_connect import WarehouseUnavailable
     from ingestion.publish.publisher import PublishError
 
     try:
         _print_json(pipeline.rollback(load_settings()))
-    except PublishError as refusal:
+    except (PublishError, WarehouseUnavailable) as refusal:
         print(refusal, file=sys.stderr)
         return 1
     return 0
@@ -85,8 +87,15 @@ def _bi_role(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    from ingestion.postgres_connect import WarehouseUnavailable
+
     password = os.environ.get(args.password_env) or None
-    _print_json(ensure_bi_role(settings.postgres, args.name, password).as_dict())
+    try:
+        role = ensure_bi_role(settings.postgres, args.name, password)
+    except (ValueError, WarehouseUnavailable) as refusal:
+        print(f"no role made: {refusal}", file=sys.stderr)
+        return 1
+    _print_json(role.as_dict())
     return 0
 
 
