@@ -49,10 +49,9 @@ from ingestion.publish.publisher import (
     manifest_content,
     validated_tables,
 )
-from ingestion.quality.postgres_tables import postgres_table_names
+from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA, postgres_table_names
 from ingestion.transform.catalogue import published_tables
 
-PUBLISHED_SCHEMA = "published"
 VERSION_PREFIX = "published_"
 STAGING_PREFIX = "publishing_"
 PUBLICATION_TABLE = "_publication"
@@ -326,66 +325,3 @@ def _existing_group(cursor: Any, warehouse: PostgresWarehouse) -> str | None:
     group = bi_group_role(warehouse)
     cursor.execute("select 1 from pg_roles where rolname = %s", [group])
     return group if cursor.fetchone() else None
-
-
-def published_side(warehouse: PostgresWarehouse, policy: Mapping[str, Any]) -> Any:
-    """The published marts as the change policy sees them, or None before the first publish."""
-    from ingestion.quality.change import MartsSide
-
-    connection = connect_postgres(warehouse)
-    try:
-        with connection.cursor() as cursor:
-            if INVARIANT_TABLE not in postgres_table_names(cursor, PUBLISHED_SCHEMA):
-                return None
-            cursor.execute(
-                f'select table_name, row_count from "{PUBLISHED_SCHEMA}".{INVARIANT_TABLE}'
-            )
-            rows = {str(name): int(count) for name, count in cursor.fetchall()}
-            columns = _columns(cursor, PUBLISHED_SCHEMA)
-            return MartsSide(rows, columns, _sums(cursor, PUBLISHED_SCHEMA, columns, policy))
-    finally:
-        connection.close()
-
-
-def schema_side(warehouse: PostgresWarehouse, schema: str, policy: Mapping[str, Any]) -> Any:
-    """The candidate in ``schema`` as the change policy sees it."""
-    from ingestion.quality.change import MartsSide
-
-    connection = connect_postgres(warehouse)
-    try:
-        with connection.cursor() as cursor:
-            columns = _columns(cursor, schema)
-            rows = {
-                name: postgres_row_count(cursor, f'"{schema}"."{checked_identifier(name)}"')
-                for name in columns
-            }
-            return MartsSide(rows, columns, _sums(cursor, schema, columns, policy))
-    finally:
-        connection.close()
-
-
-def _columns(cursor: Any, schema: str) -> dict[str, set[str]]:
-    cursor.execute(
-        "select table_name, column_name from information_schema.columns where table_schema = %s",
-        [schema],
-    )
-    found: dict[str, set[str]] = {}
-    for table, column in cursor.fetchall():
-        found.setdefault(str(table), set()).add(str(column))
-    return found
-
-
-def _sums(
-    cursor: Any,
-    schema: str,
-    columns: Mapping[str, set[str]],
-    policy: Mapping[str, Any],
-) -> dict[tuple[str, str], float]:
-    limits = policy.get("sum_limits") or ()
-    sums: dict[tuple[str, str], float] = {}
-    for limit in limits:
-        table, column = checked_identifier(limit["table"]), checked_identifier(limit["column"])
-        if column in columns.get(table, ()):
-            cursor.execute(f'select coalesce(sum("{column}"), 0) from "{schema}"."{table}"')
-            sums[(table, column)] = float(cursor.fetchone()[0])
-    return sums

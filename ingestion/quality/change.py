@@ -86,12 +86,7 @@ def find_violations(
     (``ingestion.publish.postgres_publisher``), not ``published_dir``.
     """
     if isinstance(warehouse_path, PostgresWarehouse):
-        from ingestion.publish.postgres_publisher import published_side, schema_side
-
-        published = published_side(warehouse_path, policy)
-        if published is None:
-            return []
-        return _violations(published, schema_side(warehouse_path, schema, policy), policy)
+        return _postgres_violations(warehouse_path, schema, policy)
     found = read_manifest(published_dir)
     if found is None:
         return []
@@ -124,6 +119,22 @@ def find_violations(
         ),
     )
     return _violations(published, candidate, policy)
+
+
+def _postgres_violations(
+    warehouse: PostgresWarehouse, schema: str, policy: Mapping[str, Any]
+) -> list[ChangeViolation]:
+    """The same rules against the warehouse's published schema (its ``_publish_manifest``)."""
+    from ingestion.publish.publisher import INVARIANT_TABLE
+    from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA, marts_summary
+
+    limits = [(limit["table"], limit["column"]) for limit in policy.get("sum_limits") or ()]
+    published = marts_summary(warehouse, PUBLISHED_SCHEMA, limits, counts_table=INVARIANT_TABLE)
+    if published is None:
+        return []  # the first publish
+    candidate = marts_summary(warehouse, schema, limits)
+    assert candidate is not None  # counted from the tables themselves: always a summary
+    return _violations(MartsSide(*published), MartsSide(*candidate), policy)
 
 
 class _LazySums(dict[tuple[str, str], float]):

@@ -50,6 +50,9 @@ _ARROW_TYPES: dict[int, pa.DataType] = {
 }
 
 SelectSql = Callable[[str, str, set[str]], str]
+# The schema BI reads (ingestion.publish.postgres_publisher makes it); here because the
+# change policy reads it too and the publisher imports this module, not the reverse.
+PUBLISHED_SCHEMA = "published"
 
 
 def postgres_table_names(cursor: Any, schema: str) -> set[str]:
@@ -112,3 +115,56 @@ def _arrow_value(value: Any, arrow_type: pa.DataType) -> Any:
             return value.replace(tzinfo=None)
         return value.astimezone(dt.UTC)
     return value
+
+
+def marts_summary(
+    warehouse: PostgresWarehouse,
+    schema: str,
+    sum_limits: Iterable[tuple[str, str]],
+    counts_table: str | None = None,
+) -> tuple[dict[str, int], dict[str, set[str]], dict[tuple[str, str], float]] | None:
+    """What the change policy compares: rows per table, columns, sums of (table, column).
+
+    Row counts come from ``counts_table`` (the published ``_publish_manifest``) when
+    given -- None if it does not exist, i.e. nothing published yet -- else from
+    ``count(*)`` of every table of ``schema``.
+    """
+    schema = checked_identifier(schema)
+    connection = connect_postgres(warehouse)
+    try:
+        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with connection.cursor() as cursor:
+            columns = _columns(cursor, schema)
+            if counts_table is not None:
+                if checked_identifier(counts_table) not in columns:
+                    return None
+                cursor.execute(f'select table_name, row_count from "{schema}"."{counts_table}"')
+                rows = {str(name): int(count) for name, count in cursor.fetchall()}
+            else:
+                rows = {}
+                for name in columns:
+                    cursor.execute(f'select count(*) from "{schema}"."{checked_identifier(name)}"')
+                    rows[name] = int(cursor.fetchone()[0])
+            sums: dict[tuple[str, str], float] = {}
+            for table, column in sum_limits:
+                if column in columns.get(table, ()):
+                    cursor.execute(
+                        f'select coalesce(sum("{checked_identifier(column)}"), 0)'
+                        f' from "{schema}"."{checked_identifier(table)}"'
+                    )
+                    sums[(table, column)] = float(cursor.fetchone()[0])
+        connection.rollback()
+    finally:
+        connection.close()
+    return rows, columns, sums
+
+
+def _columns(cursor: Any, schema: str) -> dict[str, set[str]]:
+    cursor.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = %s",
+        [schema],
+    )
+    found: dict[str, set[str]] = {}
+    for table, column in cursor.fetchall():
+        found.setdefault(str(table), set()).add(str(column))
+    return found
