@@ -104,12 +104,3 @@ def postgres_database(prefix: str) -> Iterator[PostgresWarehouse]:
         finally:
             connection.close()
         drop_roles_of(dbname)
-
-
-@contextmanager
-def built_warehouse(prefix: str, work: Path) -> Iterator[PostgresWarehouse]:
-    """A fresh database with raw from the fixture and the candidate marts built by dbt."""
-    with postgres_database(prefix) as warehouse:
-        load_raw_fixture(warehouse)
-        build_candidate(warehouse, work / "dbt_target")
-        yield warehouse
