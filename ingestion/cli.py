@@ -48,15 +48,54 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _publish(_: argparse.Namespace) -> int:
-    from ingestion.quality.gate_record import UnauditedCandidate
+    from ingestion.postgres_connect import WarehouseUnavailable
+    from ingestion.publish.publisher import PublishError
 
     try:
         result = pipeline.publish(load_settings())
-    except UnauditedCandidate as refusal:
+    except (PublishError, WarehouseUnavailable) as refusal:
         # A refusal is an answer, not a crash: the reason, no traceback, exit 1.
         print(refusal, file=sys.stderr)
         return 1
     _print_json(result.as_dict())
+    return 0
+
+
+def _rollback(_: argparse.Namespace) -> int:
+    from ingestion.postgres_connect import WarehouseUnavailable
+    from ingestion.publish.publisher import PublishError
+
+    try:
+        _print_json(pipeline.rollback(load_settings()))
+    except (PublishError, WarehouseUnavailable) as refusal:
+        print(refusal, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _bi_role(args: argparse.Namespace) -> int:
+    import os
+
+    from ingestion.config import WAREHOUSE_SETTING
+    from ingestion.publish.bi_role import ensure_bi_role
+
+    settings = load_settings()
+    if settings.postgres is None:
+        print(
+            f"bi-role needs the PostgreSQL warehouse ({WAREHOUSE_SETTING}=postgresql://...); "
+            "on DuckDB, BI tools open var/published/marts.duckdb read-only",
+            file=sys.stderr,
+        )
+        return 1
+    from ingestion.postgres_connect import WarehouseUnavailable
+
+    password = os.environ.get(args.password_env) or None
+    try:
+        role = ensure_bi_role(settings.postgres, args.name, password)
+    except (ValueError, WarehouseUnavailable) as refusal:
+        print(f"no role made: {refusal}", file=sys.stderr)
+        return 1
+    _print_json(role.as_dict())
     return 0
 
 
@@ -92,6 +131,19 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     subparsers.add_parser(
         "publish", help="publish the candidate marts atomically (only after a passed audit)"
     ).set_defaults(func=_publish)
+    subparsers.add_parser(
+        "rollback", help="publish again the version before the current one (both warehouses)"
+    ).set_defaults(func=_rollback)
+    bi_role = subparsers.add_parser(
+        "bi-role", help="create or update a read-only BI role on the PostgreSQL warehouse"
+    )
+    bi_role.add_argument("--name", required=True, help="the role's name (a lower-case identifier)")
+    bi_role.add_argument(
+        "--password-env",
+        default="ASSIST_BI_ROLE_PASSWORD",
+        help="the environment variable holding its password (unset: no password)",
+    )
+    bi_role.set_defaults(func=_bi_role)
     build = subparsers.add_parser(
         "build", help="dbt build: staging (incremental), intermediate, candidate marts"
     )

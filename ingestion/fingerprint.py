@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
 from ingestion.transform.catalogue import published_tables
 from ingestion.warehouse import connect, scalar, table_names
@@ -40,13 +42,64 @@ def snapshot_id(built: Mapping[str, tuple[int, str]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def postgres_row_count(cursor: Any, table: str) -> int:
+    cursor.execute(f"select count(*) from {table}")
+    return int(cursor.fetchone()[0])
+
+
+def postgres_content_hash(cursor: Any, table: str) -> str:
+    """``content_hash`` computed inside PostgreSQL: sha256 of the sorted sha256 of each row's
+    text. Equal content, equal hash, any order -- within PostgreSQL (a row's text is
+    PostgreSQL's, so the value differs from DuckDB's for the same marts)."""
+    cursor.execute(
+        "select encode(sha256(convert_to(coalesce(string_agg(h, '' order by h collate \"C\"),"
+        " ''), 'UTF8')), 'hex') from (select encode(sha256(convert_to(t::text, 'UTF8')), 'hex')"
+        f" as h from {table} as t) as hashed"
+    )
+    return str(cursor.fetchone()[0])
+
+
+def postgres_fingerprint(
+    warehouse: PostgresWarehouse, schema: str, tables: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """Rows and content hash of each of ``tables`` present in ``schema``, in one snapshot."""
+    from ingestion.postgres_connect import connect_postgres
+    from ingestion.quality.postgres_tables import postgres_table_names
+
+    built: dict[str, tuple[int, str]] = {}
+    connection = connect_postgres(warehouse)
+    try:
+        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with connection.cursor() as cursor:
+            existing = postgres_table_names(cursor, schema)
+            for name in tables:
+                if name in existing:
+                    target = f'"{schema}"."{checked_identifier(name)}"'
+                    built[name] = (
+                        postgres_row_count(cursor, target),
+                        postgres_content_hash(cursor, target),
+                    )
+        connection.rollback()
+    finally:
+        connection.close()
+    return built
+
+
 def candidate_fingerprint(
-    warehouse_path: Path, schema: str = "marts", tables: Sequence[str] | None = None
+    warehouse_path: Path | PostgresWarehouse,
+    schema: str = "marts",
+    tables: Sequence[str] | None = None,
 ) -> tuple[str, dict[str, int]]:
-    """The candidate's fingerprint and row counts, over the published marts in ``schema``."""
+    """The candidate's fingerprint and row counts, over the published marts in ``schema``.
+
+    ``warehouse_path`` is the DuckDB file, or the PostgreSQL warehouse (``Settings.postgres``).
+    """
     if tables is None:
         tables = published_tables()
     schema = checked_identifier(schema)
+    if isinstance(warehouse_path, PostgresWarehouse):
+        pg_built = postgres_fingerprint(warehouse_path, schema, tables)
+        return snapshot_id(pg_built), {name: rows for name, (rows, _) in pg_built.items()}
     if not warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse_path}")
     built: dict[str, tuple[int, str]] = {}

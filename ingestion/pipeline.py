@@ -25,6 +25,10 @@ from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sourc
 from ingestion.warehouse import connect, ensure_raw_schema
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ingestion.config import PostgresWarehouse
+    from ingestion.publish.postgres_publisher import PostgresPublishResult
     from ingestion.publish.publisher import PublishResult
 
 log = logging.getLogger(__name__)
@@ -174,7 +178,7 @@ def audit(settings: Settings) -> None:
     from ingestion.quality.gate_record import record_gate_outcome
 
     report = run_quality_gate(
-        settings.warehouse_path,
+        candidate_warehouse(settings),
         settings.expectations_dir,
         settings.docs_dir / "great_expectations",
         published_dir=settings.published_dir,
@@ -184,25 +188,56 @@ def audit(settings: Settings) -> None:
     report.raise_if_failed()
 
 
-def publish(settings: Settings) -> PublishResult:
+def candidate_warehouse(settings: Settings) -> Path | PostgresWarehouse:
+    """Where the candidate marts are: the PostgreSQL warehouse if set, else the DuckDB file."""
+    return settings.postgres or settings.warehouse_path
+
+
+def publish(settings: Settings) -> PublishResult | PostgresPublishResult:
     """Swap the BI-facing marts atomically for the audited candidate.
 
     Raises UnauditedCandidate (nothing published) unless the gate passed exactly
     these marts: every entry point (CLI ``publish``, ``run``, the DAG) comes here.
+    On PostgreSQL the candidate schema is published in one transaction
+    (``ingestion.publish.postgres_publisher``); the audit records stay under var/.
     """
-    from ingestion.publish.publisher import publish_marts
     from ingestion.quality.gate_record import gate_summary, require_passed_gate
 
-    fingerprint, record = require_passed_gate(settings.var_dir, settings.warehouse_path)
+    fingerprint, record = require_passed_gate(settings.var_dir, candidate_warehouse(settings))
+    extra = {"quality_gate": gate_summary(record)}
+    if settings.postgres is not None:
+        from ingestion.publish.postgres_publisher import publish_postgres
+
+        return publish_postgres(
+            settings.postgres, manifest_extra=extra, expected_snapshot=fingerprint
+        )
+    from ingestion.publish.publisher import publish_marts
+
     return publish_marts(
         settings.warehouse_path,
         settings.published_dir,
-        manifest_extra={"quality_gate": gate_summary(record)},
+        manifest_extra=extra,
         expected_snapshot=fingerprint,
     )
 
 
-def published_asset_extra(result: PublishResult) -> dict[str, object]:
+def rollback(settings: Settings) -> dict[str, str]:
+    """Publish again the version published before the current one (kept by every publish)."""
+    if settings.postgres is not None:
+        from ingestion.publish.postgres_publisher import rollback_postgres
+
+        current, restored = rollback_postgres(settings.postgres)
+        where = f"{settings.postgres.describe()} schema published"
+    else:
+        from ingestion.publish.publisher import rollback_marts
+
+        current, restored = rollback_marts(settings.published_dir)
+        where = str(settings.published_dir)
+    log.warning("rolled back %s from version %s to %s", where, current, restored)
+    return {"published": where, "rolled_back_from": current, "restored": restored}
+
+
+def published_asset_extra(result: PublishResult | PostgresPublishResult) -> dict[str, object]:
     """What the published-marts asset event carries, so a consumer can pin what it read.
 
     ``snapshot_id`` is the one in every published ``_publish_manifest`` row and in

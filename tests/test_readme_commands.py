@@ -41,6 +41,7 @@ E2E = "tests/e2e/test_dags.py"
 CORRECTIONS = "tests/test_corrections_cli.py"
 BI = "tests/bi/test_superset.py"
 BENCH = "tests/bench/test_pipeline_bench.py"
+POSTGRES = "tests/publish/test_postgres_publish.py"
 LINT = "tests/test_lint.py"
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -96,6 +97,9 @@ COVERAGE: dict[str, str] = {
     "make bench-scale": LONG,
     ".venv/bin/python -m ingestion bench pipeline --articles 10000 --var-dir /tmp/bench": LONG,
     ".venv/bin/python -m ingestion bench pipeline --articles 200 --stages collect,load": BENCH,
+    ".venv/bin/python -m ingestion audit && .venv/bin/python -m ingestion publish": POSTGRES,
+    ".venv/bin/python -m ingestion bi-role --name ROLE_NAME": POSTGRES,
+    ".venv/bin/python -m ingestion rollback": POSTGRES,
 }
 
 # What a command's output must show beyond exiting 0 (the rest is checked by state).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tools import import_cycles
-from tools.reliability import matrix, reader, stage
+from tools.reliability import matrix, pg_reader, reader, stage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.register(subparsers)
     stage.register(subparsers)
     reader.register(subparsers)
+    pg_reader.register(subparsers)
     import_cycles.register(subparsers)
     return parser
 

@@ -91,7 +91,7 @@ class PublishedTable:
     name: str
     row_count: int
     content_hash: str  # sha256 over the sorted row hashes: independent of row order
-    parquet_path: Path
+    parquet_path: Path | None  # None on PostgreSQL (no Parquet export there)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def publish_marts(
     """
     checkpoint = checkpoint or _no_checkpoint
     schema = checked_identifier(schema)
-    names = _validated_tables(published_tables() if tables is None else tables)
+    names = validated_tables(published_tables() if tables is None else tables)
     if not warehouse_path.exists():
         raise PublishError(f"no warehouse at {warehouse_path}")
     published_at = dt.datetime.now(dt.UTC)
@@ -231,6 +231,26 @@ def published_versions(published_dir: Path) -> list[str]:
     return sorted(
         p.name for p in versions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
     )
+
+
+def rollback_marts(published_dir: Path) -> tuple[str, str]:
+    """Point ``current`` back at the version published before it; (from, to) versions.
+
+    The same atomic switch as a publish (one ``os.replace`` of the ``current``
+    link), so a reader sees the one publication or the other. The version rolled
+    back from stays on disk; rolling back again goes one further back.
+    """
+    current = current_version(published_dir)
+    if current is None:
+        raise PublishError(f"nothing published in {published_dir}: nothing to roll back")
+    earlier = [v for v in published_versions(published_dir) if v < current]
+    if not earlier:
+        raise PublishError(
+            f"no version before {current} is kept in {published_dir / VERSIONS_SUBDIR}: "
+            "nothing to roll back to; the published marts are unchanged"
+        )
+    _switch_current(published_dir, earlier[-1])
+    return current, earlier[-1]
 
 
 def _switch_current(published_dir: Path, version: str) -> None:
@@ -348,6 +368,36 @@ def _require_tables(
         raise PublishError(f"not in {schema}: {', '.join(missing)}; nothing published")
 
 
+def manifest_content(
+    published_at: dt.datetime,
+    version: str,
+    source: Mapping[str, Any],
+    tables: Sequence[PublishedTable],
+    extra: Mapping[str, Any] | None,
+    database: str = DATABASE_NAME,
+) -> dict[str, Any]:
+    """What a publication says about itself: ``manifest.json`` on DuckDB, the
+    ``_publication`` row on PostgreSQL (``ingestion.publish.postgres_publisher``)."""
+    return {
+        "published_at": published_at.isoformat(),
+        "version": version,
+        "snapshot_id": snapshot_id({t.name: (t.row_count, t.content_hash) for t in tables}),
+        "source": dict(source),
+        "database": database,
+        "tables": {
+            t.name: {
+                "row_count": t.row_count,
+                "content_hash": t.content_hash,
+                **(
+                    {"parquet": f"{PARQUET_SUBDIR}/{t.parquet_path.name}"} if t.parquet_path else {}
+                ),
+            }
+            for t in tables
+        },
+        **(dict(extra) if extra else {}),
+    }
+
+
 def _write_manifest(
     folder: Path,
     published_at: dt.datetime,
@@ -357,22 +407,9 @@ def _write_manifest(
     tables: Sequence[PublishedTable],
     extra: Mapping[str, Any] | None,
 ) -> Path:
-    manifest = {
-        "published_at": published_at.isoformat(),
-        "version": version,
-        "snapshot_id": snapshot_id({t.name: (t.row_count, t.content_hash) for t in tables}),
-        "source": {"warehouse": str(warehouse_path), "schema": schema},
-        "database": DATABASE_NAME,
-        "tables": {
-            t.name: {
-                "row_count": t.row_count,
-                "content_hash": t.content_hash,
-                "parquet": f"{PARQUET_SUBDIR}/{t.parquet_path.name}",
-            }
-            for t in tables
-        },
-        **(dict(extra) if extra else {}),
-    }
+    manifest = manifest_content(
+        published_at, version, {"warehouse": str(warehouse_path), "schema": schema}, tables, extra
+    )
     path = folder / MANIFEST_NAME
     with path.open("w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=2, ensure_ascii=False, default=str)
@@ -382,7 +419,7 @@ def _write_manifest(
     return path
 
 
-def _validated_tables(tables: Sequence[str]) -> list[str]:
+def validated_tables(tables: Sequence[str]) -> list[str]:
     if isinstance(tables, str):
         raise TypeError("tables must be a sequence of names, not one string")
     names = [checked_identifier(t) for t in tables]

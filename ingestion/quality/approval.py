@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ingestion.config import PostgresWarehouse, load_settings
 from ingestion.fingerprint import candidate_fingerprint
 
 log = logging.getLogger("assistance_warehouse.quality")
@@ -70,7 +71,7 @@ def approve(
     *,
     approved_by: str,
     reason: str,
-    warehouse_path: Path | None = None,
+    warehouse_path: Path | PostgresWarehouse | None = None,
     schema: str = "marts",
     expected_fingerprint: str | None = None,
     extra: Mapping[str, Any] | None = None,
@@ -82,7 +83,7 @@ def approve(
     """
     if not approved_by.strip() or not reason.strip():
         raise ValueError("an approval needs who approved it and why")
-    warehouse_path = warehouse_path or var_dir / WAREHOUSE_NAME
+    warehouse_path = warehouse_path or default_warehouse(var_dir)
     fingerprint, row_counts = candidate_fingerprint(warehouse_path, schema)
     if expected_fingerprint is not None and fingerprint != expected_fingerprint:
         raise ValueError(
@@ -96,7 +97,11 @@ def approve(
         "approved_by": approved_by.strip(),
         "reason": reason.strip(),
         "approved_at": dt.datetime.now(dt.UTC).isoformat(),
-        "warehouse": str(warehouse_path),
+        "warehouse": (
+            warehouse_path.describe()  # no password in a file
+            if isinstance(warehouse_path, PostgresWarehouse)
+            else str(warehouse_path)
+        ),
         "schema": schema,
         "row_counts": row_counts,
         **dict(extra or {}),
@@ -109,6 +114,12 @@ def approve(
     return path
 
 
+def default_warehouse(var_dir: Path) -> Path | PostgresWarehouse:
+    """The candidate's warehouse: PostgreSQL when ``ASSIST_WAREHOUSE`` names it, else the
+    DuckDB file in ``var_dir``."""
+    return load_settings().postgres or var_dir / WAREHOUSE_NAME
+
+
 def approve_command(var_dir: Path) -> str:
     """How a person approves the current candidate: in Airflow, or the exact command."""
     return (
@@ -117,9 +128,11 @@ def approve_command(var_dir: Path) -> str:
     )
 
 
-def approval_request(var_dir: Path, warehouse_path: Path | None = None) -> dict[str, Any]:
+def approval_request(
+    var_dir: Path, warehouse_path: Path | PostgresWarehouse | None = None
+) -> dict[str, Any]:
     """What the Airflow approval task shows: the candidate's fingerprint and row counts."""
-    fingerprint, row_counts = candidate_fingerprint(warehouse_path or var_dir / WAREHOUSE_NAME)
+    fingerprint, row_counts = candidate_fingerprint(warehouse_path or default_warehouse(var_dir))
     rows = "\n".join(f"| {name} | {count:,} |" for name, count in sorted(row_counts.items()))
     body = (
         f"The change policy blocked candidate `{fingerprint}` (see the failed "
@@ -173,6 +186,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--var-dir", type=Path, required=True, help="the pipeline's var folder")
     parser.add_argument("--by", default=None, help="who approves (default: the login name)")
     parser.add_argument("--reason", required=True, help="why the change is expected")
-    parser.add_argument("--warehouse", type=Path, help="default: <var-dir>/warehouse.duckdb")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help="default: ASSIST_WAREHOUSE's PostgreSQL warehouse, else <var-dir>/warehouse.duckdb",
+    )
     parser.add_argument("--schema", default="marts")
     parser.set_defaults(func=_approve)

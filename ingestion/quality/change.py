@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from ingestion.config import PostgresWarehouse
 from ingestion.warehouse import connect, scalar
 
 log = logging.getLogger("assistance_warehouse.quality")
@@ -74,39 +75,111 @@ def read_manifest(published_dir: Path) -> tuple[dict[str, Any], Path] | None:
 
 
 def find_violations(
-    published_dir: Path, warehouse_path: Path, schema: str, policy: Mapping[str, Any]
+    published_dir: Path,
+    warehouse_path: Path | PostgresWarehouse,
+    schema: str,
+    policy: Mapping[str, Any],
 ) -> list[ChangeViolation]:
-    """Every rule the candidate breaks against the published marts (none on first publish)."""
+    """Every rule the candidate breaks against the published marts (none on first publish).
+
+    On PostgreSQL the published marts are the warehouse's published schema
+    (``ingestion.publish.postgres_publisher``), not ``published_dir``.
+    """
+    if isinstance(warehouse_path, PostgresWarehouse):
+        return _postgres_violations(warehouse_path, schema, policy)
     found = read_manifest(published_dir)
     if found is None:
         return []
     manifest, version_dir = found
     tables: Mapping[str, Any] = manifest.get("tables") or {}
-    share = float(policy["max_row_loss_share"])
-    violations: list[ChangeViolation] = []
     with connect(warehouse_path) as connection:
         existing = _columns(connection, schema)
-        for name, entry in sorted(tables.items()):
-            published_rows = int(entry.get("row_count") or 0)
-            if name not in existing or published_rows == 0:
-                continue  # a missing mart fails the gate's table_exists check already
-            rows = _scalar(connection, f'select count(*) from "{schema}"."{name}"')
-            if rows < published_rows * (1 - share):
-                violations.append(ChangeViolation(name, "row_loss", published_rows, rows, share))
-        for limit in policy.get("sum_limits") or ():
-            name, column, ratio = limit["table"], limit["column"], float(limit["max_ratio"])
-            if column not in existing.get(name, ()) or name not in tables:
-                continue
-            published_sum = _published_sum(version_dir / tables[name]["parquet"], column)
-            candidate_sum = _scalar(
-                connection, f'select coalesce(sum("{column}"), 0) from "{schema}"."{name}"'
-            )
-            if published_sum > 0 and candidate_sum > published_sum * ratio:
-                violations.append(
-                    ChangeViolation(
-                        name, "sum_increase", published_sum, candidate_sum, ratio, column
-                    )
+        candidate = MartsSide(
+            rows={
+                name: int(_scalar(connection, f'select count(*) from "{schema}"."{name}"'))
+                for name in tables
+                if name in existing
+            },
+            columns=existing,
+            sums={
+                (limit["table"], limit["column"]): _scalar(
+                    connection,
+                    f'select coalesce(sum("{limit["column"]}"), 0) '
+                    f'from "{schema}"."{limit["table"]}"',
                 )
+                for limit in policy.get("sum_limits") or ()
+                if limit["column"] in existing.get(limit["table"], ())
+            },
+        )
+    published = MartsSide(
+        rows={name: int(entry.get("row_count") or 0) for name, entry in tables.items()},
+        columns={name: set() for name in tables},
+        sums=_LazySums(
+            lambda name, column: _published_sum(version_dir / tables[name]["parquet"], column)
+        ),
+    )
+    return _violations(published, candidate, policy)
+
+
+def _postgres_violations(
+    warehouse: PostgresWarehouse, schema: str, policy: Mapping[str, Any]
+) -> list[ChangeViolation]:
+    """The same rules against the warehouse's published schema (its ``_publish_manifest``)."""
+    from ingestion.publish.publisher import INVARIANT_TABLE
+    from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA, marts_summary
+
+    limits = [(limit["table"], limit["column"]) for limit in policy.get("sum_limits") or ()]
+    published = marts_summary(warehouse, PUBLISHED_SCHEMA, limits, counts_table=INVARIANT_TABLE)
+    if published is None:
+        return []  # the first publish
+    candidate = marts_summary(warehouse, schema, limits)
+    assert candidate is not None  # counted from the tables themselves: always a summary
+    return _violations(MartsSide(*published), MartsSide(*candidate), policy)
+
+
+class _LazySums(dict[tuple[str, str], float]):
+    """Published sums read only when a rule asks (a Parquet read per sum)."""
+
+    def __init__(self, read: Callable[[str, str], float]) -> None:
+        super().__init__()
+        self._read = read
+
+    def __missing__(self, key: tuple[str, str]) -> float:
+        value = self[key] = self._read(*key)
+        return value
+
+
+@dataclass(frozen=True)
+class MartsSide:
+    """What the rules compare on one side: rows per mart, columns, sums of limited columns."""
+
+    rows: Mapping[str, int]
+    columns: Mapping[str, set[str]]
+    sums: Mapping[tuple[str, str], float]
+
+
+def _violations(
+    published: MartsSide, candidate: MartsSide, policy: Mapping[str, Any]
+) -> list[ChangeViolation]:
+    """The rules themselves, the same whichever warehouse the two sides come from."""
+    share = float(policy["max_row_loss_share"])
+    violations: list[ChangeViolation] = []
+    for name, published_rows in sorted(published.rows.items()):
+        if name not in candidate.rows or published_rows == 0:
+            continue  # a missing mart fails the gate's table_exists check already
+        rows = candidate.rows[name]
+        if rows < published_rows * (1 - share):
+            violations.append(ChangeViolation(name, "row_loss", published_rows, rows, share))
+    for limit in policy.get("sum_limits") or ():
+        name, column, ratio = limit["table"], limit["column"], float(limit["max_ratio"])
+        if column not in candidate.columns.get(name, ()) or name not in published.rows:
+            continue
+        published_sum = published.sums[(name, column)]
+        candidate_sum = candidate.sums[(name, column)]
+        if published_sum > 0 and candidate_sum > published_sum * ratio:
+            violations.append(
+                ChangeViolation(name, "sum_increase", published_sum, candidate_sum, ratio, column)
+            )
     return violations
 
 

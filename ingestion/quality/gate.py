@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ingestion.config import PostgresWarehouse
 from ingestion.fingerprint import candidate_fingerprint
 from ingestion.identifiers import checked_identifier
 
@@ -290,7 +291,7 @@ class SuiteFile:
 
 
 def run_quality_gate(
-    warehouse_path: Path,
+    warehouse_path: Path | PostgresWarehouse,
     expectations_dir: Path,
     data_docs_dir: Path,
     schema: str = "marts",
@@ -306,7 +307,7 @@ def run_quality_gate(
     # Taken before the marts are read: the publisher checks the marts it copies
     # against it, so marts rebuilt after this point are never published on this pass.
     fingerprint = (
-        candidate_fingerprint(warehouse_path, schema)[0] if warehouse_path.exists() else None
+        candidate_fingerprint(warehouse_path, schema)[0] if _exists(warehouse_path) else None
     )
     suites = load_suites(expectations_dir / SUITES_SUBDIR)
     frames: dict[tuple[str, str], pd.DataFrame] = {}
@@ -385,7 +386,7 @@ def _with_region_checks(
 
 
 def _check_change(
-    warehouse_path: Path,
+    warehouse_path: Path | PostgresWarehouse,
     expectations_dir: Path,
     published_dir: Path,
     approvals_dir: Path | None,
@@ -430,7 +431,8 @@ def _check_change(
     )
     hint = (
         f"Blocked by the change policy (expectations/{change.POLICY_FILE}) against the "
-        f"published marts in {published_dir}. If this change is expected, approve this "
+        f"published marts in {_published_where(warehouse_path, published_dir)}. If this "
+        "change is expected, approve this "
         f"candidate (fingerprint {fingerprint}) and rerun the audit:\n"
         f"  {approve_command(var_dir)}"
     )
@@ -458,8 +460,15 @@ def load_suites(suites_dir: Path) -> list[SuiteFile]:
     return suites
 
 
-def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+def read_marts(
+    warehouse_path: Path | PostgresWarehouse, schema: str, tables: Iterable[str]
+) -> dict[str, pd.DataFrame]:
     """Read each existing mart into memory; a missing mart is simply absent from the result."""
+    if isinstance(warehouse_path, PostgresWarehouse):
+        # The same frames, read from PostgreSQL (why pandas there too: postgres_tables).
+        from ingestion.quality.postgres_tables import read_postgres_tables
+
+        return read_postgres_tables(warehouse_path, schema, tables, _select_sql)
     if not warehouse_path.exists():
         # connect() would create an empty warehouse; a missing file is a pipeline error.
         raise FileNotFoundError(f"no warehouse at {warehouse_path}")
@@ -473,7 +482,20 @@ def read_marts(warehouse_path: Path, schema: str, tables: Iterable[str]) -> dict
     return frames
 
 
-def _table_reader(warehouse_path: Path) -> Callable[[str, str], pd.DataFrame | None]:
+def _published_where(warehouse: Path | PostgresWarehouse, published_dir: Path) -> str:
+    if isinstance(warehouse, PostgresWarehouse):
+        return f"{warehouse.describe()} (schema published)"
+    return str(published_dir)
+
+
+def _exists(warehouse: Path | PostgresWarehouse) -> bool:
+    """A DuckDB file that exists, or a PostgreSQL server (unreachable: the read says so)."""
+    return isinstance(warehouse, PostgresWarehouse) or warehouse.exists()
+
+
+def _table_reader(
+    warehouse_path: Path | PostgresWarehouse,
+) -> Callable[[str, str], pd.DataFrame | None]:
     """Reads one more table on demand (the evidence behind failed rows), None if absent."""
 
     def read(schema: str, table: str) -> pd.DataFrame | None:

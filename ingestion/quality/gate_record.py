@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingestion.config import PostgresWarehouse
 from ingestion.fingerprint import candidate_fingerprint
 from ingestion.publish.publisher import PublishError
 from ingestion.quality.approval import read_candidate_record
@@ -69,7 +70,7 @@ def find_gate_outcome(var_dir: Path, fingerprint: str) -> dict[str, Any] | None:
 
 
 def require_passed_gate(
-    var_dir: Path, warehouse_path: Path, schema: str = "marts"
+    var_dir: Path, warehouse_path: Path | PostgresWarehouse, schema: str = "marts"
 ) -> tuple[str, dict[str, Any]]:
     """The candidate's fingerprint and its pass record; raises UnauditedCandidate otherwise."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -46,13 +47,20 @@ def check_once(database: Path) -> tuple[str | None, str | None]:
 
 def read_loop(published_dir: Path, stop_file: Path, max_seconds: float = 600.0) -> dict:
     database = published_dir / "marts.duckdb"
+    return check_loop(lambda: check_once(database), stop_file, max_seconds)
+
+
+def check_loop(
+    check: Callable[[], tuple[str | None, str | None]], stop_file: Path, max_seconds: float
+) -> dict:
+    """Run ``check`` until ``stop_file`` exists; count reads, errors, violations, snapshots."""
     reads = errors = violations = 0
     snapshots: set[str] = set()
     problems: list[str] = []
     deadline = time.monotonic() + max_seconds
     while not stop_file.exists() and time.monotonic() < deadline:
         try:
-            snapshot, violation = check_once(database)
+            snapshot, violation = check()
         except Exception as error:  # every error counts: a reader must never see one
             errors += 1
             problems.append(f"{type(error).__name__}: {error}"[:300])
