@@ -11,6 +11,11 @@ each candidate row gets
 * ``history_median``: the median of their values (None without history);
 * ``ratio_to_history``: the row's value divided by that median.
 
+A row already published (its key is in the last publication) is not judged
+again (no median): it passed when it was published, and judging it against a
+new slipped figure would flag the right number as well as the wrong one. On
+the first publish every row is judged against the candidate's other rows.
+
 The suite's expectations (``expect_column_values_to_be_between`` on
 ``ratio_to_history``, the factor stated in the suite) then run on that frame
 in GX like any other; a row without history is not judged. Only rows with a
@@ -63,15 +68,19 @@ def with_history(
         # The suite's expectations then fail on the missing columns with GX's reason.
         return candidate.copy()
     groups = _reference_groups(rule, candidate[columns], published, key_column)
+    published_keys = (
+        {_plain(k) for k in published[key_column]}
+        if published is not None and key_column in published.columns
+        else set()
+    )
     counts: list[int] = []
     medians: list[float | None] = []
     for record in candidate[columns].to_dict("records"):
+        key = _plain(record[key_column])
         group = tuple(_plain(record[c]) for c in rule.by)
-        others = [
-            value for key, value in groups.get(group, ()) if key != _plain(record[key_column])
-        ]
+        others = [value for other, value in groups.get(group, ()) if other != key]
         counts.append(len(others))
-        medians.append(median(others) if others else None)
+        medians.append(median(others) if others and key not in published_keys else None)
     out = candidate.copy()
     out[HISTORY_ROWS] = counts
     out[HISTORY_MEDIAN] = pd.Series(medians, index=candidate.index, dtype="float64")
