@@ -21,11 +21,10 @@ from ingestion import cli
 from ingestion.publish.publisher import publish_marts
 from ingestion.quality.evidence import RETRACT_COMMAND
 from ingestion.quality.gate import GateReport, QualityGateFailed, run_quality_gate
+from ingestion.quality.suites import SuiteError, load_suite
 from ingestion.warehouse import connect
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR, break_candidate, failed_checks
 from tests.sample_marts import create_sample_marts
-
-pytestmark = pytest.mark.slow
 
 SUITES = ("history_mart_funds", "history_mart_output_value", "history_mart_poverty_exits")
 ARTICLE = "a9a9a9a9a9a9a9a9"
@@ -79,6 +78,7 @@ def gate(site: Site, published: Path | None = None) -> GateReport:
     return run_quality_gate(site.warehouse, site.expectations, docs, published_dir=published)
 
 
+@pytest.mark.slow
 def test_the_published_sample_and_a_tenfold_fund_pass(site: Site) -> None:
     # Within the stated factor (1,000): a large new programme is not a slip.
     break_candidate(
@@ -91,6 +91,7 @@ def test_the_published_sample_and_a_tenfold_fund_pass(site: Site) -> None:
     assert {s.suite for s in report.suites} >= set(SUITES)
 
 
+@pytest.mark.slow
 def test_a_slip_against_the_published_history_is_held_back_until_approved(site: Site) -> None:
     break_candidate(site.warehouse, *SLIPS)
 
@@ -139,6 +140,7 @@ def test_a_slip_against_the_published_history_is_held_back_until_approved(site: 
     assert not gate(site, site.published).success
 
 
+@pytest.mark.slow
 def test_on_the_first_publish_the_candidate_is_its_own_history(site: Site) -> None:
     break_candidate(site.warehouse, *SLIPS)
 
@@ -150,3 +152,22 @@ def test_on_the_first_publish_the_candidate_is_its_own_history(site: Site) -> No
     # No var folder to approve in: no approval is offered.
     assert report.approval_hint is None
     assert "approve" not in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("history", "named"),
+    [
+        ({"value": "amount_cny"}, "meta.history.by"),
+        ({"by": ["region_code"]}, "meta.history.value"),
+        ("amount_cny", "meta.history must be an object"),
+    ],
+)
+def test_a_history_suite_written_wrong_is_refused_naming_the_field(
+    tmp_path: Path, history: object, named: str
+) -> None:
+    path = tmp_path / "history_mart_funds.json"
+    suite = {"name": path.stem, "meta": {"table": "mart_funds", "history": history}}
+    path.write_text(json.dumps({**suite, "expectations": []}), encoding="utf-8")
+    with pytest.raises(SuiteError, match=named) as caught:
+        load_suite(path)
+    assert str(path) in str(caught.value)
