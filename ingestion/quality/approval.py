@@ -1,4 +1,5 @@
-"""Approving a candidate that the change policy would block (see ``ingestion.quality.change``).
+"""Approving a candidate the gate held back: the change policy (``ingestion.quality.change``)
+or a value far from its region's history (``ingestion.quality.history``).
 
 A refresh that loses many rows, or doubles a fund total, against the last
 published marts may be right (a source was retired, a large programme was
@@ -135,7 +136,8 @@ def approval_request(
     fingerprint, row_counts = candidate_fingerprint(warehouse_path or default_warehouse(var_dir))
     rows = "\n".join(f"| {name} | {count:,} |" for name, count in sorted(row_counts.items()))
     body = (
-        f"The change policy blocked candidate `{fingerprint}` (see the failed "
+        "The change policy or the checks against history held back candidate "
+        f"`{fingerprint}` (see the failed "
         "`quality_gate` of `build_audit_publish`). Approve only if the change is "
         "expected, and say why.\n\n| mart | rows |\n| --- | ---: |\n" + rows
     )
@@ -180,8 +182,9 @@ def _approve(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "approve",
-        help="approve the current candidate marts despite the change policy",
-        description="Approve the current candidate marts despite the change policy.",
+        help="approve the current candidate marts the change policy or history held back",
+        description="Approve the current candidate marts the change policy or the checks "
+        "against history held back.",
     )
     parser.add_argument("--var-dir", type=Path, required=True, help="the pipeline's var folder")
     parser.add_argument("--by", default=None, help="who approves (default: the login name)")

@@ -5,10 +5,9 @@ Each mart states it in its own dbt YAML, under ``config.meta``::
     config:
       meta: {owner: analytics, published: true, key: fund_key}
 
-and its region-code columns are the columns with a dbt ``relationships`` test
-to ``dim_region.region_code`` (with that test's ``where``, if any). The
-publisher, the fingerprint, the quality gate and the reliability checks all
-ask this module; nothing else lists marts.
+The publisher, the fingerprint, the quality gate and the reliability checks
+all ask this module; nothing else lists marts. (Which columns hold a region
+code is dbt's alone: its ``relationships`` tests to ``dim_region``.)
 
 The manifest is the one ``make dbt-manifest`` writes (``dbt parse``, no
 database); where it is missing or older than the project, it is parsed here
@@ -20,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,19 +35,6 @@ from ingestion.transform.cosmos_config import (
 
 log = logging.getLogger(__name__)
 
-REGION_DIMENSION = "dim_region"
-REGION_KEY = "region_code"
-# A relationships test's `where` the gate can apply as a pandas row condition.
-_SIMPLE_WHERE = re.compile(r"^\s*(?P<column>[a-z_][a-z0-9_]*)\s*=\s*'(?P<value>[^']*)'\s*$")
-
-
-@dataclass(frozen=True)
-class RegionCodeColumn:
-    """A column holding ``dim_region.region_code`` values (where ``condition`` holds)."""
-
-    column: str
-    condition: str | None = None  # pandas query syntax, e.g. helper_kind=="region"
-
 
 @dataclass(frozen=True)
 class Mart:
@@ -57,7 +42,6 @@ class Mart:
     key: str
     owner: str
     published: bool
-    region_code_columns: tuple[RegionCodeColumn, ...] = ()
 
 
 def ensure_manifest(manifest: Path = MANIFEST_PATH) -> Path:
@@ -76,25 +60,6 @@ def ensure_manifest(manifest: Path = MANIFEST_PATH) -> Path:
 
 def marts_from_manifest(nodes: dict[str, Any]) -> tuple[Mart, ...]:
     """Every model whose ``meta`` names a key, sorted by name."""
-    columns: dict[str, list[RegionCodeColumn]] = {}
-    for node in nodes.values():
-        test = node.get("test_metadata") or {}
-        kwargs = test.get("kwargs") or {}
-        attached = (node.get("attached_node") or "").rpartition(".")[2]
-        if (
-            node.get("resource_type") == "test"
-            and test.get("name") == "relationships"
-            and kwargs.get("to") == f"ref('{REGION_DIMENSION}')"
-            and kwargs.get("field") == REGION_KEY
-            and attached
-            and attached != REGION_DIMENSION  # its own parent codes are dbt's alone
-        ):
-            where = (node.get("config") or {}).get("where")
-            columns.setdefault(attached, []).append(
-                RegionCodeColumn(
-                    checked_identifier(kwargs["column_name"]), _pandas_condition(where)
-                )
-            )
     marts = []
     for node in nodes.values():
         meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
@@ -107,19 +72,9 @@ def marts_from_manifest(nodes: dict[str, Any]) -> tuple[Mart, ...]:
                 key=checked_identifier(meta["key"]),
                 owner=str(meta.get("owner") or ""),
                 published=bool(meta.get("published", False)),
-                region_code_columns=tuple(sorted(columns.get(name, []), key=lambda c: c.column)),
             )
         )
     return tuple(sorted(marts, key=lambda m: m.name))
-
-
-def _pandas_condition(where: str | None) -> str | None:
-    if not where:
-        return None
-    match = _SIMPLE_WHERE.match(where)
-    if match is None:
-        raise ValueError(f"relationships test condition {where!r} is not `column = 'value'`")
-    return f'{match["column"]}=="{match["value"]}"'
 
 
 @cache
@@ -140,7 +95,3 @@ def published_tables() -> tuple[str, ...]:
 def mart_keys() -> dict[str, str]:
     """Published mart -> its key column (one row per key value)."""
     return {m.name: m.key for m in published_marts()}
-
-
-def region_code_columns() -> dict[str, tuple[RegionCodeColumn, ...]]:
-    return {m.name: m.region_code_columns for m in marts() if m.region_code_columns}

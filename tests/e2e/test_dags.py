@@ -386,7 +386,7 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
         "dbt.mart_poverty_exits_model_build",
     ):
         result = sandbox.airflow("tasks", "test", "build_audit_publish", task_id, DAY)
-        # Business rules only warn in dbt: the bad row reaches the candidate mart.
+        # Business rules are the gate's, not dbt's: the bad row reaches the candidate mart.
         assert result.returncode == 0, task_id + result.stdout[-4000:] + result.stderr[-4000:]
     gate = sandbox.airflow("tasks", "test", "build_audit_publish", "quality_gate", DAY)
     log = gate.stdout + gate.stderr

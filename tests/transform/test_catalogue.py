@@ -9,11 +9,8 @@ from typing import Any
 import pytest
 
 from ingestion.transform.catalogue import (
-    RegionCodeColumn,
     mart_keys,
-    marts_from_manifest,
     published_tables,
-    region_code_columns,
 )
 from tools.import_cycles import cycles, import_graph
 
@@ -43,27 +40,6 @@ def test_each_published_mart_states_its_key_once_and_dbt_tests_it_unique(nodes):
                 if (t.get("test_metadata") or {}).get("name") == "unique"
             }
             assert key in unique, f"{node['name']}: its key {key} has no dbt unique test"
-
-
-def test_region_code_columns_come_from_the_relationships_tests(nodes):
-    columns = region_code_columns()
-    assert RegionCodeColumn("payer_code", 'payer_kind=="region"') in columns["mart_funds"]
-    assert RegionCodeColumn("helped_code") in columns["mart_pairings"]
-    assert "dim_region" not in columns  # its parent codes are dbt's own check
-
-
-def test_a_where_the_gate_cannot_apply_is_refused():
-    test = {
-        "resource_type": "test",
-        "attached_node": "model.p.mart_x",
-        "test_metadata": {
-            "name": "relationships",
-            "kwargs": {"to": "ref('dim_region')", "field": "region_code", "column_name": "c"},
-        },
-        "config": {"where": "kind in ('region', 'county')"},
-    }
-    with pytest.raises(ValueError, match="kind in"):
-        marts_from_manifest({"test.x": test})
 
 
 def test_every_model_has_an_owner(nodes):

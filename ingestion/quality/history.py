@@ -1,0 +1,133 @@
+"""A value against its region's history: the columns the history suites check.
+
+A 万/亿 slip makes a fund 10,000 times too large and still a plausible-looking
+number on its own; next to what the same region reported before it is not. For
+a suite with ``meta.history`` (``{"value": "amount_cny", "by": ["region_code"]}``)
+each candidate row gets
+
+* ``history_rows``: how many *other* rows of its group there are: the group's
+  published rows (the last publication's Parquet file) and its rows in this
+  candidate, a key counted once;
+* ``history_median``: the median of their values (None without history);
+* ``ratio_to_history``: the row's value divided by that median.
+
+A row already published (its key is in the last publication) is not judged
+again (no median): it passed when it was published, and judging it against a
+new slipped figure would flag the right number as well as the wrong one. On
+the first publish every row is judged against the candidate's other rows.
+
+The suite's expectations (``expect_column_values_to_be_between`` on
+``ratio_to_history``, the factor stated in the suite) then run on that frame
+in GX like any other; a row without history is not judged. Only rows with a
+positive value are history (zero or negative values fail their own range rule).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ingestion.config import PostgresWarehouse
+from ingestion.quality.change import read_manifest
+from ingestion.quality.suites import HistoryRule
+
+HISTORY_ROWS = "history_rows"
+HISTORY_MEDIAN = "history_median"
+RATIO = "ratio_to_history"
+
+
+def published_table(
+    published_dir: Path | None, table: str, warehouse: Path | PostgresWarehouse | None = None
+) -> pd.DataFrame | None:
+    """The last published rows of ``table`` (None before the first publish or without it).
+
+    On PostgreSQL they are the warehouse's published schema, not ``published_dir``.
+    """
+    if isinstance(warehouse, PostgresWarehouse):
+        from ingestion.quality.mart_reader import read_marts
+        from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA
+
+        return read_marts(warehouse, PUBLISHED_SCHEMA, [table]).get(table)
+    if published_dir is None:
+        return None
+    found = read_manifest(published_dir)
+    if found is None:
+        return None
+    manifest, version_dir = found
+    entry = (manifest.get("tables") or {}).get(table)
+    if not entry or not entry.get("parquet"):
+        return None
+    path = version_dir / entry["parquet"]
+    with duckdb.connect() as connection:
+        return connection.execute("select * from read_parquet(?)", [str(path)]).df()
+
+
+def with_history(
+    rule: HistoryRule,
+    candidate: pd.DataFrame,
+    published: pd.DataFrame | None,
+    key_column: str,
+) -> pd.DataFrame:
+    """``candidate`` (same rows, same index) with the three history columns added."""
+    columns = [*rule.by, key_column, rule.value]
+    missing = [c for c in columns if c not in candidate.columns]
+    if missing:
+        # The suite's expectations then fail on the missing columns with GX's reason.
+        return candidate.copy()
+    groups = _reference_groups(rule, candidate[columns], published, key_column)
+    published_keys = (
+        {_plain(k) for k in published[key_column]}
+        if published is not None and key_column in published.columns
+        else set()
+    )
+    counts: list[int] = []
+    medians: list[float | None] = []
+    for record in candidate[columns].to_dict("records"):
+        key = _plain(record[key_column])
+        group = tuple(_plain(record[c]) for c in rule.by)
+        others = [value for other, value in groups.get(group, ()) if other != key]
+        counts.append(len(others))
+        medians.append(median(others) if others and key not in published_keys else None)
+    out = candidate.copy()
+    out[HISTORY_ROWS] = counts
+    out[HISTORY_MEDIAN] = pd.Series(medians, index=candidate.index, dtype="float64")
+    value = pd.to_numeric(candidate[rule.value], errors="coerce").astype("float64")
+    out[RATIO] = value / out[HISTORY_MEDIAN]
+    return out
+
+
+def _reference_groups(
+    rule: HistoryRule,
+    current: pd.DataFrame,
+    published: pd.DataFrame | None,
+    key_column: str,
+) -> dict[tuple[Any, ...], list[tuple[Any, float]]]:
+    """Per group, the (key, value) of every row that may serve as another row's history."""
+    frames = [current]
+    if published is not None and set(current.columns) <= set(published.columns):
+        # A key in both is one row: the candidate's reading of it counts.
+        earlier = published.loc[~published[key_column].isin(current[key_column]), current.columns]
+        frames.insert(0, earlier)
+    groups: dict[tuple[Any, ...], list[tuple[Any, float]]] = {}
+    for frame in frames:
+        for record in frame.to_dict("records"):
+            group = tuple(_plain(record[c]) for c in rule.by)
+            value = _plain(record[rule.value])
+            if any(part is None for part in group) or value is None or float(value) <= 0:
+                continue
+            groups.setdefault(group, []).append((_plain(record[key_column]), float(value)))
+    return groups
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
