@@ -176,7 +176,7 @@ def _postgres_from_url(value: str) -> PostgresWarehouse:
 
 def _postgres_from_airflow_connection(conn_id: str) -> PostgresWarehouse:
     # Imported here: the CLI and the extractor must not need Airflow to start.
-    from airflow.sdk import BaseHook  # noqa: PLC0415
+    from airflow.sdk import BaseHook
 
     connection = BaseHook.get_connection(conn_id)
     if connection.conn_type not in ("postgres", "postgresql"):
