@@ -31,6 +31,9 @@ def _command(step: Callable[..., object]) -> Callable[[argparse.Namespace], int]
 def _run(_: argparse.Namespace) -> int:
     settings = load_settings()
     pipeline.run_all(settings)
+    if settings.postgres is not None:
+        print(f"Candidate marts built in {settings.postgres.describe()}, schema marts.")
+        return 0
     print(describe_published(settings))
     return 0
 

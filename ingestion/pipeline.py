@@ -233,6 +233,15 @@ def run_all(settings: Settings) -> None:
     collect_all(settings)
     load(settings)
     build(settings)
+    if settings.postgres is not None:
+        # The gate and the schema-swap publish on PostgreSQL are ingestion/quality's and
+        # ingestion/publish's (not here yet): the candidate stays in the `marts` schema.
+        log.warning(
+            "built the candidate marts in %s (schema marts); audit and publish on "
+            "PostgreSQL are not part of this step yet",
+            settings.postgres.describe(),
+        )
+        return
     audit(settings)
     publish(settings)
     generate_docs(settings)

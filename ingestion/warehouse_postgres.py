@@ -50,7 +50,7 @@ def unavailable(
     cause = error
     if isinstance(error, psycopg2.InterfaceError) and isinstance(error.__context__, psycopg2.Error):
         cause = error.__context__
-    reason = _scrubbed(str(cause), warehouse) or type(cause).__name__
+    reason = _scrubbed(str(cause), warehouse).rstrip(".") or type(cause).__name__
     return WarehouseUnavailable(
         f"{WAREHOUSE_SETTING}={warehouse.describe()}: {doing} failed: {reason}. "
         "Nothing landed was lost: fix the setting or the server and run the stage again."
