@@ -7,6 +7,7 @@ content in one transaction.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from ingestion.identifiers import checked_identifier
@@ -22,6 +23,8 @@ from ingestion.statistics.validate import (
     validate_table,
 )
 from ingestion.warehouse import Connection, dialect_of, stat_table_ddl
+
+log = logging.getLogger(__name__)
 
 _LATEST_PAYLOAD_SQL = """
 select content_hash, url from raw.fetch_log
@@ -51,6 +54,11 @@ def _replace_table(connection: Connection, source: TableSource) -> None:
     if existing == [*(c.name for c in source.columns), "_source_id", "_loaded_at"]:
         connection.execute(f"delete from raw.{table}")
         return
+    log.warning(
+        "raw.%s: sources.yml declares other columns than the table has; it is recreated "
+        "(and dbt's views on it, until the next build)",
+        table,
+    )
     connection.execute(f"drop table if exists raw.{table} cascade")
     connection.execute(stat_table_ddl(source, "postgres"))
 
