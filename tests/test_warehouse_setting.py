@@ -35,7 +35,13 @@ def test_the_password_is_never_in_what_is_logged() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["mysql://u@h/db", "postgresql://u@h", "postgresql:///db", "postgresql://u@h:port/db", "warehouse.duckdb"],
+    [
+        "mysql://u@h/db",
+        "postgresql://u@h",
+        "postgresql:///db",
+        "postgresql://u@h:port/db",
+        "warehouse.duckdb",
+    ],
 )
 def test_a_value_naming_no_warehouse_is_refused_naming_the_setting(value: str) -> None:
     with pytest.raises(WarehouseSettingError, match="ASSIST_WAREHOUSE"):
