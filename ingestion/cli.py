@@ -31,6 +31,10 @@ def _command(step: Callable[..., object]) -> Callable[[argparse.Namespace], int]
 def _run(_: argparse.Namespace) -> int:
     settings = load_settings()
     pipeline.run_all(settings)
+    if settings.postgres is not None:
+        # The summary reads the published DuckDB file; on PostgreSQL, say where to look.
+        print(f"Published marts: {settings.postgres.describe()}, schema published.")
+        return 0
     print(describe_published(settings))
     return 0
 
@@ -48,8 +52,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _publish(_: argparse.Namespace) -> int:
-    from ingestion.postgres_connect import WarehouseUnavailable
     from ingestion.publish.publisher import PublishError
+    from ingestion.warehouse_postgres import WarehouseUnavailable
 
     try:
         result = pipeline.publish(load_settings())
@@ -62,8 +66,8 @@ def _publish(_: argparse.Namespace) -> int:
 
 
 def _rollback(_: argparse.Namespace) -> int:
-    from ingestion.postgres_connect import WarehouseUnavailable
     from ingestion.publish.publisher import PublishError
+    from ingestion.warehouse_postgres import WarehouseUnavailable
 
     try:
         _print_json(pipeline.rollback(load_settings()))
@@ -87,7 +91,7 @@ def _bi_role(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from ingestion.postgres_connect import WarehouseUnavailable
+    from ingestion.warehouse_postgres import WarehouseUnavailable
 
     password = os.environ.get(args.password_env) or None
     try:

@@ -63,8 +63,8 @@ def postgres_fingerprint(
     warehouse: PostgresWarehouse, schema: str, tables: Sequence[str]
 ) -> dict[str, tuple[int, str]]:
     """Rows and content hash of each of ``tables`` present in ``schema``, in one snapshot."""
-    from ingestion.postgres_connect import connect_postgres
     from ingestion.quality.postgres_tables import postgres_table_names
+    from ingestion.warehouse_postgres import connect_postgres
 
     built: dict[str, tuple[int, str]] = {}
     connection = connect_postgres(warehouse)

@@ -22,7 +22,7 @@ from ingestion.load.reference import load_gazetteer
 from ingestion.load.reprocess import forget_landed_on
 from ingestion.load.statistics import TableRefused, load_table
 from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sources
-from ingestion.warehouse import connect, ensure_raw_schema
+from ingestion.warehouse import ensure_raw_schema, open_warehouse
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -102,11 +102,15 @@ def load(
     """
     landing = LandingStore(settings.landing_dir)
     summary = LoadSummary()
+    sources = load_sources(settings.sources_file)
+    table_sources = [source for source in sources if isinstance(source, TABLE_SOURCE_TYPES)]
     with (
-        connect(settings.warehouse_path) as connection,
+        open_warehouse(settings, "the load") as connection,
         worker_pool(settings.load_workers) as executor,
     ):
-        ensure_raw_schema(connection)
+        # Every raw table, empty until its first load: a build after collecting only
+        # some sources finds every table dbt reads.
+        ensure_raw_schema(connection, table_sources)
         summary.fetch_attempts = load_fetch_log(connection, landing)
         if reprocess_day is not None:
             summary.reprocessed_payloads = forget_landed_on(connection, reprocess_day)
@@ -115,14 +119,13 @@ def load(
         extractor = PooledExtractor(executor, min_pool_items) if executor else None
         summary.articles = parse_new_payloads(connection, landing, parser=parser)
         summary.facts = extract_new_articles(connection, extractor=extractor)
-        for source in load_sources(settings.sources_file):
-            if isinstance(source, TABLE_SOURCE_TYPES):
-                try:
-                    summary.tables[source.id] = load_table(connection, source, landing)
-                except TableRefused as error:
-                    # A changed layout or an unreadable file, found before anything is
-                    # written: the other tables still load, then the step fails loudly.
-                    summary.table_errors[source.id] = str(error)
+        for table_source in table_sources:
+            try:
+                summary.tables[table_source.id] = load_table(connection, table_source, landing)
+            except TableRefused as error:
+                # A changed layout or an unreadable file, found before anything is
+                # written: the other tables still load, then the step fails loudly.
+                summary.table_errors[table_source.id] = str(error)
     log.info("loaded: %s", summary.as_dict())
     if summary.table_errors:
         raise TableLoadFailed("; ".join(summary.table_errors.values()))

@@ -9,12 +9,25 @@ Airflow task can then open the file themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
+
+from ingestion.identifiers import checked_identifier
+from ingestion.warehouse_postgres import PostgresConnection, open_postgres
+
+if TYPE_CHECKING:
+    from ingestion.config import Settings
+    from ingestion.sources import TableSource
+
+# A warehouse connection: the DuckDB file, or a PostgreSQL server through the wrapper
+# that gives psycopg2 DuckDB's execute/fetch shape (ingestion.warehouse_postgres).
+Connection = duckdb.DuckDBPyConnection | PostgresConnection
+Dialect = Literal["duckdb", "postgres"]
 
 RAW_SCHEMA_DDL = """
 create schema if not exists raw;
@@ -166,7 +179,90 @@ create table if not exists raw.quarantine (
     payload         varchar,            -- the offending row or an excerpt
     recorded_at     timestamptz not null
 );
+
+-- The landing fetch-log files already loaded (ingestion/load/fetch_log.py).
+create table if not exists raw.fetch_log_files (
+    file_name   varchar primary key,  -- <day>/<source>-<uuid>.jsonl under landing/fetch_log
+    attempts    integer not null,
+    loaded_at   timestamptz not null
+);
+
+-- Which landed file each statistical table was last loaded from (ingestion/load/statistics.py).
+create table if not exists raw.stat_loads (
+    source_id       varchar primary key,
+    content_hash    varchar not null,
+    rows_loaded     integer not null,
+    rows_rejected   integer not null,
+    loaded_at       timestamptz not null
+);
+
+-- China's divisions with English names, replaced whole from the shipped file at each load.
+create table if not exists raw.gazetteer_regions (
+    region_code     varchar,
+    name_zh         varchar,
+    name_en         varchar,
+    level           varchar,
+    parent_code     varchar,
+    province_code   varchar,
+    prefecture_code varchar,
+    longitude       double,
+    latitude        double,
+    aliases         varchar
+);
 """
+
+# The declared column types of sources.yml in each warehouse's SQL.
+STAT_COLUMN_TYPES: dict[Dialect, dict[str, str]] = {
+    "duckdb": {
+        "varchar": "varchar",
+        "integer": "integer",
+        "double": "double",
+        "boolean": "boolean",
+        "date": "date",
+    },
+    "postgres": {
+        "varchar": "text",
+        "integer": "integer",
+        "double": "double precision",
+        "boolean": "boolean",
+        "date": "date",
+    },
+}
+
+
+def in_dialect(ddl: str, dialect: Dialect) -> str:
+    """DDL written in DuckDB's types, in ``dialect``'s (the one source of the raw schema).
+
+    PostgreSQL has no ``double`` (``double precision``); ``varchar`` becomes ``text``,
+    the type dbt-postgres and PostgreSQL's own functions return for strings.
+    """
+    if dialect == "duckdb":
+        return ddl
+    ddl = re.sub(r"\bvarchar\b", "text", ddl)
+    return re.sub(r"\bdouble\b(?! precision)", "double precision", ddl)
+
+
+def raw_schema_ddl(dialect: Dialect = "duckdb") -> str:
+    """The raw schema's tables (those every load writes) in ``dialect``'s SQL."""
+    return in_dialect(RAW_SCHEMA_DDL, dialect)
+
+
+def stat_table_ddl(source: TableSource, dialect: Dialect, *, replace: bool = False) -> str:
+    """The ``raw.stat_*`` table of a statistical source, as sources.yml declares it."""
+    # Identifiers come from sources.yml and were validated there (and again here); the
+    # types come from our own mapping of the declared Literal types.
+    types = STAT_COLUMN_TYPES[dialect]
+    columns = ", ".join(f"{checked_identifier(c.name)} {types[c.type]}" for c in source.columns)
+    text, stamp = ("text", "timestamptz") if dialect == "postgres" else ("varchar", "timestamptz")
+    verb = "create or replace table" if replace else "create table if not exists"
+    return (
+        f"{verb} raw.{checked_identifier(source.table)} "
+        f"({columns}, _source_id {text} not null, _loaded_at {stamp} not null)"
+    )
+
+
+def dialect_of(connection: Connection) -> Dialect:
+    return "postgres" if isinstance(connection, PostgresConnection) else "duckdb"
 
 
 @contextmanager
@@ -180,9 +276,22 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
-def scalar(
-    connection: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None
-) -> Any:
+@contextmanager
+def open_warehouse(settings: Settings, doing: str = "the load") -> Iterator[Connection]:
+    """The warehouse ``ASSIST_WAREHOUSE`` selects: the DuckDB file, or PostgreSQL.
+
+    On PostgreSQL a connection fault, at the start or in the middle, leaves as
+    ``WarehouseUnavailable`` naming the setting (never the password).
+    """
+    if settings.postgres is None:
+        with connect(settings.warehouse_path) as connection:
+            yield connection
+    else:
+        with open_postgres(settings.postgres, doing) as pg_connection:
+            yield pg_connection
+
+
+def scalar(connection: Connection, sql: str, parameters: list[Any] | None = None) -> Any:
     """The one value of a query that returns one row (a count, a sum, a name)."""
     row = connection.execute(sql, parameters).fetchone()
     if row is None:
@@ -190,7 +299,7 @@ def scalar(
     return row[0]
 
 
-def table_names(connection: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+def table_names(connection: Connection, schema: str) -> set[str]:
     """Names of the tables and views in ``schema`` of the connection's own database."""
     return {
         row[0]
@@ -209,8 +318,16 @@ RAW_SCHEMA_MIGRATIONS = tuple(
 )
 
 
-def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and tables if they are not there (idempotent)."""
-    connection.execute(RAW_SCHEMA_DDL)
+def ensure_raw_schema(connection: Connection, table_sources: Iterable[TableSource] = ()) -> None:
+    """Create the raw schema and every raw table if not there, empty (idempotent).
+
+    ``table_sources`` are the statistical sources of sources.yml: their
+    ``raw.stat_*`` tables are created too, so a build after collecting only
+    some sources finds every table dbt reads (empty until its first load).
+    """
+    dialect = dialect_of(connection)
+    connection.execute(raw_schema_ddl(dialect))
     for migration in RAW_SCHEMA_MIGRATIONS:
         connection.execute(migration)
+    for source in table_sources:
+        connection.execute(stat_table_ddl(source, dialect))

@@ -17,8 +17,6 @@ import json
 import sys
 from collections.abc import Callable
 
-import duckdb
-
 from ingestion.config import Settings, load_settings
 from ingestion.corrections.store import (
     FIELD_NAMES,
@@ -31,7 +29,7 @@ from ingestion.corrections.store import (
     retract_fact,
     undo_correction,
 )
-from ingestion.warehouse import connect, ensure_raw_schema
+from ingestion.warehouse import Connection, ensure_raw_schema, open_warehouse
 
 NEXT_STEP = (
     "It applies at the next build: python -m ingestion build, then audit and publish "
@@ -42,16 +40,14 @@ LISTING_COLUMNS = ("id", "when", "who", "what", "before", "after", "why", "undon
 MAX_CELL = 48
 
 
-def _with_warehouse(
-    settings: Settings, change: Callable[[duckdb.DuckDBPyConnection], Correction]
-) -> int:
-    if not settings.warehouse_path.exists():
+def _with_warehouse(settings: Settings, change: Callable[[Connection], Correction]) -> int:
+    if settings.postgres is None and not settings.warehouse_path.exists():
         print(
             f"No warehouse at {settings.warehouse_path}: run `python -m ingestion load` first.",
             file=sys.stderr,
         )
         return 1
-    with connect(settings.warehouse_path) as connection:
+    with open_warehouse(settings, "recording a correction") as connection:
         ensure_raw_schema(connection)
         try:
             correction = change(connection)
@@ -143,10 +139,10 @@ def format_listing(statuses: list[CorrectionStatus]) -> str:
 
 def _corrections(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if not settings.warehouse_path.exists():
+    if settings.postgres is None and not settings.warehouse_path.exists():
         print("No corrections yet (no warehouse).")
         return 0
-    with connect(settings.warehouse_path) as connection:
+    with open_warehouse(settings, "listing corrections") as connection:
         ensure_raw_schema(connection)
         statuses = list_corrections(connection)
     if args.json:

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
 from ingestion.extract.models import FACT_TYPES
 from ingestion.identifiers import checked_identifier
+from ingestion.load.bulk import insert_rows
+from ingestion.warehouse import Connection
 
 ACTIONS = ("correct", "retract_fact", "retract_article", "undo")
 EXIT_LEVELS = ("county", "village", "household", "person")
@@ -168,13 +168,13 @@ def raw_facts_in_force_sql(table: str) -> str:
     return _SET_ASIDE_SQL.format(table=checked_identifier(table))
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict]:
+def _rows(connection: Connection, sql: str, params: list[Any]) -> list[dict]:
     cursor = connection.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def find_fact(connection: duckdb.DuckDBPyConnection, fact_id: str) -> StoredFact | None:
+def find_fact(connection: Connection, fact_id: str) -> StoredFact | None:
     """The fact with this id in the raw fact tables, whatever its type."""
     for fact_type in FACT_TYPES:
         table = checked_identifier(f"facts_{fact_type}")  # our constant, never input
@@ -184,13 +184,13 @@ def find_fact(connection: duckdb.DuckDBPyConnection, fact_id: str) -> StoredFact
     return None
 
 
-def _article(connection: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
+def _article(connection: Connection, article_id: str) -> dict | None:
     sql = "select article_id, url, title from raw.articles where article_id = ?"
     rows = _rows(connection, sql, [article_id])
     return rows[0] if rows else None
 
 
-def all_corrections(connection: duckdb.DuckDBPyConnection) -> list[Correction]:
+def all_corrections(connection: Connection) -> list[Correction]:
     sql = "select * from raw.corrections order by recorded_at, correction_id"
     rows = _rows(connection, sql, [])
     return [Correction(**row) for row in rows]
@@ -207,7 +207,7 @@ def live_corrections(corrections: list[Correction]) -> list[Correction]:
     return [c for c in corrections if c.action != "undo" and c.correction_id not in undone]
 
 
-def list_corrections(connection: duckdb.DuckDBPyConnection) -> list[CorrectionStatus]:
+def list_corrections(connection: Connection) -> list[CorrectionStatus]:
     """Every correction in the order recorded, with whether it was undone."""
     corrections = all_corrections(connection)
     undone = _undone(corrections)
@@ -282,12 +282,12 @@ def _required(value: str | None, what: str) -> str:
     return text
 
 
-def _next_id(connection: duckdb.DuckDBPyConnection) -> str:
+def _next_id(connection: Connection) -> str:
     count = connection.execute("select count(*) from raw.corrections").fetchone()
     return f"c{(count[0] if count else 0) + 1:04d}"
 
 
-def _append(connection: duckdb.DuckDBPyConnection, **values: Any) -> Correction:
+def _append(connection: Connection, **values: Any) -> Correction:
     correction = Correction(
         correction_id=_next_id(connection),
         action=values["action"],
@@ -303,15 +303,13 @@ def _append(connection: duckdb.DuckDBPyConnection, **values: Any) -> Correction:
         recorded_at=datetime.now(UTC),
     )
     row = correction.as_dict()
-    columns = ", ".join(row)
-    connection.execute(
-        f"insert into raw.corrections ({columns}) values ({', '.join('?' for _ in row)})",
-        list(row.values()),
-    )
+    # The shared bulk writer: COPY on PostgreSQL, an Arrow batch on DuckDB. An id
+    # taken twice (two people at once) is an error, never an overwrite.
+    insert_rows(connection, "raw.corrections", list(row), [list(row.values())], on_conflict="error")
     return correction
 
 
-def _require_fact(connection: duckdb.DuckDBPyConnection, fact_id: str) -> StoredFact:
+def _require_fact(connection: Connection, fact_id: str) -> StoredFact:
     fact = find_fact(connection, fact_id)
     if fact is None:
         raise CorrectionError(
@@ -321,9 +319,7 @@ def _require_fact(connection: duckdb.DuckDBPyConnection, fact_id: str) -> Stored
     return fact
 
 
-def current_value(
-    connection: duckdb.DuckDBPyConnection, fact: StoredFact, field: str
-) -> str | None:
+def current_value(connection: Connection, fact: StoredFact, field: str) -> str | None:
     """What the marts show for the field: the latest live correction, else the raw value."""
     latest = [
         c
@@ -336,7 +332,7 @@ def current_value(
 
 
 def correct_fact(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Connection,
     fact_id: str,
     field: str,
     value: str,
@@ -373,9 +369,7 @@ def correct_fact(
     )
 
 
-def _check_period(
-    connection: duckdb.DuckDBPyConnection, fact: StoredFact, field: str, after: str | None
-) -> None:
+def _check_period(connection: Connection, fact: StoredFact, field: str, after: str | None) -> None:
     """A period's first year comes before its last (``year``): else it is no period."""
     if "year_from" not in FIELDS[fact.fact_type] or after is None:
         return
@@ -398,9 +392,7 @@ def _check_period(
         )
 
 
-def retract_fact(
-    connection: duckdb.DuckDBPyConnection, fact_id: str, *, by: str, reason: str
-) -> Correction:
+def retract_fact(connection: Connection, fact_id: str, *, by: str, reason: str) -> Correction:
     """Take one fact out of every mart (it stays in raw, and the retraction in the record)."""
     fact = _require_fact(connection, fact_id)
     for live in live_corrections(all_corrections(connection)):
@@ -419,9 +411,7 @@ def retract_fact(
     )
 
 
-def retract_article(
-    connection: duckdb.DuckDBPyConnection, article_id: str, *, by: str, reason: str
-) -> Correction:
+def retract_article(connection: Connection, article_id: str, *, by: str, reason: str) -> Correction:
     """Take every fact of an article out of the marts; its payload stays in landing."""
     article = _article(connection, article_id)
     if article is None:
@@ -445,7 +435,7 @@ def retract_article(
 
 
 def undo_correction(
-    connection: duckdb.DuckDBPyConnection, correction_id: str, *, by: str, reason: str
+    connection: Connection, correction_id: str, *, by: str, reason: str
 ) -> Correction:
     """Cancel a correction or retraction with a row of its own (nothing is deleted)."""
     corrections = all_corrections(connection)

@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
-
 from ingestion.landing import LandingStore
 from ingestion.load.bulk import insert_rows
 from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.parse.document import PARSER_VERSION, ParseError, parse_payload
+from ingestion.warehouse import Connection
 
 # Payloads per written batch: large enough that per-statement costs vanish, small
 # enough that a batch's parsed texts (~5 KB each) stay a few MB.
@@ -30,11 +29,15 @@ BATCH_SIZE = 500
 # The first successful fetch of each payload not parsed yet.
 _NEW_PAYLOADS_SQL = """
 select content_hash, source_id, url, content_type, fetched_at
-from raw.fetch_log
-where payload_kind = 'article'
-  and content_hash is not null
-  and content_hash not in (select content_hash from raw.parsed_payloads)
-qualify row_number() over (partition by content_hash order by fetched_at, attempt_id) = 1
+from (
+    select content_hash, source_id, url, content_type, fetched_at,
+           row_number() over (partition by content_hash order by fetched_at, attempt_id) as nth
+    from raw.fetch_log
+    where payload_kind = 'article'
+      and content_hash is not null
+      and content_hash not in (select content_hash from raw.parsed_payloads)
+) as attempts
+where nth = 1
 order by fetched_at, content_hash
 """
 
@@ -114,11 +117,11 @@ def read_and_parse(landing: LandingStore, pending: PendingPayload) -> ParsedPayl
     return parse_one(pending, payload)
 
 
-def pending_payloads(connection: duckdb.DuckDBPyConnection) -> list[PendingPayload]:
+def pending_payloads(connection: Connection) -> list[PendingPayload]:
     return [PendingPayload(*row) for row in connection.execute(_NEW_PAYLOADS_SQL).fetchall()]
 
 
-def write_parsed(connection: duckdb.DuckDBPyConnection, batch: list[ParsedPayload]) -> int:
+def write_parsed(connection: Connection, batch: list[ParsedPayload]) -> int:
     """Write one batch in one transaction; return how many articles were new."""
     articles = [
         (
@@ -183,7 +186,7 @@ Parser = Callable[[list[PendingPayload]], Iterable[ParsedPayload]]
 
 
 def parse_new_payloads(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Connection,
     landing: LandingStore,
     *,
     parser: Parser | None = None,

@@ -1,5 +1,11 @@
 """Set-based writes into the raw tables: one Arrow batch, one ``INSERT ... SELECT``.
 
+On PostgreSQL the same Arrow batch travels by ``COPY`` (as CSV, psycopg2's
+``copy_expert``) into a temporary table shaped like the target, and one
+``INSERT ... SELECT ... ON CONFLICT`` moves it in: the same rows, the same
+first/last-wins rule and the same idempotence as on DuckDB, never a statement
+per row.
+
 Row-by-row ``executemany`` costs DuckDB about 10 ms per row (it plans each
 statement again); the same rows as one Arrow table registered on the
 connection load in one statement. This is the batch format the loaders share:
@@ -16,13 +22,19 @@ statement.
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import duckdb
+import psycopg2
 import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from ingestion.warehouse import Connection
+from ingestion.warehouse_postgres import PostgresConnection
 
 OnConflict = Literal["nothing", "replace", "error"]
 
@@ -72,7 +84,7 @@ def to_arrow(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.Table:
 
 
 def insert_rows(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Connection,
     table: str,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -90,6 +102,9 @@ def insert_rows(
     schema, name = (checked_identifier(part) for part in table.split(".", 1))
     qualified = f"{schema}.{name}"
     checked = [checked_identifier(column) for column in columns]
+    key = [checked_identifier(k) for k in key]
+    if isinstance(connection, PostgresConnection):
+        return _copy_rows(connection, qualified, checked, rows, key, on_conflict)
     types = _column_types(connection, qualified)
     view = f"_bulk_batch_{next(_names)}"
     # Identifiers are our own constants or validated names (checked above); types come
@@ -114,14 +129,78 @@ def insert_rows(
     return int(result[0]) if result else 0
 
 
-def delete_where_in(
-    connection: duckdb.DuckDBPyConnection, table: str, column: str, values: Sequence[Any]
-) -> None:
+def csv_buffer(batch: pa.Table) -> io.BytesIO:
+    """The Arrow batch as PostgreSQL ``COPY ... (format csv)`` reads it.
+
+    Arrow quotes every string and leaves a null empty and unquoted: COPY reads
+    ``""`` as an empty string and an empty field as NULL, so the two stay apart.
+    """
+    buffer = io.BytesIO()
+    pa_csv.write_csv(batch, buffer, pa_csv.WriteOptions(include_header=False))
+    buffer.seek(0)
+    return buffer
+
+
+def _copy_rows(
+    connection: PostgresConnection,
+    qualified: str,
+    checked: list[str],
+    rows: Sequence[Sequence[Any]],
+    key: list[str],
+    on_conflict: OnConflict,
+) -> int:
+    temp = f"_bulk_batch_{next(_names)}"
+    names = ", ".join(checked)
+    cursor = connection.cursor()
+    # Shaped like the target, so COPY parses each value as the column's own type
+    # (what DuckDB's cast does), plus the ordinal that decides first/last wins.
+    cursor.execute(f"create temporary table {temp} as select {names} from {qualified} with no data")
+    try:
+        cursor.execute(f"alter table {temp} add column {_ORDINAL} bigint")
+        cursor.copy_expert(
+            f"copy {temp} ({names}, {_ORDINAL}) from stdin with (format csv)",
+            csv_buffer(to_arrow(checked, rows)),
+        )
+        select = f"select {names} from {temp}"
+        if key:
+            order = "desc" if on_conflict == "replace" else "asc"
+            select = (
+                f"select {names} from (select *, row_number() over (partition by "
+                f"{', '.join(key)} order by {_ORDINAL} {order}) as _bulk_rank from {temp})"
+                " as ranked where _bulk_rank = 1"
+            )
+        cursor.execute(
+            f"insert into {qualified} ({names}) {select}{_pg_conflict(checked, key, on_conflict)}"
+        )
+        return int(cursor.rowcount)
+    finally:
+        # In a failed transaction the drop fails too; the rollback takes the table
+        # with it. A lost connection takes it as well. The real error propagates.
+        with contextlib.suppress(psycopg2.Error):
+            cursor.execute(f"drop table if exists {temp}")
+
+
+def _pg_conflict(checked: list[str], key: list[str], on_conflict: OnConflict) -> str:
+    if on_conflict == "nothing":
+        return " on conflict do nothing"
+    if on_conflict == "error":
+        return ""
+    if not key:
+        raise ValueError("on_conflict='replace' needs the key it replaces on")
+    updates = [f"{c} = excluded.{c}" for c in checked if c not in key]
+    action = f"do update set {', '.join(updates)}" if updates else "do nothing"
+    return f" on conflict ({', '.join(key)}) {action}"
+
+
+def delete_where_in(connection: Connection, table: str, column: str, values: Sequence[Any]) -> None:
     """Delete the rows of ``table`` whose ``column`` is one of ``values``, in one statement."""
     if not values:
         return
     schema, name = (checked_identifier(part) for part in table.split(".", 1))
     checked = checked_identifier(column)
+    if isinstance(connection, PostgresConnection):
+        connection.execute(f"delete from {schema}.{name} where {checked} = any(?)", [list(values)])
+        return
     view = f"_bulk_keys_{next(_names)}"
     connection.register(view, pa.table({checked: pa.array(list(values))}))
     try:

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
 from ingestion.extract import EXTRACTOR_VERSION, extract_facts
 from ingestion.extract.models import FACT_TYPES, Fact
 from ingestion.identifiers import checked_identifier
 from ingestion.load.bulk import delete_where_in, insert_rows
 from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.parse.limits import TimeLimitExceeded, time_limit
+from ingestion.warehouse import Connection
 
 # Bounds on one article's extraction. Measured: about 6.5 s per million characters of
 # dense news text, linear; a news article is a few thousand characters.
@@ -135,7 +134,7 @@ def extract_one(article_id: str, source_id: str, text: str) -> ExtractedArticle:
     return ExtractedArticle(article_id, source_id, facts=facts)
 
 
-def write_extracted(connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle]) -> None:
+def write_extracted(connection: Connection, batch: list[ExtractedArticle]) -> None:
     """Replace the facts of a batch of articles set-based, in one transaction.
 
     Per fact table: one delete of the batch's articles, one insert of their facts;
@@ -151,9 +150,7 @@ def write_extracted(connection: duckdb.DuckDBPyConnection, batch: list[Extracted
     connection.execute("commit")
 
 
-def _write_extracted_rows(
-    connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle]
-) -> None:
+def _write_extracted_rows(connection: Connection, batch: list[ExtractedArticle]) -> None:
     now = datetime.now(UTC)
     done = [article for article in batch if article.reason is None]
     by_type: dict[str, list[dict]] = defaultdict(list)
@@ -194,9 +191,7 @@ def _write_extracted_rows(
     )
 
 
-def _replace_facts(
-    connection: duckdb.DuckDBPyConnection, article_id: str, facts: list[Fact]
-) -> None:
+def _replace_facts(connection: Connection, article_id: str, facts: list[Fact]) -> None:
     """Replace one article's facts inside the caller's transaction (a batch of one)."""
     _write_extracted_rows(connection, [ExtractedArticle(article_id, "", facts=facts)])
 
@@ -205,7 +200,7 @@ Extractor = Callable[[list[tuple[str, str, str]]], Iterable[ExtractedArticle]]
 
 
 def extract_new_articles(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Connection,
     *,
     extractor: Extractor | None = None,
     batch_size: int = BATCH_SIZE,
@@ -233,7 +228,7 @@ def extract_new_articles(
 
 
 def _write_and_count(
-    connection: duckdb.DuckDBPyConnection, batch: list[ExtractedArticle], counts: dict[str, int]
+    connection: Connection, batch: list[ExtractedArticle], counts: dict[str, int]
 ) -> None:
     write_extracted(connection, batch)
     for article in batch:

@@ -12,31 +12,16 @@ from __future__ import annotations
 from dataclasses import astuple, fields
 from datetime import UTC, datetime
 
-import duckdb
-
 from ingestion.landing import FetchAttempt, LandingStore
 from ingestion.load.bulk import insert_rows
+from ingestion.warehouse import Connection
 
 _COLUMNS = [f.name for f in fields(FetchAttempt)]
 # Attempts per statement: a few MB of Arrow at most.
 _BATCH = 50_000
 
 
-def _ensure_files_table(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(
-        """
-        create table if not exists raw.fetch_log_files (
-            file_name   varchar primary key,  -- <day>/<source>-<uuid>.jsonl under landing/fetch_log
-            attempts    integer not null,
-            loaded_at   timestamptz not null
-        )
-        """
-    )
-
-
-def _write(
-    connection: duckdb.DuckDBPyConnection, files: list[tuple[str, int]], attempts: list[tuple]
-) -> int:
+def _write(connection: Connection, files: list[tuple[str, int]], attempts: list[tuple]) -> int:
     now = datetime.now(UTC)
     connection.execute("begin transaction")
     try:
@@ -55,9 +40,8 @@ def _write(
     return new
 
 
-def load_fetch_log(connection: duckdb.DuckDBPyConnection, landing: LandingStore) -> int:
+def load_fetch_log(connection: Connection, landing: LandingStore) -> int:
     """Insert the attempts of log files not loaded yet, set-based; return how many were new."""
-    _ensure_files_table(connection)
     loaded = {
         row[0] for row in connection.execute("select file_name from raw.fetch_log_files").fetchall()
     }

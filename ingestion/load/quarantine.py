@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
-
 from ingestion.load.bulk import insert_rows
+from ingestion.warehouse import Connection
 
 MAX_PAYLOAD_CHARS = 2000
 
@@ -44,9 +43,7 @@ class QuarantineRecord:
         )
 
 
-def quarantine_many(
-    connection: duckdb.DuckDBPyConnection, records: Iterable[QuarantineRecord]
-) -> int:
+def quarantine_many(connection: Connection, records: Iterable[QuarantineRecord]) -> int:
     """Record unusable inputs in one statement; one recorded before is a no-op."""
     now = datetime.now(UTC)
     rows = [record.row(now) for record in records]
@@ -54,7 +51,7 @@ def quarantine_many(
 
 
 def quarantine(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Connection,
     *,
     stage: str,
     source_id: str,

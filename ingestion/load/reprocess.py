@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
-
-from ingestion.warehouse import scalar
+from ingestion.warehouse import Connection, scalar
 
 _LANDED_ON = """
 select distinct content_hash from raw.fetch_log
@@ -26,9 +24,19 @@ where payload_kind = 'article'
 """
 
 
-def forget_landed_on(connection: duckdb.DuckDBPyConnection, day: dt.date) -> int:
+def forget_landed_on(connection: Connection, day: dt.date) -> int:
     """Mark the article payloads landed on ``day`` as not yet parsed nor extracted."""
     connection.execute("begin transaction")
+    try:
+        forgotten = _forget(connection, day)
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+    return forgotten
+
+
+def _forget(connection: Connection, day: dt.date) -> int:
     connection.execute(
         "delete from raw.extraction_runs where article_id in ("
         f"select article_id from raw.parsed_payloads where content_hash in ({_LANDED_ON}))",
@@ -44,5 +52,4 @@ def forget_landed_on(connection: duckdb.DuckDBPyConnection, day: dt.date) -> int
     connection.execute(
         f"delete from raw.parsed_payloads where content_hash in ({_LANDED_ON})", [day]
     )
-    connection.execute("commit")
     return forgotten

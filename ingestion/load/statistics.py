@@ -7,9 +7,8 @@ content in one transaction.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-
-import duckdb
 
 from ingestion.identifiers import checked_identifier
 from ingestion.landing import LandingStore
@@ -20,16 +19,12 @@ from ingestion.statistics.validate import (
     TableLayoutChanged,
     TableRefused,
     TableUnreadable,
+    ValidatedTable,
     validate_table,
 )
+from ingestion.warehouse import Connection, dialect_of, stat_table_ddl
 
-_DUCKDB_TYPES = {
-    "varchar": "varchar",
-    "integer": "integer",
-    "double": "double",
-    "boolean": "boolean",
-    "date": "date",
-}
+log = logging.getLogger(__name__)
 
 _LATEST_PAYLOAD_SQL = """
 select content_hash, url from raw.fetch_log
@@ -39,37 +34,42 @@ limit 1
 """
 
 
-def _ensure_load_table(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(
-        """
-        create table if not exists raw.stat_loads (
-            source_id varchar primary key,
-            content_hash varchar not null,
-            rows_loaded integer not null,
-            rows_rejected integer not null,
-            loaded_at timestamptz not null
-        )
-        """
+def _replace_table(connection: Connection, source: TableSource) -> None:
+    """An empty ``raw.stat_*`` table of the declared columns, inside the caller's transaction."""
+    if dialect_of(connection) == "duckdb":
+        connection.execute(stat_table_ddl(source, "duckdb", replace=True))
+        return
+    # PostgreSQL keeps dbt's staging views bound to the table: empty it in place when
+    # its columns are still the declared ones; drop it (and those views, which the
+    # next build recreates) only when sources.yml changed them.
+    table = checked_identifier(source.table)
+    existing = [
+        row[0]
+        for row in connection.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'raw' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+    if existing == [*(c.name for c in source.columns), "_source_id", "_loaded_at"]:
+        connection.execute(f"delete from raw.{table}")
+        return
+    log.warning(
+        "raw.%s: sources.yml declares other columns than the table has; it is recreated "
+        "(and dbt's views on it, until the next build)",
+        table,
     )
-
-
-def _create_table(connection: duckdb.DuckDBPyConnection, source: TableSource) -> None:
-    # Identifiers come from sources.yml and were validated against IDENTIFIER there (and
-    # again here); the types come from our own mapping of the declared Literal types.
-    columns = ", ".join(
-        f"{checked_identifier(c.name)} {_DUCKDB_TYPES[c.type]}" for c in source.columns
-    )
-    connection.execute(
-        f"create or replace table raw.{checked_identifier(source.table)} "
-        f"({columns}, _source_id varchar not null, _loaded_at timestamptz not null)"
-    )
+    connection.execute(f"drop table if exists raw.{table} cascade")
+    connection.execute(stat_table_ddl(source, "postgres"))
 
 
 def load_table(
-    connection: duckdb.DuckDBPyConnection, source: TableSource, landing: LandingStore
+    connection: Connection, source: TableSource, landing: LandingStore
 ) -> dict[str, int] | None:
-    """Load the source's newest landed file if it is new; None when nothing changed."""
-    _ensure_load_table(connection)
+    """Load the source's newest landed file if it is new; None when nothing changed.
+
+    The raw schema (``ensure_raw_schema``) must be there.
+    """
     latest = connection.execute(_LATEST_PAYLOAD_SQL, [source.id]).fetchone()
     if latest is None:
         return None
@@ -81,9 +81,26 @@ def load_table(
         return None
     validated = validate_table(landing.read_payload(content_hash), source)  # may raise
     now = datetime.now(UTC)
-    names = [checked_identifier(c.name) for c in source.columns]
     connection.execute("begin transaction")
-    _create_table(connection, source)
+    try:
+        _write_table(connection, source, validated, content_hash, url, now)
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+    return {"rows": len(validated.rows), "rejected": len(validated.rejected)}
+
+
+def _write_table(
+    connection: Connection,
+    source: TableSource,
+    validated: ValidatedTable,
+    content_hash: str,
+    url: str,
+    now: datetime,
+) -> None:
+    names = [checked_identifier(c.name) for c in source.columns]
+    _replace_table(connection, source)
     insert_rows(
         connection,
         f"raw.{checked_identifier(source.table)}",
@@ -104,12 +121,14 @@ def load_table(
             for rejected in validated.rejected
         ),
     )
-    connection.execute(
-        "insert or replace into raw.stat_loads values (?, ?, ?, ?, ?)",
-        [source.id, content_hash, len(validated.rows), len(validated.rejected), now],
+    insert_rows(
+        connection,
+        "raw.stat_loads",
+        ("source_id", "content_hash", "rows_loaded", "rows_rejected", "loaded_at"),
+        [(source.id, content_hash, len(validated.rows), len(validated.rejected), now)],
+        key=("source_id",),
+        on_conflict="replace",
     )
-    connection.execute("commit")
-    return {"rows": len(validated.rows), "rejected": len(validated.rejected)}
 
 
 __all__ = ["TableLayoutChanged", "TableRefused", "TableUnreadable", "load_table"]

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
-from ingestion.postgres_connect import connect_postgres
 from ingestion.publish.postgres_publisher import (
     PUBLISHED_SCHEMA,
     bi_group_role,
     grant_published,
 )
+from ingestion.warehouse_postgres import connect_postgres
 
 DEFAULT_PASSWORD_ENV = "ASSIST_BI_ROLE_PASSWORD"
 SCRAM_ITERATIONS = 4096  # PostgreSQL's own default (scram_iterations)

@@ -39,7 +39,6 @@ from typing import Any
 from ingestion.config import WAREHOUSE_SETTING, PostgresWarehouse
 from ingestion.fingerprint import postgres_content_hash, postgres_row_count, snapshot_id
 from ingestion.identifiers import checked_identifier
-from ingestion.postgres_connect import WarehouseUnavailable, connect_postgres
 from ingestion.publish.publisher import (
     INVARIANT_TABLE,
     KEEP_VERSIONS,
@@ -51,6 +50,7 @@ from ingestion.publish.publisher import (
 )
 from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA, postgres_table_names
 from ingestion.transform.catalogue import published_tables
+from ingestion.warehouse_postgres import WarehouseUnavailable, connect_postgres
 
 VERSION_PREFIX = "published_"
 STAGING_PREFIX = "publishing_"
@@ -190,7 +190,7 @@ def published_versions_postgres(warehouse: PostgresWarehouse) -> tuple[str | Non
 
 def _in_one_transaction(warehouse: PostgresWarehouse, what: str, steps: Any) -> Any:
     """Run ``steps(cursor)`` in one transaction; commit only if all of it ran."""
-    import psycopg2  # type: ignore[import-untyped]
+    import psycopg2
 
     connection = connect_postgres(warehouse)
     try:
@@ -266,7 +266,7 @@ def grant_published(cursor: Any, group: str) -> None:
 
 def _lock_published_tables(cursor: Any) -> None:
     """ACCESS EXCLUSIVE on every published table, in name order; retried on a short timeout."""
-    import psycopg2.errors  # type: ignore[import-untyped]
+    import psycopg2.errors
 
     names = sorted(postgres_table_names(cursor, PUBLISHED_SCHEMA))
     if not names:

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
-from ingestion.postgres_connect import connect_postgres
+from ingestion.warehouse_postgres import connect_postgres
 
 # PostgreSQL type OIDs (pg_type.oid, stable across versions) -> the Arrow type whose
 # DuckDB type is the one dbt-duckdb gives the same column.

@@ -35,6 +35,8 @@ from ingestion.config import Settings, openlineage_configured
 from ingestion.transform.dbt_runner import (
     DBT_PROJECT_DIR,
     DOCS_FILES,
+    PASSWORD_ENV,
+    POSTGRES_TARGET,
     dbt_executable,
     dbt_settings_env,
     run_dbt,
@@ -113,25 +115,48 @@ def write_manifest(settings: Settings) -> Path:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """Only what dbt needs beyond the worker's own environment (no secrets at parse time)."""
+    """Only what dbt needs beyond the worker's own environment (no secrets at parse time).
+
+    With ``ASSIST_WAREHOUSE`` on PostgreSQL: its host, port, user and database
+    (``ASSIST_PG_*``); the password is set in the task's own process when it runs
+    (``export_warehouse_password``), so it is never in the serialised DAG.
+    """
     return {
-        **dbt_settings_env(settings.warehouse_path),
+        **dbt_settings_env(settings.warehouse_path, settings.postgres),
         # dbt.log of every task in one place under var/, like `python -m ingestion build`.
         "DBT_LOG_PATH": str((settings.var_dir / "dbt" / "target" / "logs").resolve()),
     }
 
 
-def dbt_target() -> str:
-    """The profile output: ``duckdb`` (default) or ``postgres``, as for ``run_dbt``."""
+def dbt_target(settings: Settings | None = None) -> str:
+    """The profile output: ``postgres`` when ``ASSIST_WAREHOUSE`` names PostgreSQL,
+    else ``ASSIST_DBT_TARGET`` (default ``duckdb``), as for ``run_dbt``."""
+    if settings is not None and settings.postgres is not None:
+        return POSTGRES_TARGET
     return os.environ.get("ASSIST_DBT_TARGET", "duckdb")
 
 
-def _profile_config() -> Any:
+def export_warehouse_password(context: Any = None) -> None:
+    """``on_execute_callback`` of the dbt tasks: the warehouse password into this process.
+
+    Runs in the worker, in the task's process, right before dbt: ``load_settings``
+    reads ``ASSIST_WAREHOUSE`` there (a URL, or the Airflow connection it names), and
+    dbt's profile reads ``ASSIST_PG_PASSWORD`` from the environment. Nothing secret
+    is rendered into the DAG or written to a file.
+    """
+    from ingestion.config import load_settings
+
+    postgres = load_settings().postgres
+    if postgres is not None:
+        os.environ[PASSWORD_ENV] = postgres.password
+
+
+def _profile_config(settings: Settings) -> Any:
     from cosmos import ProfileConfig
 
     return ProfileConfig(
         profile_name=PROFILE_NAME,
-        target_name=dbt_target(),
+        target_name=dbt_target(settings),
         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
     )
 
@@ -139,6 +164,7 @@ def _profile_config() -> Any:
 def _operator_args(pool: str) -> dict[str, Any]:
     return {
         "pool": pool,
+        "on_execute_callback": export_warehouse_password,
         # No dbt packages (they cannot be installed here): never `dbt deps`.
         "install_deps": False,
         # The worker's environment (ASSIST_PG_* for the postgres target) reaches dbt.
@@ -178,7 +204,7 @@ def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, 
             install_dbt_deps=False,
             partial_parse=True,
         ),
-        "profile_config": _profile_config(),
+        "profile_config": _profile_config(settings),
         "execution_config": ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
             # dbt in the task's own process: no interpreter start and dbt import per task.
@@ -211,11 +237,12 @@ def source_freshness_args(settings: Settings, pool: str) -> dict[str, Any]:
 
     return {
         "project_dir": str(DBT_PROJECT_DIR),
-        "profile_config": _profile_config(),
+        "profile_config": _profile_config(settings),
         "select": "source:raw",
         "env": dbt_env(settings),
         "invocation_mode": InvocationMode.DBT_RUNNER,
         "pool": pool,
+        "on_execute_callback": export_warehouse_password,
         "install_deps": False,
         "append_env": True,
         "on_warning_callback": warn_stale_sources,
@@ -241,7 +268,7 @@ def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
     out_dir = settings.docs_dir / "dbt"
     return {
         "project_dir": str(DBT_PROJECT_DIR),
-        "profile_config": _profile_config(),
+        "profile_config": _profile_config(settings),
         "env": dbt_env(settings),
         # In its own process, as the pipeline's docs step: this task runs after the
         # gate and publish, which opened the warehouse in this process with another
@@ -249,6 +276,7 @@ def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
         "invocation_mode": InvocationMode.SUBPROCESS,
         "dbt_executable_path": str(dbt_executable()),
         "pool": pool,
+        "on_execute_callback": export_warehouse_password,
         "install_deps": False,
         "append_env": True,
         "dbt_cmd_flags": ["--static"],

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.config import PROJECT_ROOT, PostgresWarehouse, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -92,19 +92,50 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
-def dbt_settings_env(warehouse_path: Path) -> dict[str, str]:
-    """What every dbt invocation sets on top of the caller's environment: the
-    warehouse file the profile reads, no telemetry, no colour codes in logs."""
+# What the profile's postgres output reads (dbt_project/profiles.yml).
+POSTGRES_TARGET = "postgres"
+PASSWORD_ENV = "ASSIST_PG_PASSWORD"
+
+
+def postgres_env(warehouse: PostgresWarehouse) -> dict[str, str]:
+    """The profile's postgres output pointed at ``warehouse``: everything but the password.
+
+    The password travels only in the environment of the dbt process itself
+    (``run_dbt``, or the task's environment in Airflow), never on a command line.
+    """
     return {
+        "ASSIST_DBT_TARGET": POSTGRES_TARGET,
+        "ASSIST_PG_HOST": warehouse.host,
+        "ASSIST_PG_PORT": str(warehouse.port),
+        "ASSIST_PG_USER": warehouse.user,
+        "ASSIST_PG_DBNAME": warehouse.dbname,
+    }
+
+
+def dbt_settings_env(
+    warehouse_path: Path, postgres: PostgresWarehouse | None = None
+) -> dict[str, str]:
+    """What every dbt invocation sets on top of the caller's environment: the
+    warehouse the profile reads (the DuckDB file, or the PostgreSQL server of
+    ``ASSIST_WAREHOUSE`` without its password), no telemetry, no colour codes in logs."""
+    env = {
         "ASSIST_WAREHOUSE_PATH": str(warehouse_path.resolve()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
         "DBT_USE_COLORS": "false",
     }
+    if postgres is not None:
+        env.update(postgres_env(postgres))
+    return env
 
 
-def _dbt_env(warehouse_path: Path) -> dict[str, str]:
-    return {**os.environ, **dbt_settings_env(warehouse_path)}
+def _dbt_env(warehouse_path: Path, postgres: PostgresWarehouse | None) -> dict[str, str]:
+    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres)}
+    if postgres is not None:
+        # Always set, even empty: a password left in the caller's environment for
+        # another server must not be sent to this one.
+        env[PASSWORD_ENV] = postgres.password
+    return env
 
 
 def _node_message(item: dict[str, Any]) -> str | None:
@@ -160,6 +191,7 @@ def run_dbt(
     warehouse_path: Path,
     target_dir: Path | None = None,
     target: str | None = None,
+    postgres: PostgresWarehouse | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
 
@@ -171,7 +203,11 @@ def run_dbt(
     ``postgres``; by default ``ASSIST_DBT_TARGET``, else ``duckdb``. The
     PostgreSQL target reads its connection from ``ASSIST_PG_*`` (see
     ``dbt_project/profiles.yml``); ``warehouse_path`` only serves DuckDB.
+    ``postgres`` (``Settings.postgres``) selects the postgres target and sets
+    ``ASSIST_PG_*`` from it, the password in dbt's environment only.
     """
+    if postgres is not None:
+        target = POSTGRES_TARGET
     executable = dbt_executable()
     if not executable.exists():
         raise FileNotFoundError(f"dbt is not installed next to {sys.executable}: {executable}")
@@ -198,7 +234,7 @@ def run_dbt(
     completed = subprocess.run(
         command,
         cwd=DBT_PROJECT_DIR,
-        env=_dbt_env(warehouse_path),
+        env=_dbt_env(warehouse_path, postgres),
         capture_output=True,
         text=True,
         check=False,
@@ -233,16 +269,32 @@ def build_models(
     tables).
     """
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
-    return run_dbt(args, settings.warehouse_path, target_dir or _pipeline_target_dir(settings))
+    _check_warehouse(settings, "the build")
+    return run_dbt(
+        args,
+        settings.warehouse_path,
+        target_dir or _pipeline_target_dir(settings),
+        postgres=settings.postgres,
+    )
+
+
+def _check_warehouse(settings: Settings, doing: str) -> None:
+    """On PostgreSQL, connect first: a fault is named by the setting, not buried in dbt's log."""
+    if settings.postgres is not None:
+        from ingestion.warehouse_postgres import check_reachable
+
+        check_reachable(settings.postgres, doing)
 
 
 def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = None) -> Path:
     """Generate dbt docs and copy the site into ``out_dir`` (``static_index.html``:
     the single file that opens offline)."""
+    _check_warehouse(settings, "dbt docs")
     result = run_dbt(
         ["docs", "generate", "--static"],
         settings.warehouse_path,
         target_dir or _pipeline_target_dir(settings),
+        postgres=settings.postgres,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in DOCS_FILES:

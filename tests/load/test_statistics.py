@@ -72,3 +72,40 @@ def test_loading_quarantines_bad_rows_and_is_idempotent(tmp_path):
         ).fetchall()
     assert len(quarantined) == 4
     assert quarantined[0][0].endswith(":3")
+
+
+@pytest.mark.services
+def test_on_postgres_a_new_file_replaces_the_rows_and_a_new_layout_the_table(tmp_path):
+    """dbt's views on a raw table stay bound to it on PostgreSQL: a reload empties the
+    table in place; only a changed column list (sources.yml) recreates it."""
+    from ingestion.warehouse_postgres import open_postgres
+    from tests.postgres_service import fresh_database
+
+    landing = LandingStore(tmp_path / "landing")
+
+    def land(payload: bytes) -> None:
+        content_hash = landing.put_payload(payload)
+        attempt = new_attempt("exits", "file:///x.csv", "table", content_hash=content_hash)
+        landing.write_fetch_log("exits", [attempt])
+
+    with fresh_database("assist_stat") as pg, open_postgres(pg) as connection:
+        ensure_raw_schema(connection, [SOURCE])
+        connection.execute("create view public.exits_view as select * from raw.stat_exits")
+        land(GOOD_AND_BAD)
+        load_fetch_log(connection, landing)
+        assert load_table(connection, SOURCE, landing) == {"rows": 2, "rejected": 4}
+        assert load_table(connection, SOURCE, landing) is None
+        land(b"county_code,exit_year,population_10k\n513431,2021,2.5\n")
+        load_fetch_log(connection, landing)
+        assert load_table(connection, SOURCE, landing) == {"rows": 1, "rejected": 0}
+        assert connection.execute(
+            "select county_code, exit_year, population_10k from public.exits_view"
+        ).fetchall() == [("513431", 2021, 2.5)]
+        wider = SOURCE.model_copy(
+            update={"columns": (*SOURCE.columns, ColumnSpec(name="note", type="varchar"))}
+        )
+        land(b"county_code,exit_year,population_10k,note\n513431,2021,2.5,hi\n")
+        load_fetch_log(connection, landing)
+        assert load_table(connection, wider, landing) == {"rows": 1, "rejected": 0}
+        assert connection.execute("select note from raw.stat_exits").fetchall() == [("hi",)]
+        assert connection.execute("select count(*) from raw.stat_loads").fetchone()[0] == 1

@@ -26,7 +26,6 @@ import pytest
 from ingestion import pipeline
 from ingestion.cli import main
 from ingestion.config import PROJECT_ROOT, PostgresWarehouse, Settings, load_settings
-from ingestion.postgres_connect import WarehouseUnavailable
 from ingestion.publish.postgres_publisher import (
     PUBLISHED_SCHEMA,
     PostgresPublishResult,
@@ -40,6 +39,7 @@ from ingestion.quality.gate_record import UnauditedCandidate
 from ingestion.transform.catalogue import published_tables
 from ingestion.transform.dbt_runner import run_dbt
 from ingestion.warehouse import connect
+from ingestion.warehouse_postgres import WarehouseUnavailable
 from tests.publish.postgres_warehouse import (
     admin_connection,
     build_candidate,

@@ -17,23 +17,19 @@ each target's loader inserts the same values with its own driver.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 
-from ingestion.warehouse import RAW_SCHEMA_DDL, ensure_raw_schema
+from ingestion.warehouse import ensure_raw_schema, in_dialect, raw_schema_ddl
 
 LOADED_AT = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
-# The loader creates these (ingestion.load); their columns are the dbt sources' contract.
+# The statistical tables of the fixture's sources (the loader creates them from
+# sources.yml); their columns are the dbt sources' contract. The gazetteer table is
+# in the raw schema itself (ingestion.warehouse).
 REFERENCE_DDL = """
-create table raw.gazetteer_regions (
-    region_code varchar, name_zh varchar, name_en varchar, level varchar,
-    parent_code varchar, province_code varchar, prefecture_code varchar,
-    longitude double, latitude double, aliases varchar
-);
 create table raw.stat_sichuan_39_counties (
     county_code varchar, county_name_en varchar, county_name_zh varchar,
     prefecture_name_en varchar, assisting_bodies varchar,
@@ -266,7 +262,5 @@ def load_fixture(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def postgres_raw_ddl() -> str:
-    """The DuckDB DDL of the raw schema (loader's and reference tables) in PostgreSQL types."""
-    ddl = RAW_SCHEMA_DDL + REFERENCE_DDL
-    ddl = re.sub(r"\bvarchar\b", "text", ddl)
-    return re.sub(r"\bdouble\b(?! precision)", "double precision", ddl)
+    """The raw schema (loader's and reference tables) in PostgreSQL, as the product makes it."""
+    return raw_schema_ddl("postgres") + in_dialect(REFERENCE_DDL, "postgres")
