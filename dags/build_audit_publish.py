@@ -41,6 +41,7 @@ from warehouse_assets import (
     RAW_ASSET,
     START_DATE,
     WAREHOUSE_POOL,
+    WAREHOUSE_QUEUE,
 )
 
 from ingestion.config import load_settings
@@ -74,14 +75,15 @@ MANIFEST = cosmos_config.checked_manifest_path()
 def build_audit_publish():
     freshness = DbtSourceLocalOperator(
         task_id="dbt_source_freshness",
-        **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL),
+        **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
     dbt_models = DbtTaskGroup(
-        group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL, MANIFEST)
+        group_id="dbt",
+        **cosmos_config.task_group_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
-    @task(pool=WAREHOUSE_POOL, retries=0)
+    @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE, retries=0)
     def quality_gate() -> None:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -89,7 +91,12 @@ def build_audit_publish():
         pipeline.audit(load_settings())
 
     # The publication's summary stays one XCom (not one per key).
-    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_MARTS_ASSET], multiple_outputs=False)
+    @task(
+        pool=WAREHOUSE_POOL,
+        queue=WAREHOUSE_QUEUE,
+        outlets=[PUBLISHED_MARTS_ASSET],
+        multiple_outputs=False,
+    )
     def publish(*, outlet_events=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -100,7 +107,7 @@ def build_audit_publish():
         return result.as_dict()
 
     dbt_docs = DbtDocsLocalOperator(
-        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL)
+        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE)
     )
 
     freshness >> dbt_models >> quality_gate() >> publish() >> dbt_docs

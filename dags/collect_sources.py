@@ -25,7 +25,7 @@ new articles, load statistical tables.
 from __future__ import annotations
 
 from airflow.sdk import dag, task
-from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
+from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 
 @dag(
@@ -62,7 +62,13 @@ def collect_sources():
         return pipeline.collect(load_settings(), source_id).as_dict()
 
     # all_done: what did land is loaded even when a source failed outright.
-    @task(pool=WAREHOUSE_POOL, outlets=[RAW_ASSET], trigger_rule="all_done", multiple_outputs=False)
+    @task(
+        pool=WAREHOUSE_POOL,
+        queue=WAREHOUSE_QUEUE,
+        outlets=[RAW_ASSET],
+        trigger_rule="all_done",
+        multiple_outputs=False,
+    )
     def load_raw(summaries: list[dict], dag_run=None) -> dict:
         from ingestion import pipeline
         from ingestion.config import load_settings
