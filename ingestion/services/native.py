@@ -123,7 +123,9 @@ def environment(
     var_dir = options.var_dir.resolve()
     if options.metadata_db:
         env[SQL_ALCHEMY_CONN] = options.metadata_db
-        env[RESULT_BACKEND] = "db+" + options.metadata_db
+    if not base.get(RESULT_BACKEND):
+        # Celery's results go to the metadata database unless told otherwise.
+        env[RESULT_BACKEND] = "db+" + env.get(SQL_ALCHEMY_CONN, "")
     if options.broker_url:
         env[BROKER_URL] = options.broker_url
     check_metadata_url(env.get(SQL_ALCHEMY_CONN, ""))

@@ -102,6 +102,16 @@ def test_the_native_environment_is_the_env_file_with_this_machines_locations(tmp
     assert set(LOCATION_KEYS) <= set(env)
 
 
+def test_a_metadata_database_from_the_callers_environment_takes_the_results_too(tmp_path):
+    url = "postgresql+psycopg2://postgres@db.internal:5432/meta"
+    options = native.NativeOptions(var_dir=tmp_path)
+    env = native.environment(options, {}, {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url})
+    assert (env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], env["AIRFLOW__CELERY__RESULT_BACKEND"]) == (
+        url,
+        "db+" + url,
+    )
+
+
 def test_a_metadata_database_that_is_not_postgresql_is_refused_naming_the_setting(tmp_path):
     options = native.NativeOptions(var_dir=tmp_path, metadata_db="sqlite:////tmp/airflow.db")
     with pytest.raises(native.ServiceSetError, match="AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
