@@ -26,7 +26,7 @@ export AIRFLOW__OPENLINEAGE__TRANSPORT ?= {"type": "file", "log_file_path": "$(C
 export DO_NOT_TRACK := 1
 LOGICAL_DATE ?= $(shell date -u +%Y-%m-%d)
 
-.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary lint format bench bench-scale readme-long evaluate reliability lock clean
+.PHONY: install browser bi-install bi bi-screenshots bi-stop bi-lock demo test dbt-manifest airflow-init run-dags summary services-up services-down lint format bench bench-scale readme-long evaluate reliability lock clean
 
 install: $(STAMP) browser
 
@@ -82,6 +82,17 @@ demo: run-dags
 	@echo
 	@echo "Dashboards (Apache Superset, its own venv; first run installs it): make bi"
 	@echo "  then open the URL it prints, e.g. http://127.0.0.1:8088/dashboard/list/ (admin/admin)"
+
+# Airflow as a service on this machine (development): api-server, scheduler, dag-processor,
+# triggerer and two Celery workers, on PostgreSQL and Redis, with docker/airflow.env's
+# settings (the same as docker/docker-compose.yaml). Prints the URL and where the logs are.
+# AIRFLOW_METADATA_DB=postgresql+psycopg2://user@host:port/db to use another database.
+AIRFLOW_METADATA_DB ?=
+services-up: install dbt-manifest
+	$(BIN)/python -m ingestion services up --create-database $(if $(AIRFLOW_METADATA_DB),--metadata-db $(AIRFLOW_METADATA_DB))
+
+services-down:
+	$(BIN)/python -m ingestion services down
 
 # Superset has its own venv and lock: its dependencies conflict with Airflow's.
 BI_VENV := .venv-bi

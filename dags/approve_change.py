@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param, dag, task
-from warehouse_assets import DEFAULT_ARGS, START_DATE, WAREHOUSE_POOL
+from warehouse_assets import DEFAULT_ARGS, START_DATE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 # Jinja for the request describe_candidate returned (rendered when the approval task runs).
 REQUEST = "ti.xcom_pull(task_ids='describe_candidate')"
@@ -43,7 +43,7 @@ SUBJECT = "Publish candidate {{ " + REQUEST + "['fingerprint'][:12] }} despite t
     tags=["assistance-warehouse", "quality"],
 )
 def approve_change():
-    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
+    @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE, multiple_outputs=False)
     def describe_candidate() -> dict:
         from ingestion.config import load_settings
         from ingestion.quality.approval import approval_request
@@ -60,7 +60,7 @@ def approve_change():
         response_timeout=timedelta(days=7),
     )
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE)
     def record_approval(request: dict, *, ti=None, run_id=None) -> str:
         from ingestion.config import load_settings
         from ingestion.quality.approval import record_airflow_approval

@@ -41,6 +41,7 @@ from warehouse_assets import (
     RAW_ASSET,
     START_DATE,
     WAREHOUSE_POOL,
+    WAREHOUSE_QUEUE,
 )
 
 from ingestion import lineage
@@ -75,14 +76,15 @@ MANIFEST = cosmos_config.checked_manifest_path()
 def build_audit_publish():
     freshness = DbtSourceLocalOperator(
         task_id="dbt_source_freshness",
-        **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL),
+        **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
     dbt_models = DbtTaskGroup(
-        group_id="dbt", **cosmos_config.task_group_args(SETTINGS, WAREHOUSE_POOL, MANIFEST)
+        group_id="dbt",
+        **cosmos_config.task_group_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
 
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
-    @task(pool=WAREHOUSE_POOL, retries=0)
+    @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE, retries=0)
     def quality_gate() -> None:
         from ingestion import pipeline
         from ingestion.config import load_settings
@@ -93,6 +95,7 @@ def build_audit_publish():
     # datasets name the candidate and published marts as dbt's lineage does (ingestion/lineage.py).
     @task(
         pool=WAREHOUSE_POOL,
+        queue=WAREHOUSE_QUEUE,
         inlets=lineage.candidate_mart_datasets(SETTINGS, MANIFEST),
         outlets=[PUBLISHED_MARTS_ASSET, *lineage.published_mart_datasets(SETTINGS)],
         multiple_outputs=False,
@@ -107,7 +110,7 @@ def build_audit_publish():
         return result.as_dict()
 
     dbt_docs = DbtDocsLocalOperator(
-        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL)
+        task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE)
     )
 
     freshness >> dbt_models >> quality_gate() >> publish() >> dbt_docs

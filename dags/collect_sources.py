@@ -25,7 +25,7 @@ new articles, load statistical tables.
 from __future__ import annotations
 
 from airflow.sdk import dag, task
-from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL
+from warehouse_assets import DEFAULT_ARGS, RAW_ASSET, START_DATE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 from ingestion import lineage
 from ingestion.config import load_settings
@@ -72,6 +72,7 @@ def collect_sources():
     # all_done: what did land is loaded even when a source failed outright.
     @task(
         pool=WAREHOUSE_POOL,
+        queue=WAREHOUSE_QUEUE,
         inlets=[LANDING],
         outlets=[RAW_ASSET, *lineage.raw_table_datasets(SETTINGS)],
         trigger_rule="all_done",

@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ingestion.extract.bench import register as register_bench
     from ingestion.extract.cli import register as register_extract
     from ingestion.quality.approval import register as register_approve
+    from ingestion.services.cli import register as register_services
 
     parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_evaluate(subparsers)
     register_scoreboard(subparsers)
     register_bench(subparsers)
+    register_services(subparsers)
     register_pipeline_bench(_targets(subparsers.choices["bench"]))
     return parser
 

@@ -57,7 +57,13 @@ def candidate_mart_datasets(settings: Settings, manifest: Path | None = None) ->
 
 
 def published_mart_datasets(settings: Settings) -> list[Dataset]:
-    """The marts BI tools read, in the published file."""
+    """The marts BI tools read: the published file, or the published schema on PostgreSQL."""
+    if settings.postgres is not None:
+        from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA
+
+        prefix = f"{settings.postgres.dbname}.{PUBLISHED_SCHEMA}"
+        namespace = warehouse_namespace(settings)
+        return [Dataset(namespace=namespace, name=f"{prefix}.{t}") for t in published_tables()]
     path = settings.published_db_path
     return [
         Dataset(namespace=f"duckdb://{path}", name=f"{path.stem}.{_PUBLISHED_SCHEMA}.{table}")

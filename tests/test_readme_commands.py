@@ -51,6 +51,10 @@ COVERAGE: dict[str, str] = {
     "make airflow-init": HERE,
     ".venv/bin/airflow dags test collect_sources 2026-11-21": E2E,
     ".venv/bin/airflow dags test build_audit_publish 2026-11-21": E2E,
+    # Start and stop the Airflow service set on this machine's PostgreSQL and Redis (the
+    # same set tests/services/test_celery_e2e.py starts on a database of its own).
+    "make services-up": LONG,
+    "make services-down": LONG,
     ".venv/bin/python -m ingestion run": HERE,
     # A database of a fixed name on the shared service: not in the suite, whose tests
     # make their own (tests/load/test_postgres_warehouse.py runs the same stages).

@@ -161,10 +161,11 @@ def _profile_config(settings: Settings) -> Any:
     )
 
 
-def _operator_args(pool: str) -> dict[str, Any]:
+def _operator_args(pool: str, queue: str | None) -> dict[str, Any]:
     return {
         "pool": pool,
         "on_execute_callback": export_warehouse_password,
+        **_queue_arg(queue),
         # No dbt packages (they cannot be installed here): never `dbt deps`.
         "install_deps": False,
         # The worker's environment (ASSIST_PG_* for the postgres target) reaches dbt.
@@ -179,11 +180,19 @@ def _operator_args(pool: str) -> dict[str, Any]:
     }
 
 
-def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, Any]:
+def _queue_arg(queue: str | None) -> dict[str, str]:
+    """A writing task's Celery queue (``ingestion.services.queues``); None: Airflow's default."""
+    return {"queue": queue} if queue else {}
+
+
+def task_group_args(
+    settings: Settings, manifest: Path, pool: str, queue: str | None = None
+) -> dict[str, Any]:
     """Keyword arguments of ``cosmos.DbtTaskGroup`` for the project's seeds and models.
 
-    ``pool`` holds every dbt task (DuckDB allows one writer). Retries and
-    callbacks come from the DAG's ``default_args``.
+    ``pool`` holds every dbt task (DuckDB allows one writer), ``queue`` sends them to
+    the workers that write the warehouse. Retries and callbacks come from the DAG's
+    ``default_args``.
     """
     from cosmos import (
         ExecutionConfig,
@@ -222,11 +231,13 @@ def task_group_args(settings: Settings, pool: str, manifest: Path) -> dict[str, 
             # A test of two models (a relationship) is its own task after both.
             should_detach_multiple_parents_tests=True,
         ),
-        "operator_args": _operator_args(pool),
+        "operator_args": _operator_args(pool, queue),
     }
 
 
-def source_freshness_args(settings: Settings, pool: str) -> dict[str, Any]:
+def source_freshness_args(
+    settings: Settings, pool: str, queue: str | None = None
+) -> dict[str, Any]:
     """Keyword arguments of a ``cosmos.operators.local.DbtSourceLocalOperator``.
 
     ``dbt source freshness`` on every raw source: the sources declare only
@@ -243,6 +254,7 @@ def source_freshness_args(settings: Settings, pool: str) -> dict[str, Any]:
         "invocation_mode": InvocationMode.DBT_RUNNER,
         "pool": pool,
         "on_execute_callback": export_warehouse_password,
+        **_queue_arg(queue),
         "install_deps": False,
         "append_env": True,
         "on_warning_callback": warn_stale_sources,
@@ -257,7 +269,7 @@ def warn_stale_sources(context: Any) -> list[str]:
     return names
 
 
-def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
+def docs_args(settings: Settings, pool: str, queue: str | None = None) -> dict[str, Any]:
     """Keyword arguments of a ``cosmos.operators.local.DbtDocsLocalOperator``.
 
     dbt docs are written to ``<var>/docs/dbt`` (index.html, manifest.json, catalog.json,
@@ -277,6 +289,7 @@ def docs_args(settings: Settings, pool: str) -> dict[str, Any]:
         "dbt_executable_path": str(dbt_executable()),
         "pool": pool,
         "on_execute_callback": export_warehouse_password,
+        **_queue_arg(queue),
         "install_deps": False,
         "append_env": True,
         "dbt_cmd_flags": ["--static"],

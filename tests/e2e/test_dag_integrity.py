@@ -190,6 +190,19 @@ def test_writers_share_the_one_slot_pool_and_runs_never_overlap(dagbag):
             assert dag.get_task(task_id).pool == "warehouse_writer", task_id
 
 
+def test_every_writer_goes_to_the_warehouse_queue_and_collection_to_the_default(dagbag):
+    # Under the CeleryExecutor (docker/airflow.env): the pool gives one writer at a
+    # time, the queue sends writers to the workers that serve the warehouse.
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            if task.pool == "warehouse_writer":
+                assert task.queue == "warehouse", (dag.dag_id, task.task_id)
+            else:
+                assert task.queue == "default", (dag.dag_id, task.task_id)
+    collect = dagbag.dags["collect_sources"]
+    assert {t.task_id for t in collect.tasks if t.queue == "default"} == {"list_sources", "collect"}
+
+
 def test_collection_is_mapped_per_source_and_feeds_the_build_through_an_asset(dagbag):
     from airflow.sdk.definitions.mappedoperator import MappedOperator
 
