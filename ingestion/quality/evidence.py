@@ -118,7 +118,7 @@ class EvidenceLookup:
             if index not in frame.index:
                 continue
             row = frame.loc[index]
-            key = _plain(row[key_column]) if key_column in frame.columns else _plain(index)
+            key = plain(row[key_column]) if key_column in frame.columns else plain(index)
             found.append(self._row(table, row, key, _value(row, value_columns)))
         return tuple(found)
 
@@ -215,11 +215,11 @@ def _article_ids(row: pd.Series) -> tuple[str, ...]:
 def _value(row: pd.Series, columns: Sequence[str]) -> str:
     if not columns:
         return "(whole row)"
-    return ", ".join(f"{c} = {_plain(row[c])!r}" for c in columns)
+    return ", ".join(f"{c} = {plain(row[c])!r}" for c in columns)
 
 
 def _text(value: Any) -> str | None:
-    value = _plain(value)
+    value = plain(value)
     return str(value) if value is not None and str(value).strip() else None
 
 
@@ -228,7 +228,8 @@ def _shorten(text: str) -> str:
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A frame's cell as a plain Python value (None for NA, NaT and NaN)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):

@@ -33,6 +33,7 @@ import pandas as pd
 
 from ingestion.config import PostgresWarehouse
 from ingestion.quality.change import read_manifest
+from ingestion.quality.evidence import plain
 from ingestion.quality.suites import HistoryRule
 
 HISTORY_ROWS = "history_rows"
@@ -80,15 +81,15 @@ def with_history(
         return candidate.copy()
     groups = _reference_groups(rule, candidate[columns], published, key_column)
     published_keys = (
-        {_plain(k) for k in published[key_column]}
+        {plain(k) for k in published[key_column]}
         if published is not None and key_column in published.columns
         else set()
     )
     counts: list[int] = []
     medians: list[float | None] = []
     for record in candidate[columns].to_dict("records"):
-        key = _plain(record[key_column])
-        group = tuple(_plain(record[c]) for c in rule.by)
+        key = plain(record[key_column])
+        group = tuple(plain(record[c]) for c in rule.by)
         others = [value for other, value in groups.get(group, ()) if other != key]
         counts.append(len(others))
         medians.append(median(others) if others and key not in published_keys else None)
@@ -115,19 +116,9 @@ def _reference_groups(
     groups: dict[tuple[Any, ...], list[tuple[Any, float]]] = {}
     for frame in frames:
         for record in frame.to_dict("records"):
-            group = tuple(_plain(record[c]) for c in rule.by)
-            value = _plain(record[rule.value])
+            group = tuple(plain(record[c]) for c in rule.by)
+            value = plain(record[rule.value])
             if any(part is None for part in group) or value is None or float(value) <= 0:
                 continue
-            groups.setdefault(group, []).append((_plain(record[key_column]), float(value)))
+            groups.setdefault(group, []).append((plain(record[key_column]), float(value)))
     return groups
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value

@@ -20,7 +20,7 @@ import pytest
 
 from ingestion.config import PostgresWarehouse
 from ingestion.transform.dbt_runner import run_dbt
-from tests.transform.raw_fixture import postgres_raw_ddl, raw_rows
+from tests.transform.raw_fixture import load_fixture_postgres
 
 psycopg2 = pytest.importorskip("psycopg2")
 
@@ -45,16 +45,8 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def load_raw_fixture(warehouse: PostgresWarehouse) -> None:
-    connection = psycopg2.connect(**warehouse.connect_kwargs())
-    try:
-        with connection, connection.cursor() as cursor:
-            cursor.execute(postgres_raw_ddl())
-            for table, rows in raw_rows().items():
-                placeholders = ", ".join(["%s"] * len(rows[0]))
-                cursor.executemany(f"insert into raw.{table} values ({placeholders})", rows)
-    finally:
-        connection.close()
+# The fixture's rows, as tests/transform/test_postgres_target.py loads them.
+load_raw_fixture = load_fixture_postgres
 
 
 def build_candidate(warehouse: PostgresWarehouse, target_dir: Path) -> None:

@@ -264,3 +264,18 @@ def load_fixture(connection: duckdb.DuckDBPyConnection) -> None:
 def postgres_raw_ddl() -> str:
     """The raw schema (loader's and reference tables) in PostgreSQL, as the product makes it."""
     return raw_schema_ddl("postgres") + in_dialect(REFERENCE_DDL, "postgres")
+
+
+def load_fixture_postgres(warehouse: Any) -> None:
+    """The same raw rows into a PostgreSQL warehouse (a ``PostgresWarehouse``)."""
+    import psycopg2
+
+    connection = psycopg2.connect(**warehouse.connect_kwargs())
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(postgres_raw_ddl())
+            for table, rows in raw_rows().items():
+                placeholders = ", ".join(["%s"] * len(rows[0]))
+                cursor.executemany(f"insert into raw.{table} values ({placeholders})", rows)
+    finally:
+        connection.close()

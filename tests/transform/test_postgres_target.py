@@ -21,7 +21,7 @@ from ingestion.config import PostgresWarehouse
 from ingestion.transform.dbt_runner import DbtResult, run_dbt
 from ingestion.warehouse import connect
 from tests.postgres_service import fresh_database
-from tests.transform.raw_fixture import MARTS, load_fixture, postgres_raw_ddl, raw_rows
+from tests.transform.raw_fixture import MARTS, load_fixture, load_fixture_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -30,18 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.services]
 def postgres_server() -> Iterator[PostgresWarehouse]:
     with fresh_database("assist_dbt_target") as warehouse:
         yield warehouse
-
-
-def _load_postgres(server: PostgresWarehouse) -> None:
-    connection = psycopg2.connect(**server.connect_kwargs())
-    try:
-        with connection, connection.cursor() as cursor:
-            cursor.execute(postgres_raw_ddl())
-            for table, rows in raw_rows().items():
-                placeholders = ", ".join(["%s"] * len(rows[0]))
-                cursor.executemany(f"insert into raw.{table} values ({placeholders})", rows)
-    finally:
-        connection.close()
 
 
 @dataclass(frozen=True)
@@ -64,7 +52,7 @@ def builds(
         ["build"], duckdb_file, target_dir=work / "duckdb_target", target="duckdb"
     )
 
-    _load_postgres(postgres_server)
+    load_fixture_postgres(postgres_server)
     postgres_result = run_dbt(
         ["build"],
         # Not opened: the postgres target reads its connection from ASSIST_PG_*.
