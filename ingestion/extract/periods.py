@@ -240,6 +240,8 @@ def opening_period(text: str, doc_year: int | None) -> Period:
     return min(opening, key=lambda s: s.start).period if opening else Period()
 
 
+# Pure in its arguments: every figure asks it of the sentences before its own.
+@text_cache(maxsize=4096)
 def stated_start(text: str, doc_year: int | None) -> Period:
     """The last period with a first year that a sentence states ("since 2010", "from 2016
     to 2019"): what a running total in the sentences after it goes on counting."""
@@ -249,6 +251,8 @@ def stated_start(text: str, doc_year: int | None) -> Period:
     return max(spans, key=lambda s: s.start).period if spans else Period()
 
 
+# Pure in its arguments (the figure's position included): a repeated sentence is read once.
+@text_cache(maxsize=4096)
 def past_years(text: str, at: int | None = None) -> int | None:
     """N of the "over the past N years" nearest the figure at ``at`` in its clause (any one
     of the sentence when ``at`` is None)."""
