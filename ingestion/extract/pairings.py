@@ -25,10 +25,12 @@ import re
 from dataclasses import dataclass
 
 from ingestion.extract.regions import Mention
+from ingestion.extract.text import led_by
 from ingestion.gazetteer import Region
 from ingestion.gazetteer.organisations import COMPANY_HEADS, is_curated
 
-ACTIVE_RE = re.compile(
+ACTIVE_RE = led_by(
+    "hasptdrc",
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
@@ -60,7 +62,8 @@ NEW_CLAUSE_RE = re.compile(
     r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct|counterpart)\w*)",
     re.I,
 )
-PASSIVE_RE = re.compile(
+PASSIVE_RE = led_by(
+    "sahfwtu",
     r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:from|by)|"
