@@ -33,7 +33,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ingestion.extract.regions import Mention, find_mentions
-from ingestion.extract.text import Sentence
+from ingestion.extract.text import Sentence, led_by
 from ingestion.gazetteer import Region, load_gazetteer
 
 WEIGHTS_PATH = Path(__file__).with_name("attribution_weights.json")
@@ -69,7 +69,8 @@ _QUALIFIER_GAP_RE = re.compile(
     re.I,
 )
 # "the county", "this province", "the county's": a place the reader already knows.
-_LOCAL_REFERENCE_RE = re.compile(
+_LOCAL_REFERENCE_RE = led_by(
+    "tow",
     r"\b(?:the|this|our|that|whole)\s+(county|province|city|prefecture|district|town|township|village)\b"
     r"(?!\s+(?:of|level|seat|government|party|committee|leaders?|officials?|head|chief)\b)",
     re.I,
@@ -87,10 +88,11 @@ _TYPED_FEATURES = (
     "possessive",
     "national",
 )
-_NATIONAL_RE = re.compile(
+_NATIONAL_RE = led_by(
+    "Ctna",
     r"\b(?:China|the\s+country|the\s+nation|nationwide|national|across\s+the\s+country)\b"
     r"(?!\s+(?:Daily|News|Report|Radio|Central|Development|Energy|Mobile|Telecom|Unicom"
-    r"|Construction|Merchants|Agricultural|Everbright|Minsheng|Post|Three|National|Railway))"
+    r"|Construction|Merchants|Agricultural|Everbright|Minsheng|Post|Three|National|Railway))",
 )
 _POSSESSIVE_AFTER_RE = re.compile(r"^['’]s\b|^\s+(?:county|city|prefecture|province)['’]s\b", re.I)
 _RECEIVE_AFTER_RE = re.compile(
@@ -106,8 +108,8 @@ _PARTNER_AFTER_RE = re.compile(r"^\s*,\s*(?:\w+['’]s\s+)?(?:partner|helper|cou
 # Clause breaks: a place beyond one belongs to another statement than the figure's.
 _CLAUSE_BREAK_RE = re.compile(r";|,\s*(?:and|but|while|whereas|which|who)\b", re.I)
 # A list of one ("one county, namely A") is the set itself.
-_EXAMPLE_RE = re.compile(
-    r"\b(?:including|such\s+as|namely|for\s+example|for\s+instance|e\.g\.)", re.I
+_EXAMPLE_RE = led_by(
+    "isnfe", r"\b(?:including|such\s+as|namely|for\s+example|for\s+instance|e\.g\.)", re.I
 )
 _LIST_END_RE = re.compile(r"[.;:!?]|\b(?:is|are|was|were|has|have|had|will|to\s+be)\b", re.I)
 # A place that opens the name of a body ("Xinhua News Agency", "Hebei University"): the

@@ -8,8 +8,42 @@ a confidence. ``to_contract()`` gives the JSON object the scorer reads;
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar, Literal, TypeVar
+
+T = TypeVar("T")
+
+
+def evolve(obj: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for the extractor's frozen dataclasses, several times faster.
+
+    ``replace`` re-runs ``__init__``, which sets every field through
+    ``object.__setattr__``: in the per-mention and per-figure loops that was a few
+    per cent of extraction time. These classes have no ``__post_init__``, no
+    ``InitVar`` and no ``init=False`` field, so copying the instance dict and applying
+    the changes gives an equal object. Unknown field names are refused, as ``replace``
+    refuses them.
+    """
+    cls = type(obj)
+    unknown = changes.keys() - _field_names(cls)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+    new = object.__new__(cls)
+    state = new.__dict__
+    state.update(obj.__dict__)
+    state.update(changes)
+    return new
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    return names
+
 
 Mechanism = Literal[
     "east_west_cooperation",

@@ -25,10 +25,12 @@ import re
 from dataclasses import dataclass
 
 from ingestion.extract.regions import Mention
+from ingestion.extract.text import led_by
 from ingestion.gazetteer import Region
 from ingestion.gazetteer.organisations import COMPANY_HEADS, is_curated
 
-ACTIVE_RE = re.compile(
+ACTIVE_RE = led_by(
+    "hasptdrc",
     r"\b(?:help(?:s|ed|ing)?|assist(?:s|ed|ing)?|support(?:s|ed|ing)?|aid(?:s|ed|ing)?|"
     r"pair(?:s|ed|ing)?\s+(?:up\s+)?(?:to\s+help|with|for)|partner(?:s|ed|ing)?\s+with|"
     r"twinned\s+with|(?:assistance|aid|support)(?:\s+(?:funds?|money))?\s+(?:to|for)|"
@@ -60,7 +62,8 @@ NEW_CLAUSE_RE = re.compile(
     r"(?:help|assist|support|aid|pair|partner|twin|does|did|do|carr|conduct|counterpart)\w*)",
     re.I,
 )
-PASSIVE_RE = re.compile(
+PASSIVE_RE = led_by(
+    "sahfwtu",
     r"\b(?:(?:supported|assisted|aided|helped|sponsored|funded|financed)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:provided|offered|given|extended)\s+by|"
     r"(?:support|assistance|help|aid)\s+(?:from|by)|"
@@ -119,19 +122,23 @@ MECHANISM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     # "its counterparts from around the country" are peers, not the programme.
     ("counterpart_support", re.compile(r"counterpart(?!s\b)", re.I)),
+    # The look-aheads name each pattern's possible first letters (case-insensitive, as
+    # the pattern is): the engine skips to those letters instead of trying the
+    # alternation at every position of a document. Same matches, about twice as fast.
     (
         "basic_assistance",
         re.compile(
-            r"\b(?:basic|foundation|underlying|supportive|bottom-up|bottom)\s+(?:support\s+)?"
+            r"(?=[bfus])\b(?:basic|foundation|underlying|supportive|bottom-up|bottom)\s+(?:support\s+)?"
             r"(?:assistance|support|help)",
             re.I,
         ),
     ),
-    ("paired_assistance", re.compile(r"\bpair(?:s|ed|ing)?\b|\bpartner", re.I)),
+    ("paired_assistance", re.compile(r"(?=p)(?:\bpair(?:s|ed|ing)?\b|\bpartner)", re.I)),
     (
         "targeted_assistance",
         re.compile(
-            r"\b(?:targeted|designated|fixed-point)\s+(?:poverty|assistance|support|help|aid|count)",
+            r"(?=[tdf])\b(?:targeted|designated|fixed-point)\s+"
+            r"(?:poverty|assistance|support|help|aid|count)",
             re.I,
         ),
     ),

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ingestion.extract.memo import text_cache
+from ingestion.extract.text import led_by
 from ingestion.extract.years import find_years
 
 _MONTHS = (
@@ -25,6 +26,8 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _YEAR = r"(19[5-9]\d|20[0-4]\d)"
+
+
 # A full date: the statement's date when it is the first one the text prints.
 _DATE_RES = (
     re.compile(
@@ -53,31 +56,35 @@ _NUMBER_WORDS = {
 _COUNT = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
 
 _RANGE_RES = (
-    re.compile(
+    led_by(
+        "f",
         rf"\bfrom\s+(?:the\s+end\s+of\s+|early\s+|late\s+)?{_YEAR}"
         rf"\s+(?:to|through|until|till)\s+{_YEAR}\b",
         re.I,
     ),
-    re.compile(rf"\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b", re.I),
-    re.compile(rf"(?<![\d.,]){_YEAR}\s?(?:-|–|—|~|to)\s?{_YEAR}(?![\d,])", re.I),
+    led_by("b", rf"\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b", re.I),
+    led_by("12", rf"(?<![\d.,]){_YEAR}\s?(?:-|–|—|~|to)\s?{_YEAR}(?![\d,])", re.I),
 )  # fmt: skip
 # "since 2012", "since the end of 2016", "since the pairing began in 2010", "starting from 2018".
-_SINCE_RE = re.compile(
+_SINCE_RE = led_by(
+    "sbe",
     rf"\b(?:since|starting\s+(?:from|in)|beginning\s+in|ever\s+since)\b[^.;:]{{0,90}}?\b{_YEAR}\b(?!\s?(?:-|–|to)\s?\d)",
     re.I,
 )
-_PAST_YEARS_RE = re.compile(
+_PAST_YEARS_RE = led_by(
+    "oidfw",
     rf"\b(?:over|in|during|for|within)\s+the\s+(?:past|last|previous)\s+{_COUNT}\s+years\b"
     rf"|\b(?:over|in|during|for|within)\s+(?:a|the)\s+{_COUNT}[-\s–]years?\s+period\b"
     rf"|\bin\s+{_COUNT}\s+years\b",
     re.I,
 )
-_PLAN_RE = re.compile(r"\b(1[0-5])th\s+five[-\s]year\s+plan", re.I)
-_RELATIVE_RE = re.compile(
-    r"\b(this|last|next|the\s+previous|the\s+past|the\s+current)\s+year\b(?!s)", re.I
+_PLAN_RE = led_by("1", r"\b(1[0-5])th\s+five[-\s]year\s+plan", re.I)
+_RELATIVE_RE = led_by(
+    "tln", r"\b(this|last|next|the\s+previous|the\s+past|the\s+current)\s+year\b(?!s)", re.I
 )
 # A day or month without a year ("on September 14", "this June") is in the dateline's year.
-_DAY_RE = re.compile(
+_DAY_RE = led_by(
+    "oitsbufda",
     rf"\b(?:on|in|this|since|by|until|from|of|during|before|after)\s+(?:the\s+)?"
     rf"(?:early\s+|late\s+|mid-?|end\s+of\s+)?(?:{_MONTHS})\b"
     rf"(?!\.?\s*(?:[0-3]?\d,?\s*)?(?:19|20)\d\d)",
@@ -86,7 +93,8 @@ _DAY_RE = re.compile(
 # "The past year" is the twelve months to the statement: the statement's year, as for
 # "so far"; "last year" is the calendar year before it.
 # "so far", "to date", "now": a total as of the statement, in the statement's year.
-_NOW_RE = re.compile(
+_NOW_RE = led_by(
+    "stubnca",
     r"\b(?:so\s+far|to\s+date|up\s+to\s+now|until\s+now|by\s+now|now|currently|at\s+present)\b",
     re.I,
 )
@@ -240,6 +248,8 @@ def opening_period(text: str, doc_year: int | None) -> Period:
     return min(opening, key=lambda s: s.start).period if opening else Period()
 
 
+# Pure in its arguments: every figure asks it of the sentences before its own.
+@text_cache(maxsize=4096)
 def stated_start(text: str, doc_year: int | None) -> Period:
     """The last period with a first year that a sentence states ("since 2010", "from 2016
     to 2019"): what a running total in the sentences after it goes on counting."""
@@ -249,6 +259,8 @@ def stated_start(text: str, doc_year: int | None) -> Period:
     return max(spans, key=lambda s: s.start).period if spans else Period()
 
 
+# Pure in its arguments (the figure's position included): a repeated sentence is read once.
+@text_cache(maxsize=4096)
 def past_years(text: str, at: int | None = None) -> int | None:
     """N of the "over the past N years" nearest the figure at ``at`` in its clause (any one
     of the sentence when ``at`` is None)."""

@@ -35,6 +35,7 @@ from ingestion.extract.models import (
     FundFact,
     OutputFact,
     PairingFact,
+    evolve,
 )
 from ingestion.extract.numbers import find_money
 from ingestion.extract.outputs import (
@@ -145,7 +146,7 @@ class DocContext:
 
     def replace(self, fact: F, **changes: object) -> F:
         """``dataclasses.replace`` that keeps the figure's anchor."""
-        new = replace(fact, **changes)  # type: ignore[arg-type]
+        new = evolve(fact, **changes)
         if id(fact) in self.anchors:
             self.anchors[id(new)] = self.anchors[id(fact)]
         return new
@@ -372,14 +373,14 @@ def _resolve(per_sentence: list[list[Mention]], gaz: Gazetteer) -> list[list[Men
 
 def _resolve_one(m: Mention, gaz: Gazetteer, local: list[str], doc: list[str]) -> Mention:
     if m.kind == "team" and m.team_place is not None:
-        return replace(m, team_place=_resolve_one(m.team_place, gaz, local, doc))
+        return evolve(m, team_place=_resolve_one(m.team_place, gaz, local, doc))
     if m.kind != "region" or not m.candidates:
         return m
     if len(m.candidates) == 1:
         # What ``choose`` answers for one candidate, without building the context list.
-        return replace(m, code=m.candidates[0].code)
+        return evolve(m, code=m.candidates[0].code)
     context = [*m.qualifiers, *local, *doc]
-    return replace(m, code=gaz.choose(m.candidates, context).code)
+    return evolve(m, code=gaz.choose(m.candidates, context).code)
 
 
 def _resolve_home(m: Mention, counts: Counter[str], gaz: Gazetteer) -> Mention:
@@ -958,7 +959,7 @@ def _attribute(
         }
         if isinstance(fact, FundFact):
             changes["payer"] = chosen.payer.label if chosen.payer else None
-        attributed = replace(fact, **changes)  # type: ignore[arg-type]
+        attributed = evolve(fact, **changes)
         if trace is not None:
             trace.append((attributed, cands, chosen))
         out.append(attributed)

@@ -438,11 +438,20 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
     if not _may_name_place(sentence):
         return []
     words = _words(sentence)
+    firsts = _first_words()
     out: list[Mention] = []
     i = 0
     while i < len(words):
         word = words[i][2]
         if not word[:1].isupper():
+            i += 1
+            continue
+        # Words are folded one by one (fold keeps word boundaries), so a name can only
+        # start at a word that is some key's first word, and a fused suffix ("Weixian")
+        # only at a word ending in one: most capitalised words ("Editor", "Updated")
+        # are neither and need no look-up.
+        folded = fold(word)
+        if folded not in firsts and not folded.endswith(_FUSED_TAILS):
             i += 1
             continue
         hit = _lookup(gaz, words, i)
@@ -491,6 +500,7 @@ def find_region_mentions(sentence: str, gaz: Gazetteer) -> list[Mention]:
 
 # Pinyin of a county-level suffix written into the name: 威县 "Weixian", 芒市 "Mangshi".
 _FUSED_SUFFIXES = (("xian", "县"), ("shi", "市"))
+_FUSED_TAILS = tuple(tail for tail, _ in _FUSED_SUFFIXES)
 
 
 def _fused_suffix(gaz: Gazetteer, word: str) -> tuple[Region, ...]:

