@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.config import PostgresWarehouse
-from ingestion.transform.dbt_runner import run_dbt
+from ingestion.transform.dbt_runner import DbtResult, run_dbt
 from tests.transform.raw_fixture import load_fixture_postgres
 
 psycopg2 = pytest.importorskip("psycopg2")
@@ -45,23 +45,17 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-# The fixture's rows, as tests/transform/test_postgres_target.py loads them.
+# The raw fixture's rows in PostgreSQL (tests/transform/raw_fixture.py).
 load_raw_fixture = load_fixture_postgres
 
 
-def build_candidate(warehouse: PostgresWarehouse, target_dir: Path) -> None:
-    """``dbt build`` on the PostgreSQL target: the candidate marts in schema ``marts``."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "ASSIST_PG_HOST": warehouse.host,
-            "ASSIST_PG_PORT": str(warehouse.port),
-            "ASSIST_PG_USER": warehouse.user,
-            "ASSIST_PG_PASSWORD": warehouse.password,
-            "ASSIST_PG_DBNAME": warehouse.dbname,
-        }.items():
-            patch.setenv(name, value)
-        # Not opened: the postgres target reads its connection from ASSIST_PG_*.
-        run_dbt(["build"], target_dir / "unused.duckdb", target_dir=target_dir, target="postgres")
+def build_candidate(warehouse: PostgresWarehouse, target_dir: Path) -> DbtResult:
+    """``dbt build`` on the PostgreSQL target (from the warehouse, as the pipeline does):
+    the candidate marts in schema ``marts``."""
+    # Not opened: the postgres target reads its connection from the warehouse setting.
+    return run_dbt(
+        ["build"], target_dir / "unused.duckdb", target_dir=target_dir, postgres=warehouse
+    )
 
 
 def drop_roles_of(dbname: str) -> None:

@@ -37,7 +37,7 @@ from ingestion.publish.publisher import KEEP_VERSIONS, PublishError
 from ingestion.quality.gate import GateReport, run_quality_gate
 from ingestion.quality.gate_record import UnauditedCandidate
 from ingestion.transform.catalogue import published_tables
-from ingestion.transform.dbt_runner import run_dbt
+from ingestion.transform.dbt_runner import DbtResult, run_dbt
 from ingestion.warehouse import connect
 from ingestion.warehouse_postgres import WarehouseUnavailable
 from tests.publish.postgres_warehouse import (
@@ -50,6 +50,7 @@ from tests.publish.postgres_warehouse import (
 )
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR
 from tests.readme_commands import readme_commands
+from tests.transform.raw_fixture import MARTS as FIXTURE_MARTS
 from tests.transform.raw_fixture import load_fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -68,6 +69,8 @@ BREAK_SQL = (
 class Candidates:
     template: str  # a PostgreSQL database holding raw and the candidate marts
     duckdb_file: Path  # the same fixture built on DuckDB
+    postgres_build: DbtResult
+    duckdb_build: DbtResult
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +87,10 @@ def candidates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Candidates]
             duck = pool.submit(
                 run_dbt, ["build"], duckdb_file, target_dir=work / "duck_t", target="duckdb"
             )
-            build_candidate(warehouse, work / "pg_t")
-            duck.result()
+            postgres_build = build_candidate(warehouse, work / "pg_t")
+            duckdb_build = duck.result()
         _make_raw_pass(warehouse)
-        yield Candidates(warehouse.dbname, duckdb_file)
+        yield Candidates(warehouse.dbname, duckdb_file, postgres_build, duckdb_build)
 
 
 def _make_raw_pass(warehouse: PostgresWarehouse) -> None:
@@ -515,3 +518,44 @@ def test_readme_postgres_commands(warehouse: PostgresWarehouse, tmp_path: Path) 
     current, kept = published_versions_postgres(warehouse)
     assert (current, kept) == (first["version"], [second.version])
     _query(warehouse, "select count(*) from published.mart_funds", user=role, password=secret)
+
+
+def test_the_dbt_build_succeeds_on_postgres_with_the_same_nodes(candidates: Candidates) -> None:
+    result = candidates.postgres_build
+    assert result.success and not result.failed_nodes
+    assert result.count("warn") == 0, [n for n in result.nodes if n.status == "warn"]
+    # The same nodes ran (seeds, models, unit and data tests) on both targets.
+    assert sorted(n.unique_id for n in result.nodes) == sorted(
+        n.unique_id for n in candidates.duckdb_build.nodes
+    )
+
+
+@pytest.mark.parametrize("mart", FIXTURE_MARTS)
+def test_each_mart_holds_the_same_rows_on_postgres_and_duckdb(
+    candidates: Candidates, mart: str
+) -> None:
+    with connect(candidates.duckdb_file) as duck:
+        cursor = duck.execute(f"select * from marts.{mart}")
+        duck_columns, duck_rows = [d[0] for d in cursor.description], cursor.fetchall()
+    template = PostgresWarehouse(
+        host="127.0.0.1", port=5432, user="postgres", dbname=candidates.template
+    )
+    pg = psycopg2.connect(**template.connect_kwargs())
+    try:
+        with pg.cursor() as cursor:
+            cursor.execute(f"select * from marts.{mart}")
+            pg_columns, pg_rows = [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        pg.close()  # the template takes no copy while a session is open on it
+    assert pg_columns == duck_columns
+    assert duck_rows, f"{mart} is empty: the comparison would prove nothing"
+    assert _normalised(pg_rows) == _normalised(duck_rows)
+
+
+def _normalised(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows comparable across targets: floats rounded, sorted whatever the scan order."""
+    cleaned = [
+        tuple(round(value, 6) if isinstance(value, float) else value for value in row)
+        for row in rows
+    ]
+    return sorted(cleaned, key=repr)

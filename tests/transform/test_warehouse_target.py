@@ -66,7 +66,7 @@ def test_the_dag_renders_no_password_and_sets_it_when_the_task_runs(
     rendered = cosmos_config.dbt_env(settings)
     assert rendered["ASSIST_PG_HOST"] == "db.internal" and SECRET not in repr(rendered)
     # Every dbt task gets the callback that sets it in the task's process at run time.
-    callback = cosmos_config._operator_args("pool")["on_execute_callback"]
+    callback = cosmos_config._operator_args("pool", None)["on_execute_callback"]
     monkeypatch.setenv("ASSIST_WAREHOUSE", URL)
     monkeypatch.delenv("ASSIST_PG_PASSWORD", raising=False)
     callback({})
