@@ -64,24 +64,18 @@ def postgres_fingerprint(
 ) -> dict[str, tuple[int, str]]:
     """Rows and content hash of each of ``tables`` present in ``schema``, in one snapshot."""
     from ingestion.quality.postgres_tables import postgres_table_names
-    from ingestion.warehouse_postgres import connect_postgres
+    from ingestion.warehouse_postgres import read_snapshot
 
     built: dict[str, tuple[int, str]] = {}
-    connection = connect_postgres(warehouse)
-    try:
-        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
-        with connection.cursor() as cursor:
-            existing = postgres_table_names(cursor, schema)
-            for name in tables:
-                if name in existing:
-                    target = f'"{schema}"."{checked_identifier(name)}"'
-                    built[name] = (
-                        postgres_row_count(cursor, target),
-                        postgres_content_hash(cursor, target),
-                    )
-        connection.rollback()
-    finally:
-        connection.close()
+    with read_snapshot(warehouse) as cursor:
+        existing = postgres_table_names(cursor, schema)
+        for name in tables:
+            if name in existing:
+                target = f'"{schema}"."{checked_identifier(name)}"'
+                built[name] = (
+                    postgres_row_count(cursor, target),
+                    postgres_content_hash(cursor, target),
+                )
     return built
 
 

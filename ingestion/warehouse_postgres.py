@@ -119,6 +119,19 @@ def connect_postgres(
 
 
 @contextmanager
+def read_snapshot(warehouse: PostgresWarehouse) -> Iterator[psycopg2.extensions.cursor]:
+    """A cursor on one read-only snapshot: every table read through it is of one moment."""
+    connection = connect_postgres(warehouse)
+    try:
+        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with connection.cursor() as cursor:
+            yield cursor
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+@contextmanager
 def open_postgres(
     warehouse: PostgresWarehouse, doing: str = "the load"
 ) -> Iterator[PostgresConnection]:

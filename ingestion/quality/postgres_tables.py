@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
-from ingestion.warehouse_postgres import connect_postgres
+from ingestion.warehouse_postgres import read_snapshot
 
 # PostgreSQL type OIDs (pg_type.oid, stable across versions) -> the Arrow type whose
 # DuckDB type is the one dbt-duckdb gives the same column.
@@ -73,19 +73,13 @@ def read_postgres_tables(
     """
     schema = checked_identifier(schema)
     frames: dict[str, pd.DataFrame] = {}
-    connection = connect_postgres(warehouse)
-    try:
-        # One snapshot for every table read: the candidate cannot change between marts.
-        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
-        with connection.cursor() as cursor:
-            existing = postgres_table_names(cursor, schema)
-            for table in tables:
-                if checked_identifier(table) in existing:
-                    cursor.execute(select_sql(schema, table, existing))
-                    frames[table] = _as_duckdb_frame(cursor.description, cursor.fetchall())
-        connection.rollback()
-    finally:
-        connection.close()
+    # One snapshot for every table read: the candidate cannot change between marts.
+    with read_snapshot(warehouse) as cursor:
+        existing = postgres_table_names(cursor, schema)
+        for table in tables:
+            if checked_identifier(table) in existing:
+                cursor.execute(select_sql(schema, table, existing))
+                frames[table] = _as_duckdb_frame(cursor.description, cursor.fetchall())
     return frames
 
 
@@ -130,32 +124,26 @@ def marts_summary(
     ``count(*)`` of every table of ``schema``.
     """
     schema = checked_identifier(schema)
-    connection = connect_postgres(warehouse)
-    try:
-        connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
-        with connection.cursor() as cursor:
-            columns = _columns(cursor, schema)
-            if counts_table is not None:
-                if checked_identifier(counts_table) not in columns:
-                    return None
-                cursor.execute(f'select table_name, row_count from "{schema}"."{counts_table}"')
-                rows = {str(name): int(count) for name, count in cursor.fetchall()}
-            else:
-                rows = {}
-                for name in columns:
-                    cursor.execute(f'select count(*) from "{schema}"."{checked_identifier(name)}"')
-                    rows[name] = int(cursor.fetchone()[0])
-            sums: dict[tuple[str, str], float] = {}
-            for table, column in sum_limits:
-                if column in columns.get(table, ()):
-                    cursor.execute(
-                        f'select coalesce(sum("{checked_identifier(column)}"), 0)'
-                        f' from "{schema}"."{checked_identifier(table)}"'
-                    )
-                    sums[(table, column)] = float(cursor.fetchone()[0])
-        connection.rollback()
-    finally:
-        connection.close()
+    with read_snapshot(warehouse) as cursor:
+        columns = _columns(cursor, schema)
+        if counts_table is not None:
+            if checked_identifier(counts_table) not in columns:
+                return None
+            cursor.execute(f'select table_name, row_count from "{schema}"."{counts_table}"')
+            rows = {str(name): int(count) for name, count in cursor.fetchall()}
+        else:
+            rows = {}
+            for name in columns:
+                cursor.execute(f'select count(*) from "{schema}"."{checked_identifier(name)}"')
+                rows[name] = int(cursor.fetchone()[0])
+        sums: dict[tuple[str, str], float] = {}
+        for table, column in sum_limits:
+            if column in columns.get(table, ()):
+                cursor.execute(
+                    f'select coalesce(sum("{checked_identifier(column)}"), 0)'
+                    f' from "{schema}"."{checked_identifier(table)}"'
+                )
+                sums[(table, column)] = float(cursor.fetchone()[0])
     return rows, columns, sums
 
 
