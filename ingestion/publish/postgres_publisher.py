@@ -47,6 +47,7 @@ from ingestion.publish.publisher import (
     PublishError,
     manifest_content,
     validated_tables,
+    version_before,
 )
 from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA, postgres_table_names
 from ingestion.transform.catalogue import published_tables
@@ -165,13 +166,7 @@ def rollback_postgres(warehouse: PostgresWarehouse) -> tuple[str, str]:
         current = _published_version(cursor)
         if current is None:
             raise PublishError(f"nothing published in {warehouse.describe()}: nothing to roll back")
-        earlier = [v for v in _kept_versions(cursor) if v < current]
-        if not earlier:
-            raise PublishError(
-                f"no version before {current} is kept in {warehouse.describe()}: nothing to "
-                "roll back to; the published marts are unchanged"
-            )
-        target = earlier[-1]
+        target = version_before(current, _kept_versions(cursor), warehouse.describe())
         _swap(cursor, warehouse, checked_identifier(VERSION_PREFIX + target), target)
         return current, target
 

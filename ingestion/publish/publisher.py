@@ -243,14 +243,22 @@ def rollback_marts(published_dir: Path) -> tuple[str, str]:
     current = current_version(published_dir)
     if current is None:
         raise PublishError(f"nothing published in {published_dir}: nothing to roll back")
-    earlier = [v for v in published_versions(published_dir) if v < current]
+    target = version_before(
+        current, published_versions(published_dir), str(published_dir / VERSIONS_SUBDIR)
+    )
+    _switch_current(published_dir, target)
+    return current, target
+
+
+def version_before(current: str, kept: list[str], where: str) -> str:
+    """The newest kept version older than ``current`` (what a rollback returns to)."""
+    earlier = [v for v in kept if v < current]
     if not earlier:
         raise PublishError(
-            f"no version before {current} is kept in {published_dir / VERSIONS_SUBDIR}: "
+            f"no version before {current} is kept in {where}: "
             "nothing to roll back to; the published marts are unchanged"
         )
-    _switch_current(published_dir, earlier[-1])
-    return current, earlier[-1]
+    return earlier[-1]
 
 
 def _switch_current(published_dir: Path, version: str) -> None:
