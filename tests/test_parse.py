@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ingestion.parse.document import ParseError, parse_html, parse_payload, repair_text
+from ingestion.parse.document import (
+    ParseError,
+    _fix_text,
+    parse_html,
+    parse_payload,
+    repair_text,
+)
+from tests.conftest import SHARED_DIR
 
 PARAGRAPH = (
     "Jinniu District helped Shiqu County with 20 million yuan in 2023, "
@@ -148,3 +158,42 @@ def test_a_utf8_page_that_kept_its_old_gb2312_meta_is_read_as_utf8():
     page = _chinese_page('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
     document = parse_payload(page.encode("utf-8"), "text/html")
     assert "石渠县" in document.text and "牦牛合作社" in document.text
+
+
+# Fragments that each make ftfy change something, or must not: mojibake, curly quotes,
+# ligatures, wide forms, HTML entities before and after a "<", control characters,
+# line separators, carriage returns, and plain ASCII.
+_FTFY_FRAGMENTS = (
+    "plain words, 20 million yuan (2023); ok?",
+    "region\u00e2\u20ac\u2122s",
+    "\u201cquoted\u201d",
+    "\ufb01ve",
+    "\uff2c\uff2f\uff35\uff24",
+    "&amp; &lt;x&gt; &#x2019;",
+    "<b>",
+    "\x00\x07\x1b[31m\x7f",
+    "\u2028",
+    "\r\n",
+    "\r",
+    "\n",
+    "\n\n",
+    "\t",
+    "\u00a0",
+    "\ufffd",
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FTFY_FRAGMENTS), max_size=12))
+def test_fixing_only_the_lines_that_need_it_equals_ftfy_on_the_whole_text(parts):
+    text = "".join(parts)
+    assert _fix_text(text) == ftfy.fix_text(text, normalization="NFC")
+
+
+def test_fixing_only_the_lines_that_need_it_equals_ftfy_on_real_articles():
+    docs = sorted((SHARED_DIR / "eval" / "real-dev" / "docs").glob("*"))
+    if not docs:
+        pytest.skip("../shared/eval/real-dev is not here")
+    for doc in docs:
+        text = doc.read_text(encoding="utf-8", errors="replace")
+        assert _fix_text(text) == ftfy.fix_text(text, normalization="NFC"), doc.name
