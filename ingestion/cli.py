@@ -176,6 +176,7 @@ def _targets(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ingestion.bench.airflow_build import register as register_airflow_bench
     from ingestion.bench.pipeline import register as register_pipeline_bench
     from ingestion.corrections.cli import register as register_corrections
     from ingestion.evaluation.cli import register as register_evaluate
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_bench(subparsers)
     register_services(subparsers)
     register_pipeline_bench(_targets(subparsers.choices["bench"]))
+    register_airflow_bench(_targets(subparsers.choices["bench"]))
     return parser
 
 

@@ -106,6 +106,7 @@ COVERAGE: dict[str, str] = {
     "make bench-scale": LONG,
     ".venv/bin/python -m ingestion bench pipeline --articles 10000 --var-dir /tmp/bench": LONG,
     ".venv/bin/python -m ingestion bench pipeline --articles 200 --stages collect,load": BENCH,
+    ".venv/bin/python -m ingestion bench airflow-build --articles 1000": LONG,
     ".venv/bin/python -m ingestion audit && .venv/bin/python -m ingestion publish": POSTGRES,
     ".venv/bin/python -m ingestion bi-role --name ROLE_NAME": POSTGRES,
     ".venv/bin/python -m ingestion rollback": POSTGRES,

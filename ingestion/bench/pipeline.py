@@ -74,15 +74,18 @@ def run_stage(
     stage: str, args: tuple[str, ...], env: dict[str, str], log_dir: Path, articles: int
 ) -> StageResult:
     """Run one CLI stage in a child process; its wall time, CPU time and peak RSS."""
-    log_path = log_dir / f"{stage}.log"
+    argv = [sys.executable, "-m", "ingestion", *args]
+    return measured(stage, argv, env, log_dir / f"{stage}.log", articles)
+
+
+def measured(
+    stage: str, argv: list[str], env: dict[str, str], log_path: Path, articles: int
+) -> StageResult:
+    """Run ``argv`` in the project root, output appended to ``log_path``; timed."""
     start = time.perf_counter()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ingestion", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         # wait4, not Popen.wait: the child's own rusage (CPU, maxrss), dbt's included.
         _, status, usage = os.wait4(process.pid, 0)
@@ -96,6 +99,15 @@ def run_stage(
         articles=articles,
         returncode=process.returncode,
     )
+
+
+def stage_env(var_dir: Path, sources_file: Path) -> dict[str, str]:
+    """The CLI stages' environment: the bench's var/ and sources, this checkout's package."""
+    return os.environ | {
+        "ASSIST_VAR_DIR": str(var_dir),
+        "ASSIST_SOURCES_FILE": str(sources_file),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
 
 
 def run_stages(
@@ -193,11 +205,7 @@ def run_benchmark(
     write_sources(sources_file, corpus)
     log_dir = var_dir / "logs"
     log_dir.mkdir(parents=True)
-    env = os.environ | {
-        "ASSIST_VAR_DIR": str(var_dir / "var"),
-        "ASSIST_SOURCES_FILE": str(sources_file),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
+    env = stage_env(var_dir / "var", sources_file)
     cold = run_stages(env, log_dir, n, stages)
     new = max(1, n // 100)
     write_corpus(corpus, n, new, seed)

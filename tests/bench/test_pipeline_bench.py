@@ -67,3 +67,34 @@ def test_generated_pages_are_distinct_realistic_and_plausible(tmp_path: Path):
     for page in pages:
         for exited, total in re.findall(r"(\d+) of the (\d+) poor villages", page):
             assert int(exited) <= int(total)
+
+
+def test_the_airflow_build_report_puts_airflow_next_to_the_cli_and_their_ratio():
+    # The run itself (a load and two builds of 1,000 articles) takes minutes: `make
+    # readme-long` runs it; here its report from known figures.
+    from ingestion.bench.airflow_build import dbt_task_times, format_report
+    from ingestion.bench.pipeline import StageResult
+
+    rows = [
+        {
+            "task_id": "dbt.a_model_build",
+            "state": "success",
+            "start_date": "2026-01-01T00:00:00+00:00",
+            "end_date": "2026-01-01T00:00:03+00:00",
+        },
+        {
+            "task_id": "dbt.b_model_build",
+            "state": "failed",
+            "start_date": "2026-01-01T00:00:03+00:00",
+            "end_date": "2026-01-01T00:00:04+00:00",
+        },
+        {"task_id": "publish", "state": "success", "start_date": "", "end_date": ""},
+    ]
+    tasks = dbt_task_times(rows)
+    assert (tasks.count, tasks.seconds, tasks.states) == (2, 4.0, {"success": 1, "failed": 1})
+    cli = StageResult("cli", 60.0, 50.0, 600.0, 1000, 0)
+    airflow = StageResult("airflow", 90.0, 80.0, 700.0, 1000, 0)
+    lines = format_report(1000, cli, airflow, tasks)
+    assert [line.split()[0] for line in lines[2:4]] == ["cli", "airflow"]
+    assert "2 (1 failed, 1 success); 4.0 s in tasks, 2.00 s per task" in lines[4]
+    assert lines[-1] == "airflow 90.0 s / CLI 60.0 s: ratio 1.50 (CPU 1.60)"
