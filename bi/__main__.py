@@ -12,30 +12,52 @@ import time
 from bi.api import SupersetClient
 from bi.dashboards import DASHBOARDS
 from bi.importer import import_all
+from bi.marts import published_marts
 from bi.server import BiError, ensure_home, initialise, read_state, start, stop
-from ingestion.config import load_bi_settings, load_settings
+from ingestion.config import (
+    BI_ROLE_SETTING,
+    WAREHOUSE_SETTING,
+    Settings,
+    WarehouseSettingError,
+    load_bi_settings,
+    load_settings,
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ModuleNotFoundError as missing:
+        # airflow:<conn_id> is read through Airflow, which Superset's venv has not.
+        raise BiError(
+            f"{WAREHOUSE_SETTING}: {missing}; in `make bi` give the warehouse as a "
+            "postgresql://user@host:port/dbname URL"
+        ) from None
+    except WarehouseSettingError as wrong:
+        raise BiError(str(wrong)) from None
 
 
 def up() -> int:
-    settings, bi = load_settings(), load_bi_settings()
+    settings, bi = _settings(), load_bi_settings()
     began = time.monotonic()
-    if not settings.published_db_path.exists():
-        # Superset tests a connection before saving it: without a published file there
-        # is nothing to connect to, so say what to run instead of failing in the API.
-        raise BiError(
-            f"no published marts at {settings.published_db_path}: run `make demo` (or the "
-            "build_audit_publish DAG) first, then `make bi` again"
-        )
+    # Before anything starts: nothing published (or no BI role to read it as) says what to do.
+    marts = published_marts(settings, bi)
     ensure_home(settings)
     initialise(settings, bi)
     state = start(settings, bi)
     client = SupersetClient(state.url)
     client.login(bi.admin_user, bi.admin_password)
-    import_all(client, settings.published_db_path)
+    import_all(client, marts)
     print(
         f"Superset is up in {time.monotonic() - began:.0f} s (metadata in {settings.superset_dir})."
     )
-    print(f"It reads {settings.published_db_path} read-only; a new publish shows on refresh.")
+    if marts.postgres:
+        print(
+            f"It reads {marts.describe()} as the read-only role {marts.postgres.user!r} "
+            f"({BI_ROLE_SETTING}); a new publish shows on refresh."
+        )
+    else:
+        print(f"It reads {marts.describe()} read-only; a new publish shows on refresh.")
     print(f"Dashboards: {', '.join(d.title for d in DASHBOARDS)}")
     print(f"Log in as {bi.admin_user!r} (password from ASSIST_BI_ADMIN_PASSWORD, default 'admin'):")
     print(f"  {state.url}/dashboard/list/")
@@ -50,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             return up()
-        settings = load_settings()
+        settings = _settings()
         if args.command == "stop":
             print("Superset stopped." if stop(settings) else "Superset was not running.")
             return 0

@@ -173,7 +173,9 @@ class Chart:
         metric_by_label = {m["label"]: m for m in self.metrics}
         return {
             "columns": list(self.columns),
-            "metrics": list(self.metrics),
+            # None, not []: a list (even empty) makes Superset group by the columns, so a
+            # raw table would show two equal rows as one; the table page sends none either.
+            "metrics": list(self.metrics) if self.metrics else None,
             "filters": [],
             "extras": {"where": f"({self.where})" if self.where else "", "having": ""},
             "orderby": [[metric_by_label.get(c, c), asc] for c, asc in self.orderby],

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bi.api import SupersetClient
 from bi.dashboards import DASHBOARDS, DATABASE_NAME, DATASETS, json_metadata, position_json
+from bi.marts import PublishedMarts
 
 
 @dataclass(frozen=True)
@@ -24,22 +24,15 @@ class Imported:
     dashboard_ids: dict[str, int]
 
 
-def database_uri(published_db: Path) -> str:
-    # The stable link published/marts.duckdb -> current/marts.duckdb: each new
-    # connection resolves it again, so a query after a publish reads the new file.
-    return f"duckdb:///{published_db}"
-
-
-def database_payload(published_db: Path) -> dict[str, Any]:
+def database_payload(marts: PublishedMarts) -> dict[str, Any]:
     extra = {
-        # read_only: a BI tool can never take DuckDB's write lock on a published file.
-        "engine_params": {"connect_args": {"read_only": True}},
+        "engine_params": {"connect_args": marts.connect_args()},
         "metadata_params": {},
         "schemas_allowed_for_file_upload": [],
     }
     return {
         "database_name": DATABASE_NAME,
-        "sqlalchemy_uri": database_uri(published_db),
+        "sqlalchemy_uri": marts.sqlalchemy_uri(),
         "expose_in_sqllab": True,
         "allow_run_async": False,
         "allow_dml": False,
@@ -48,17 +41,14 @@ def database_payload(published_db: Path) -> dict[str, Any]:
     }
 
 
-def filter_defaults(published_db: Path) -> dict[str, str | None]:
+def filter_defaults(marts: PublishedMarts) -> dict[str, str | None]:
     """Each filter's default value, asked of the published marts (read-only)."""
-    import duckdb
-
     defaults: dict[str, str | None] = {}
-    with duckdb.connect(str(published_db), read_only=True) as connection:
-        for dashboard in DASHBOARDS:
-            for native in dashboard.filters:
-                if native.default_sql:
-                    row = connection.execute(native.default_sql).fetchone()
-                    defaults[native.key] = row[0] if row else None
+    for dashboard in DASHBOARDS:
+        for native in dashboard.filters:
+            if native.default_sql:
+                rows = marts.query(native.default_sql)
+                defaults[native.key] = rows[0][0] if rows else None
     return defaults
 
 
@@ -70,9 +60,9 @@ def _upsert(client: SupersetClient, resource: str, column: str, value: str, body
     return int(found["id"])
 
 
-def import_all(client: SupersetClient, published_db: Path) -> Imported:
+def import_all(client: SupersetClient, marts: PublishedMarts) -> Imported:
     database_id = _upsert(
-        client, "database", "database_name", DATABASE_NAME, database_payload(published_db)
+        client, "database", "database_name", DATABASE_NAME, database_payload(marts)
     )
     dataset_ids: dict[str, int] = {}
     for dataset in DATASETS:
@@ -85,7 +75,7 @@ def import_all(client: SupersetClient, published_db: Path) -> Imported:
                     "database": database_id,
                     "table_name": dataset.name,
                     "sql": dataset.sql.strip(),
-                    "schema": "main",
+                    "schema": marts.schema,
                 },
             )
             dataset_id = int(created["id"])
@@ -94,13 +84,17 @@ def import_all(client: SupersetClient, published_db: Path) -> Imported:
         client.request(
             "PUT",
             f"/api/v1/dataset/{dataset_id}",
-            {"sql": dataset.sql.strip(), "description": dataset.description},
+            {
+                "sql": dataset.sql.strip(),
+                "description": dataset.description,
+                "schema": marts.schema,
+            },
         )
-        # Columns follow the SQL: read them again from the published file.
+        # Columns follow the SQL: read them again from the published marts.
         client.request("PUT", f"/api/v1/dataset/{dataset_id}/refresh")
         dataset_ids[dataset.name] = dataset_id
 
-    defaults = filter_defaults(published_db)
+    defaults = filter_defaults(marts)
     chart_ids: dict[str, int] = {}
     dashboard_ids: dict[str, int] = {}
     for dashboard in DASHBOARDS:

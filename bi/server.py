@@ -19,11 +19,12 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingestion.config import BiSettings, Settings
+from ingestion.config import BI_ROLE_PASSWORD_SETTING, WAREHOUSE_SETTING, BiSettings, Settings
 
 CONFIG_FILE = Path(__file__).resolve().parent / "superset_config.py"
 STATE_FILE = "server.json"
 INIT_STAMP = ".initialized"
+_NOT_FOR_SUPERSET = frozenset({WAREHOUSE_SETTING, BI_ROLE_PASSWORD_SETTING})
 
 
 class BiError(RuntimeError):
@@ -38,7 +39,9 @@ class ServerState:
 
 
 def superset_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
+    # Superset's processes need neither the warehouse's owner login nor the BI role's
+    # password: ``make bi`` hands the connection over through the API.
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_SUPERSET}
     env.update(
         {
             "SUPERSET_CONFIG_PATH": str(CONFIG_FILE),

@@ -1,12 +1,16 @@
 """Superset's configuration for ``make bi`` (loaded through ``SUPERSET_CONFIG_PATH``).
 
 Everything Superset writes goes under ``var/superset``; nothing is cached, so a
-chart asked after a publish reads the new marts.
+chart asked after a publish reads the new marts; no password is written in clear.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine.url import make_url
+from superset.utils.log import DBEventLogger
 
 from ingestion.config import load_settings
 
@@ -53,3 +57,43 @@ def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):
                 "build_audit_publish DAG) to publish them, then refresh this page."
             )
     return uri, params
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every password masked: a connection URI's, and any ``*password*`` key's."""
+    if isinstance(value, dict):
+        return {key: _item_without_secrets(str(key), item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
+
+
+def _item_without_secrets(key: str, item: Any) -> Any:
+    if "password" in key.lower() and item:
+        return "XXXXXXXXXX"
+    if key == "sqlalchemy_uri" and isinstance(item, str):
+        return _uri_masked(item)
+    return _without_secrets(item)
+
+
+def _uri_masked(uri: str) -> str:
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except Exception:  # not a URI SQLAlchemy reads: nothing of it is kept
+        return "(not logged)"
+
+
+class EventLoggerWithoutSecrets(DBEventLogger):
+    """Superset's event log (table ``logs``) keeps the JSON body of each API request,
+    the database connection's ``sqlalchemy_uri`` -- with the BI role's password --
+    among them. Masked here, before it is written; the connection itself keeps the
+    password only in its encrypted column."""
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        for name in ("records", "curated_payload"):
+            if kwargs.get(name):
+                kwargs[name] = _without_secrets(kwargs[name])
+        super().log(*args, **kwargs)
+
+
+EVENT_LOGGER = EventLoggerWithoutSecrets()

@@ -220,18 +220,27 @@ def _usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+# The read-only PostgreSQL role BI tools log in as (``python -m ingestion bi-role``,
+# and ``make bi`` on the PostgreSQL warehouse): its name and its password.
+BI_ROLE_SETTING = "ASSIST_BI_ROLE"
+BI_ROLE_PASSWORD_SETTING = "ASSIST_BI_ROLE_PASSWORD"
+
+
 @dataclass(frozen=True)
 class BiSettings:
-    """The local Superset of ``make bi``: where it listens and who logs in.
+    """The local Superset of ``make bi``: where it listens, who logs in, which role it reads as.
 
     Defaults suit one analyst on their own machine; set ``ASSIST_BI_*`` to change them.
+    ``role``/``role_password`` matter only on the PostgreSQL warehouse (empty: unset).
     """
 
     host: str
     port: int
     admin_user: str
-    admin_password: str
+    admin_password: str = field(repr=False)
     admin_email: str
+    role: str = ""
+    role_password: str = field(default="", repr=False)
 
 
 def load_bi_settings() -> BiSettings:
@@ -241,4 +250,6 @@ def load_bi_settings() -> BiSettings:
         admin_user=os.environ.get("ASSIST_BI_ADMIN_USER", "admin"),
         admin_password=os.environ.get("ASSIST_BI_ADMIN_PASSWORD", "admin"),
         admin_email=os.environ.get("ASSIST_BI_ADMIN_EMAIL", "admin@localhost"),
+        role=os.environ.get(BI_ROLE_SETTING, "").strip(),
+        role_password=os.environ.get(BI_ROLE_PASSWORD_SETTING, ""),
     )

@@ -40,6 +40,7 @@ LONG = "tests/test_readme_commands.py (long)"
 E2E = "tests/e2e/test_dags.py"
 CORRECTIONS = "tests/test_corrections_cli.py"
 BI = "tests/bi/test_superset.py"
+BI_POSTGRES = "tests/bi/test_superset_postgres.py"
 BENCH = "tests/bench/test_pipeline_bench.py"
 POSTGRES = "tests/publish/test_postgres_publish.py"
 LINT = "tests/test_lint.py"
@@ -89,6 +90,8 @@ COVERAGE: dict[str, str] = {
     "make lock": LONG,
     "make bi": BI,
     "make bi-stop": BI,
+    "ASSIST_WAREHOUSE=postgresql://postgres@127.0.0.1:5432/assistance "
+    "ASSIST_BI_ROLE=assistance_superset make bi": BI_POSTGRES,
     ".venv/bin/python -m ingestion retract --article ARTICLE_ID --by 'Your Name' --reason why": (
         CORRECTIONS
     ),

@@ -23,7 +23,7 @@ import hmac
 import os
 from dataclasses import dataclass
 
-from ingestion.config import PostgresWarehouse
+from ingestion.config import BI_ROLE_PASSWORD_SETTING, PostgresWarehouse
 from ingestion.identifiers import checked_identifier
 from ingestion.publish.postgres_publisher import (
     PUBLISHED_SCHEMA,
@@ -32,7 +32,7 @@ from ingestion.publish.postgres_publisher import (
 )
 from ingestion.warehouse_postgres import connect_postgres
 
-DEFAULT_PASSWORD_ENV = "ASSIST_BI_ROLE_PASSWORD"
+DEFAULT_PASSWORD_ENV = BI_ROLE_PASSWORD_SETTING
 SCRAM_ITERATIONS = 4096  # PostgreSQL's own default (scram_iterations)
 
 

@@ -2,115 +2,55 @@
 
 Every chart's data, fetched through Superset's REST API, equals the same
 question asked of the published mart with DuckDB; a second publish shows
-without restarting Superset; each dashboard draws in headless Chromium; a
-missing published file gives a clear message and a server still up.
+without restarting Superset; publishes while charts are asked give each one
+data of a published version (or a clear message), never a crashed server or a
+locked file; each dashboard draws in headless Chromium; a missing published
+file gives a clear message and a server still up. (On PostgreSQL:
+``test_superset_postgres.py``.)
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
 from bi.api import SupersetApiError, SupersetClient
-from bi.dashboards import DASHBOARDS, Chart
+from bi.dashboards import DASHBOARDS
 from ingestion.config import PROJECT_ROOT
 from ingestion.publish.publisher import publish_marts
 from ingestion.warehouse import connect
-from tests.readme_commands import readme_commands
+from tests.bi.superset_checks import (
+    BI_PYTHON,
+    CHARTS,
+    EXPECTED_SQL,
+    LABEL,
+    assert_data_or_a_clear_message,
+    chart_rows,
+    fetch_while_publishing,
+    free_port,
+    healthy,
+    rows,
+    run_readme,
+)
 from tests.sample_marts import create_sample_marts
 
 pytestmark = [pytest.mark.bi, pytest.mark.slow]
 
-BI_PYTHON = PROJECT_ROOT / ".venv-bi" / "bin" / "python"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts" / "bi"
-CHARTS: dict[str, Chart] = {c.key: c for d in DASHBOARDS for c in d.charts}
 
 if not BI_PYTHON.exists():
     pytest.skip("Superset's venv is missing: run `make bi-install`", allow_module_level=True)
-
-_LABEL = "{r}.name_en || ' (' || {r}.name_zh || ')'"
-_MART_ROWS = """
-    select 'mart_funds' as mart_name, fund_key as mart_key, region_code from mart_funds
-    union all select 'mart_pairings', pairing_key, helped_code from mart_pairings
-    union all select 'mart_output_value', output_key, region_code from mart_output_value
-    union all select 'mart_poverty_exits', exit_key, region_code from mart_poverty_exits
-"""
-
-# Each chart's question, asked of the published marts directly (columns in the
-# chart's order). Written here, not taken from bi/dashboards.py.
-EXPECTED_SQL: dict[str, str] = {
-    "pairing_network": """
-        select helper_name, helped_name, helper_kind, sum(article_count)
-        from mart_pairings group by all""",
-    "pairings_table": """
-        select p.helper_name, p.helper_kind, p.helped_name,
-               coalesce(p.mechanism, 'not reported'), coalesce(prov.name_en, 'unknown'),
-               p.first_year, p.last_year, p.article_count
-        from mart_pairings p
-        left join dim_region r on r.region_code = p.helped_code
-        left join dim_region prov on prov.region_code = r.province_code""",
-    "county_funds_map": f"""
-        select {_LABEL.format(r="r")}, coalesce(pref.name_en, 'unknown'),
-               max(r.longitude), max(r.latitude), sum(f.amount_cny)
-        from mart_funds f join dim_region r on r.region_code = f.region_code
-        left join dim_region pref on pref.region_code = r.prefecture_code
-        where r.level = 'county' and r.longitude is not null and r.latitude is not null
-        group by all""",
-    "funds_by_year_payer": """
-        select year, coalesce(payer_name, 'not reported'), sum(amount_cny) from mart_funds
-        where period_kind = 'single_year' and year is not null group by all""",
-    "top_recipients": """
-        select region_name, sum(amount_cny) from mart_funds group by all
-        order by 2 desc limit 15""",
-    "exits_by_year_level": """
-        select year, level, sum(exited) from mart_poverty_exits
-        where year is not null group by all""",
-    "counties_by_exit_year": """
-        select poverty_exit_year, count(*) from mart_county_profile
-        where poverty_exit_year is not null group by all""",
-    "county_exit_years": f"""
-        select {_LABEL.format(r="c")}, prefecture_name, poverty_exit_year
-        from mart_county_profile c""",
-    "profile_exit_year": "select max(poverty_exit_year) from mart_county_profile",
-    "profile_helpers": f"""
-        select case when r.level = 'county' then {_LABEL.format(r="r")} end,
-               p.helper_name, p.helper_kind, coalesce(p.mechanism, 'not reported'),
-               p.first_year, p.last_year, p.article_count
-        from mart_pairings p left join dim_region r on r.region_code = p.helped_code""",
-    "profile_funds_by_year": f"""
-        select {_LABEL.format(r="r")}, f.year, coalesce(f.payer_name, 'not reported'),
-               sum(f.amount_cny)
-        from mart_funds f join dim_region r on r.region_code = f.region_code
-        where r.level = 'county' and f.period_kind = 'single_year' and f.year is not null
-        group by all""",
-    "profile_outputs": f"""
-        select {_LABEL.format(r="r")}, o.product, o.year, o.planting_area_mu,
-               o.output_volume_tonnes, o.output_value_cny, o.sales_cny
-        from mart_output_value o
-        left join dim_region r on r.region_code = o.region_code and r.level = 'county'""",
-    "profile_evidence": f"""
-        select {_LABEL.format(r="r")}, e.mart_name, e.measure, e.evidence,
-               '<a href="' || e.url || '" target="_blank" rel="noopener">'
-                   || coalesce(nullif(e.title, ''), e.url) || '</a>',
-               e.published_date
-        from mart_fact_evidence e
-        join ({_MART_ROWS}) m on m.mart_name = e.mart_name and m.mart_key = e.mart_key
-        join dim_region r on r.region_code = m.region_code and r.level = 'county'""",
-}
 
 # A second assisted county, with fewer reports than Luding (the county page opens on
 # Luding) and a later exit year (so an unfiltered "exit year" would read 2020).
@@ -154,12 +94,6 @@ class Running:
     up_seconds: float
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _bi(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BI_PYTHON), "-m", "bi", *args],
@@ -178,15 +112,7 @@ README_STOP = "make bi-stop"
 
 
 def _readme(env: dict[str, str], command: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    assert command in readme_commands(), f"the README shows no {command!r}"
-    return subprocess.run(
-        ["bash", "-c", command],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_readme(env, command, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +127,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),
         "ASSIST_VAR_DIR": str(var_dir),
-        "ASSIST_BI_PORT": str(_free_port()),
+        "ASSIST_BI_PORT": str(free_port()),
         "ASSIST_BI_ADMIN_PASSWORD": "a-test-password",
     }
     began = time.monotonic()
@@ -230,51 +156,15 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         _readme(env, README_STOP, timeout=120)
 
 
-def _normal(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        # Superset sends an integer column holding nulls as floats (pandas)
-        return int(value) if value.is_integer() else round(value, 6)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        return value[:10]  # Superset sends dates as ISO strings (or epoch ms, below)
-    return value
-
-
-def _rows(rows: list[tuple]) -> list[tuple]:
-    return sorted((tuple(_normal(v) for v in row) for row in rows), key=repr)
-
-
 def _chart_rows(running: Running, key: str, filters: list[dict] | None = None) -> list[tuple]:
-    if filters is None:
-        answer = running.client.request("GET", f"/api/v1/chart/{running.chart_ids[key]}/data/")
-    else:
-        saved = running.client.request("GET", f"/api/v1/chart/{running.chart_ids[key]}")
-        context = json.loads(saved["result"]["query_context"])
-        for query in context["queries"]:
-            query["filters"] = filters
-        answer = running.client.request("POST", "/api/v1/chart/data", context)
-    result = answer["result"][0]
-    columns = result["colnames"]
-    rows = []
-    for record in result["data"]:
-        row = []
-        for column, type_code in zip(columns, result["coltypes"], strict=True):
-            value = record[column]
-            if type_code == 2 and isinstance(value, int | float):  # temporal: epoch ms
-                value = time.strftime("%Y-%m-%d", time.gmtime(value / 1000))
-            row.append(value)
-        rows.append(tuple(row))
-    return _rows(rows)
+    return chart_rows(running.client, running.chart_ids[key], filters)
 
 
 def _mart_rows(database: Path, sql: str, where: str | None = None) -> list[tuple]:
     if where:
         sql = f"select * from ({sql}) as q where {where}"
     with duckdb.connect(str(database), read_only=True) as connection:
-        return _rows(connection.execute(sql).fetchall())
+        return rows(connection.execute(sql).fetchall())
 
 
 def test_dashboards_are_imported_once_each(superset: Running) -> None:
@@ -365,6 +255,50 @@ def test_a_second_publish_shows_without_restarting(superset: Running) -> None:
     assert state["pid"] == superset.pid  # the same server process throughout
 
 
+# A fund published, then taken out, again and again: two contents of the marts in turn.
+TOGGLED_FUND = (
+    "insert into marts.mart_funds values ('f_toggle', 'region', '330000000000', 'Zhejiang',"
+    " 'Luding', '513322000000', 2018, null, 'single_year', 'assistance_funds', 'exact',"
+    " 5000000.0, 1, 'a8', '2021-03-01', '2021-03-01', 'Zhejiang gave Luding 5 million.')",
+    "delete from marts.mart_funds where fund_key = 'f_toggle'",
+)
+
+
+def test_publishes_during_queries_give_data_or_a_clear_message(superset: Running) -> None:
+    key = "funds_by_year_payer"
+    published_dir = superset.published_db.parent
+
+    def publish(index: int) -> None:
+        with connect(superset.warehouse) as connection:
+            connection.execute(TOGGLED_FUND[index % 2])
+        publish_marts(superset.warehouse, published_dir)
+
+    publish(0)
+    with_fund = _mart_rows(superset.published_db, EXPECTED_SQL[key])
+    publish(1)  # the content the other tests see
+    without = _mart_rows(superset.published_db, EXPECTED_SQL[key])
+    assert with_fund != without
+
+    began = time.monotonic()
+    outcome = fetch_while_publishing(
+        lambda: _chart_rows(superset, key), [without, with_fund], publish, publishes=6
+    )
+    print(
+        f"{outcome.publishes} publishes in {time.monotonic() - began:.1f} s; answers "
+        f"{dict(outcome.answers)}, errors {len(outcome.errors)}"
+    )
+    assert outcome.publishes == 6
+    assert_data_or_a_clear_message(outcome, versions=2)
+    # The server is the one that started, still answering.
+    assert healthy(superset.url)
+    state = json.loads((published_dir.parent / "superset" / "server.json").read_text())
+    assert state["pid"] == superset.pid
+    # Nothing holds the published file: it opens read-only, and another publish goes through.
+    assert _mart_rows(superset.published_db, EXPECTED_SQL[key]) == without
+    publish_marts(superset.warehouse, published_dir)
+    assert _chart_rows(superset, key) == without
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_every_chart_draws_in_headless_chromium(superset: Running) -> None:
     out = ARTIFACTS / "screenshots"
@@ -396,7 +330,7 @@ def test_every_chart_draws_in_headless_chromium(superset: Running) -> None:
             # reported): its exit year, not the latest of all counties.
             [(county, exit_year)] = _mart_rows(
                 superset.published_db,
-                f"select {_LABEL.format(r='c')}, poverty_exit_year from mart_county_profile c "
+                f"select {LABEL.format(r='c')}, poverty_exit_year from mart_county_profile c "
                 "order by (poverty_exit_year is not null)::int"
                 " + (single_year_funds_cny is not null)::int"
                 " + (output_value_cny is not null)::int + (helper_count > 0)::int desc,"
