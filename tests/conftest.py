@@ -36,6 +36,7 @@ LONGEST_FILES_FIRST = (
     "tests/e2e/test_dags.py",
     "tests/services/test_celery_e2e.py",
     "tests/bi/test_superset.py",
+    "tests/bi/test_superset_postgres.py",
     "tests/publish/test_postgres_publish.py",
     "tests/e2e/test_approval_dag.py",
 )

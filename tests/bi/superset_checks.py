@@ -9,8 +9,11 @@ chart fetches while publishes repeat (``fetch_while_publishing``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -20,7 +23,10 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bi.api import SupersetApiError, SupersetClient
 from bi.dashboards import DASHBOARDS, Chart
@@ -28,6 +34,7 @@ from ingestion.config import PROJECT_ROOT
 from tests.readme_commands import readme_commands
 
 BI_PYTHON = PROJECT_ROOT / ".venv-bi" / "bin" / "python"
+ADMIN_PASSWORD = "a-test-password"
 CHARTS: dict[str, Chart] = {c.key: c for d in DASHBOARDS for c in d.charts}
 
 LABEL = "{r}.name_en || ' (' || {r}.name_zh || ')'"
@@ -252,3 +259,47 @@ def assert_data_or_a_clear_message(outcome: DuringPublishes, versions: int) -> N
     unclear = [e for e in outcome.errors if "published marts" not in e.body]
     assert not unclear, [str(e) for e in unclear[:3]]
     assert set(outcome.answers) == set(range(versions)), outcome  # every content was seen
+
+
+def run_shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every xdist worker of this run sees (the run's own base without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def seed_initialised_home(var_dir: Path, shared_dir: Path) -> None:
+    """Give ``var_dir`` a Superset home that ``bi.server.initialise`` made once per run.
+
+    Initialising (migrations, roles, the admin) is a minute of the Superset tests' set-up
+    and the same for each of them, so the first test module to get here does it, under
+    a lock, in ``shared_dir`` (shared by the xdist workers of one run), and every module
+    starts from a copy. ``make bi`` then finds it initialised, as on a second start.
+    """
+    template = shared_dir / "superset-initialised"
+    with (shared_dir / "superset-initialised.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / "superset" / "superset.db").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            made = subprocess.run(
+                [
+                    str(BI_PYTHON),
+                    "-c",
+                    "from bi.server import ensure_home, initialise;"
+                    "from ingestion.config import load_bi_settings, load_settings;"
+                    "settings = load_settings();"
+                    "ensure_home(settings);"
+                    "initialise(settings, load_bi_settings())",
+                ],
+                cwd=PROJECT_ROOT,
+                env={
+                    **{k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")},
+                    "PYTHONPATH": str(PROJECT_ROOT),
+                    "ASSIST_VAR_DIR": str(template),
+                    "ASSIST_BI_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                },
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert made.returncode == 0, made.stdout + made.stderr
+    shutil.copytree(template / "superset", var_dir / "superset")

@@ -30,6 +30,7 @@ from ingestion.config import PROJECT_ROOT
 from ingestion.publish.publisher import publish_marts
 from ingestion.warehouse import connect
 from tests.bi.superset_checks import (
+    ADMIN_PASSWORD,
     BI_PYTHON,
     CHARTS,
     EXPECTED_SQL,
@@ -41,6 +42,8 @@ from tests.bi.superset_checks import (
     healthy,
     rows,
     run_readme,
+    run_shared_dir,
+    seed_initialised_home,
 )
 from tests.sample_marts import create_sample_marts
 
@@ -128,8 +131,9 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         "PYTHONPATH": str(PROJECT_ROOT),
         "ASSIST_VAR_DIR": str(var_dir),
         "ASSIST_BI_PORT": str(free_port()),
-        "ASSIST_BI_ADMIN_PASSWORD": "a-test-password",
+        "ASSIST_BI_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
+    seed_initialised_home(var_dir, run_shared_dir(tmp_path_factory))
     began = time.monotonic()
     up = _readme(env, README_UP)
     up_seconds = time.monotonic() - began
@@ -137,7 +141,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         assert up.returncode == 0, up.stdout + up.stderr
         state = json.loads((var_dir / "superset" / "server.json").read_text())
         client = SupersetClient(state["url"])
-        client.login("admin", "a-test-password")
+        client.login("admin", ADMIN_PASSWORD)
         chart_ids = {
             key: client.find("chart", "slice_name", chart.name)["id"]
             for key, chart in CHARTS.items()
@@ -311,6 +315,7 @@ def test_every_chart_draws_in_headless_chromium(superset: Running) -> None:
         text=True,
         timeout=600,
     )
+    assert done.stdout, f"the renderer printed no report (exit {done.returncode}): {done.stderr}"
     report = json.loads(done.stdout)
     for dashboard in DASHBOARDS:
         drawn = {c["chart_id"]: c for c in report[dashboard.slug]}

@@ -28,6 +28,7 @@ from ingestion.config import PROJECT_ROOT, PostgresWarehouse
 from ingestion.publish.postgres_publisher import PUBLISHED_SCHEMA, publish_postgres
 from ingestion.transform.catalogue import published_tables
 from tests.bi.superset_checks import (
+    ADMIN_PASSWORD,
     BI_PYTHON,
     CHARTS,
     EXPECTED_SQL,
@@ -38,6 +39,8 @@ from tests.bi.superset_checks import (
     healthy,
     rows,
     run_readme,
+    run_shared_dir,
+    seed_initialised_home,
 )
 from tests.publish.postgres_warehouse import (
     HOST,
@@ -86,7 +89,7 @@ def _env(var_dir: Path) -> dict[str, str]:
         "PYTHONPATH": str(PROJECT_ROOT),
         "ASSIST_VAR_DIR": str(var_dir),
         "ASSIST_BI_PORT": str(free_port()),
-        "ASSIST_BI_ADMIN_PASSWORD": "a-test-password",
+        "ASSIST_BI_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ASSIST_BI_ROLE_PASSWORD": SECRET,
     }
 
@@ -123,6 +126,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         publish_postgres(warehouse)
         role = f"{warehouse.dbname}_superset"  # dropped with the database (its prefix)
         env = _env(var_dir)
+        seed_initialised_home(var_dir, run_shared_dir(tmp_path_factory))
         up = run_readme(
             env,
             README_UP_POSTGRES,
@@ -135,7 +139,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             assert up.returncode == 0, up.stdout + up.stderr
             state = json.loads((var_dir / "superset" / "server.json").read_text())
             client = SupersetClient(state["url"])
-            client.login("admin", "a-test-password")
+            client.login("admin", ADMIN_PASSWORD)
             chart_ids = {
                 key: client.find("chart", "slice_name", chart.name)["id"]
                 for key, chart in CHARTS.items()
