@@ -24,6 +24,7 @@ positive value are history (zero or negative values fail their own range rule).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -32,27 +33,39 @@ import duckdb
 import pandas as pd
 
 from ingestion.config import PostgresWarehouse
+from ingestion.identifiers import checked_identifier
 from ingestion.quality.change import read_manifest
 from ingestion.quality.evidence import plain
-from ingestion.quality.suites import HistoryRule
+from ingestion.quality.suites import HistoryRule, SuiteFile
 
 HISTORY_ROWS = "history_rows"
 HISTORY_MEDIAN = "history_median"
 RATIO = "ratio_to_history"
 
 
+def history_columns(suite: SuiteFile) -> tuple[str, ...]:
+    """The columns of a mart its history is computed from: the group, the key, the value."""
+    assert suite.history is not None and suite.key_column  # a history suite names both
+    return (*suite.history.by, suite.key_column, suite.history.value)
+
+
 def published_table(
-    published_dir: Path | None, table: str, warehouse: Path | PostgresWarehouse | None = None
+    published_dir: Path | None,
+    table: str,
+    warehouse: Path | PostgresWarehouse | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame | None:
-    """The last published rows of ``table`` (None before the first publish or without it).
+    """The last published rows of ``table`` (None before the first publish or without it):
+    all columns, or those of ``columns`` it has.
 
     On PostgreSQL they are the warehouse's published schema, not ``published_dir``.
     """
     if isinstance(warehouse, PostgresWarehouse):
-        from ingestion.quality.mart_reader import read_marts
+        from ingestion.quality.mart_reader import ReadPlan, read_marts
         from ingestion.quality.postgres_tables import PUBLISHED_SCHEMA
 
-        return read_marts(warehouse, PUBLISHED_SCHEMA, [table]).get(table)
+        plan = ReadPlan(frozenset(columns)) if columns is not None else None
+        return read_marts(warehouse, PUBLISHED_SCHEMA, [table], plan).get(table)
     if published_dir is None:
         return None
     found = read_manifest(published_dir)
@@ -62,9 +75,16 @@ def published_table(
     entry = (manifest.get("tables") or {}).get(table)
     if not entry or not entry.get("parquet"):
         return None
-    path = version_dir / entry["parquet"]
+    path = str(version_dir / entry["parquet"])
     with duckdb.connect() as connection:
-        return connection.execute("select * from read_parquet(?)", [str(path)]).df()
+        if columns is None:
+            return connection.execute("select * from read_parquet(?)", [path]).df()
+        present = {
+            str(row[0])
+            for row in connection.execute("select name from parquet_schema(?)", [path]).fetchall()
+        }
+        listed = ", ".join(f'"{checked_identifier(c)}"' for c in columns if c in present)
+        return connection.execute(f"select {listed or '*'} from read_parquet(?)", [path]).df()
 
 
 def with_history(
