@@ -24,7 +24,9 @@ positive value are history (zero or negative values fail their own range rule).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -105,20 +107,60 @@ def with_history(
         if published is not None and key_column in published.columns
         else set()
     )
+    sorted_groups = {group: _SortedGroup.of(pairs) for group, pairs in groups.items()}
     counts: list[int] = []
     medians: list[float | None] = []
     for record in candidate[columns].to_dict("records"):
         key = plain(record[key_column])
-        group = tuple(plain(record[c]) for c in rule.by)
-        others = [value for other, value in groups.get(group, ()) if other != key]
-        counts.append(len(others))
-        medians.append(median(others) if others and key not in published_keys else None)
+        found = sorted_groups.get(tuple(plain(record[c]) for c in rule.by))
+        count, middle = found.others(key) if found else (0, None)
+        counts.append(count)
+        medians.append(middle if key not in published_keys else None)
     out = candidate.copy()
     out[HISTORY_ROWS] = counts
     out[HISTORY_MEDIAN] = pd.Series(medians, index=candidate.index, dtype="float64")
     value = pd.to_numeric(candidate[rule.value], errors="coerce").astype("float64")
     out[RATIO] = value / out[HISTORY_MEDIAN]
     return out
+
+
+@dataclass(frozen=True)
+class _SortedGroup:
+    """A group's history values in order, so a row's median of the *others* is found by
+    position (a bisect) instead of a sort of the group per row: a group of a region's
+    thousands of reports would make that quadratic."""
+
+    values: list[float]
+    positions: dict[Any, float]  # key -> its value, when each key is in the group once
+    pairs: list[tuple[Any, float]]
+
+    @classmethod
+    def of(cls, pairs: list[tuple[Any, float]]) -> _SortedGroup:
+        return cls(sorted(value for _, value in pairs), dict(pairs), pairs)
+
+    def others(self, key: Any) -> tuple[int, float | None]:
+        """How many rows of the group have another key, and the median of their values."""
+        if len(self.positions) < len(self.pairs):
+            # A key twice (dbt's unique test forbids it): leave out every row of it.
+            others = [value for other, value in self.pairs if other != key]
+            return len(others), median(others) if others else None
+        if key not in self.positions:
+            return len(self.values), _median_leaving(self.values, None)
+        own = bisect_left(self.values, self.positions[key])
+        return len(self.values) - 1, _median_leaving(self.values, own)
+
+
+def _median_leaving(values: list[float], left_out: int | None) -> float | None:
+    """``statistics.median`` of sorted ``values`` without the one at ``left_out``."""
+    size = len(values) - (left_out is not None)
+    if size == 0:
+        return None
+
+    def at(i: int) -> float:
+        return values[i if left_out is None or i < left_out else i + 1]
+
+    middle = size // 2
+    return at(middle) if size % 2 else (at(middle - 1) + at(middle)) / 2
 
 
 def _reference_groups(
