@@ -160,6 +160,8 @@ def _others_by_position(
     """Per candidate row, how many other rows its group has and their median, read by
     position in the group's sorted values (one sort for all groups, not one per row:
     a region with thousands of reports made that quadratic)."""
+    if reference.empty:  # no row is anyone's history
+        return np.zeros(len(current), dtype="int64"), np.full(len(current), np.nan)
     ref_codes, codes = _group_codes(rule, reference, current)
     values = reference[_VALUE].to_numpy(dtype="float64")
     order = np.lexsort((values, ref_codes))
@@ -183,7 +185,7 @@ def _others_by_position(
     def at(i: np.ndarray) -> np.ndarray:
         # The i-th of the others: one position further from the left-out row on.
         index = start + i + (i >= skip)
-        return ordered[np.clip(index, 0, max(len(ordered) - 1, 0))] if len(ordered) else i * np.nan
+        return ordered[np.clip(index, 0, len(ordered) - 1)]
 
     middle = counts // 2
     odd = at(middle)
