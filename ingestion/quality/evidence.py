@@ -20,7 +20,6 @@ retracting that article; the report prints the command.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,13 @@ from typing import Any
 
 import pandas as pd
 
+from ingestion.quality.mart_reader import condition_names
+
 EVIDENCE_MART = "mart_fact_evidence"
 ARTICLES = ("raw", "articles")
 RETRACT_COMMAND = 'python -m ingestion retract --article {article_id} --by <you> --reason "<why>"'
 # Longer sentences are cut: the message is read in a log or an alert.
 EVIDENCE_CHARS = 240
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -86,77 +86,107 @@ class OffendingRow:
         }
 
 
-# Reads a table (schema, name) from the warehouse, or None when it does not exist.
-TableReader = Callable[[str, str], pd.DataFrame | None]
+# Reads ``columns`` of the rows of (schema, table) whose columns hold one of the values
+# given (``ingestion.quality.mart_reader.lookup_rows``); None when there is no such table.
+RowLookup = Callable[[str, str, Mapping[str, Sequence[Any]], Sequence[str]], pd.DataFrame | None]
+# What a row says about where it comes from; looked up by key, since the gate's frames
+# hold only the columns the suites check.
+SOURCE_COLUMNS = ("evidence", "url", "article_id", "article_ids")
+_TRACE_COLUMNS = ("mart_name", "mart_key", "article_id", "evidence", "url", "is_representative")
 
 
 class EvidenceLookup:
-    """Finds the evidence of offending rows; reads the evidence tables once, on first need."""
+    """Finds the evidence of offending rows: a few keyed queries for the rows shown,
+    never a whole table."""
 
-    def __init__(
-        self,
-        frames: Mapping[tuple[str, str], pd.DataFrame],
-        read_table: TableReader,
-        schema: str = "marts",
-    ) -> None:
-        self._frames = dict(frames)
-        self._read_table = read_table
+    def __init__(self, lookup: RowLookup, schema: str = "marts") -> None:
+        self._lookup = lookup
         self._schema = schema
-        self._by_mart_key: dict[tuple[str, str], list[dict[str, Any]]] | None = None
-        self._urls: dict[str, str] | None = None
+        self._traced_rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._urls: dict[str, str | None] = {}
 
     def rows(
         self,
+        schema: str,
         table: str,
         frame: pd.DataFrame,
         key_column: str | None,
         indexes: Sequence[Any],
         value_columns: Sequence[str],
     ) -> tuple[OffendingRow, ...]:
-        found = []
-        for index in indexes:
-            if index not in frame.index:
+        picked = [(index, frame.loc[index]) for index in indexes if index in frame.index]
+        keyed = key_column if key_column in frame.columns else None
+        keys = [plain(row[keyed]) if keyed else plain(index) for index, row in picked]
+        sources = self._sources(schema, table, keyed, keys)
+        traced = self._traced(table, keys)
+        drafts = []
+        for (_, row), key in zip(picked, keys, strict=True):
+            value = _value(row, value_columns)
+            if traced.get(key):
+                first = traced[key][0]  # representative first
+                articles = tuple(dict.fromkeys(str(t["article_id"]) for t in traced[key]))
+                drafts.append((key, value, first.get("evidence"), first.get("url"), articles))
                 continue
-            row = frame.loc[index]
-            key = plain(row[key_column]) if key_column in frame.columns else plain(index)
-            found.append(self._row(table, row, key, _value(row, value_columns)))
-        return tuple(found)
+            # The row's own sentence and article (a raw fact, a merged mart row); from
+            # the frame only when the row could not be looked up by its key.
+            source = sources.get(key, row)
+            articles = _article_ids(source)
+            evidence, url = _text(source.get("evidence")), _text(source.get("url"))
+            drafts.append((key, value, evidence, url, articles))
+        self._find_urls([d[4][0] for d in drafts if not d[3] and d[4]])
+        return tuple(
+            OffendingRow(
+                key, value, evidence, url or (self._urls.get(ids[0]) if ids else None), ids
+            )
+            for key, value, evidence, url, ids in drafts
+        )
 
-    def _row(self, table: str, row: pd.Series, key: Any, value: str) -> OffendingRow:
-        traced = self._traced(table, key)
-        if traced:
-            first = traced[0]  # representative first
-            articles = tuple(dict.fromkeys(str(t["article_id"]) for t in traced))
-            url = first.get("url") or self._url(articles[0])
-            return OffendingRow(key, value, first.get("evidence"), url, articles)
-        articles = _article_ids(row)
-        evidence = _text(row.get("evidence"))
-        url = _text(row.get("url")) or (self._url(articles[0]) if articles else None)
-        return OffendingRow(key, value, evidence, url, articles)
+    def _sources(
+        self, schema: str, table: str, key_column: str | None, keys: Sequence[Any]
+    ) -> dict[Any, dict[str, Any]]:
+        """Each key's evidence, url and article columns, as the table holds them."""
+        wanted = [k for k in dict.fromkeys(keys) if k is not None]
+        if key_column is None or not wanted:
+            return {}
+        found = self._lookup(schema, table, {key_column: wanted}, [key_column, *SOURCE_COLUMNS])
+        if found is None or key_column not in found.columns:
+            return {}
+        sources: dict[Any, dict[str, Any]] = {}
+        for record in found.to_dict("records"):
+            sources.setdefault(plain(record[key_column]), record)
+        return sources
 
-    def _traced(self, table: str, key: Any) -> list[dict[str, Any]]:
-        if key is None or table == EVIDENCE_MART:
-            return []
-        if self._by_mart_key is None:
-            self._by_mart_key = _index_evidence(self._table(self._schema, EVIDENCE_MART))
-        return self._by_mart_key.get((table, str(key)), [])
+    def _traced(self, table: str, keys: Sequence[Any]) -> dict[Any, list[dict[str, Any]]]:
+        if table == EVIDENCE_MART:
+            return {}
+        missing = list(
+            dict.fromkeys(
+                str(k) for k in keys if k is not None and (table, str(k)) not in self._traced_rows
+            )
+        )
+        if missing:
+            frame = self._lookup(
+                self._schema,
+                EVIDENCE_MART,
+                {"mart_name": [table], "mart_key": missing},
+                _TRACE_COLUMNS,
+            )
+            indexed = _index_evidence(frame)
+            for key in missing:
+                self._traced_rows[(table, key)] = indexed.get((table, key), [])
+        return {k: self._traced_rows[(table, str(k))] for k in keys if k is not None}
 
-    def _url(self, article_id: str) -> str | None:
-        if self._urls is None:
-            articles = self._table(*ARTICLES)
-            self._urls = {}
-            if articles is not None and {"article_id", "url"} <= set(articles.columns):
-                self._urls = {
-                    str(a): str(u)
-                    for a, u in zip(articles["article_id"], articles["url"], strict=True)
-                    if _text(u)
-                }
-        return self._urls.get(article_id)
-
-    def _table(self, schema: str, name: str) -> pd.DataFrame | None:
-        if (schema, name) not in self._frames:
-            self._frames[(schema, name)] = self._read_table(schema, name)
-        return self._frames[(schema, name)]
+    def _find_urls(self, article_ids: Sequence[str]) -> None:
+        """The URL of each article in ``raw.articles`` (remembered, one query for all)."""
+        missing = [a for a in dict.fromkeys(article_ids) if a not in self._urls]
+        if not missing:
+            return
+        self._urls.update(dict.fromkeys(missing))
+        articles = self._lookup(*ARTICLES, {"article_id": missing}, ["article_id", "url"])
+        if articles is not None and {"article_id", "url"} <= set(articles.columns):
+            for article, url in zip(articles["article_id"], articles["url"], strict=True):
+                if _text(url):
+                    self._urls[str(article)] = str(url)
 
 
 def value_columns(
@@ -167,13 +197,7 @@ def value_columns(
 ) -> list[str]:
     """The columns whose values show why a row failed: the checked ones and the ones
     its row condition reads (a cross-column rule checks the key; its inputs explain it)."""
-    names = list(columns)
-    condition = kwargs.get("row_condition")
-    # GX 1.24 hands back a pandas condition as {"pass_through_filter": "...", ...}.
-    texts = condition.values() if isinstance(condition, Mapping) else [condition]
-    for text in texts:
-        if isinstance(text, str):
-            names += _NAME.findall(text)
+    names = [*columns, *condition_names(kwargs)]
     found = list(dict.fromkeys(n for n in names if n in frame.columns))
     # The key is printed anyway; as the "value" it says nothing unless it is all there is.
     without_key = [n for n in found if n != key_column]
@@ -202,7 +226,7 @@ def _index_evidence(frame: pd.DataFrame | None) -> dict[tuple[str, str], list[di
     return indexed
 
 
-def _article_ids(row: pd.Series) -> tuple[str, ...]:
+def _article_ids(row: Mapping[str, Any] | pd.Series) -> tuple[str, ...]:
     single = _text(row.get("article_id"))
     if single:
         return (single,)

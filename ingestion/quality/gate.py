@@ -34,8 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -48,8 +48,14 @@ from ingestion.quality.change import POLICY_FILE
 from ingestion.quality.change import SUITE_NAME as CHANGE_SUITE_NAME
 from ingestion.quality.data_docs import make_offline
 from ingestion.quality.evidence import EvidenceLookup
-from ingestion.quality.history import published_table, with_history
-from ingestion.quality.mart_reader import _table_reader, read_marts, warehouse_exists
+from ingestion.quality.history import history_columns, published_table, with_history
+from ingestion.quality.mart_reader import (
+    lookup_rows,
+    plan_for,
+    read_marts,
+    read_table,
+    warehouse_exists,
+)
 from ingestion.quality.report import (
     SAMPLE_SIZE,
     FailedExpectation,
@@ -92,7 +98,6 @@ RESULT_FORMAT: dict[str, Any] = {
     "result_format": "SUMMARY",
     "partial_unexpected_count": SAMPLE_SIZE,
 }
-Frames = dict[tuple[str, str], pd.DataFrame]
 
 
 def run_quality_gate(
@@ -118,23 +123,29 @@ def run_quality_gate(
         else None
     )
     suites = load_suites(expectations_dir / SUITES_SUBDIR)
-    frames = _read_frames(warehouse_path, suites, schema)
     run_time = dt.datetime.now(dt.UTC)
-    evidence = EvidenceLookup(frames, _table_reader(warehouse_path), schema)
+    evidence = EvidenceLookup(partial(lookup_rows, warehouse_path), schema)
     context = _new_context(data_docs_dir)
     datasource = context.data_sources.add_pandas(name=schema)
-    published: dict[str, pd.DataFrame | None] = {}
     reports: list[SuiteReport] = []
+    # One suite's frame at a time, read with only the columns it checks and let go
+    # before the next is read: the gate's memory follows the biggest checked table,
+    # not the sum of the marts (mart_reader). The frames are read after the
+    # fingerprint, so a rebuild meanwhile fails the publish's fingerprint check.
     for suite in suites:
         suite_schema = suite.schema or schema
-        frame = frames.get((suite_schema, suite.table))
+        frame = read_table(warehouse_path, suite_schema, suite.table, plan_for(suite))
         if frame is not None and suite.history is not None and suite.key_column:
-            if suite.table not in published:
-                published[suite.table] = published_table(published_dir, suite.table, warehouse_path)
-            frame = with_history(suite.history, frame, published[suite.table], suite.key_column)
+            published = published_table(
+                published_dir, suite.table, warehouse_path, history_columns(suite)
+            )
+            frame = with_history(suite.history, frame, published, suite.key_column)
+            del published
         reports.append(
             _validate(context, datasource, suite, frame, suite_schema, run_time, evidence)
         )
+        del frame
+        _forget_batches(datasource)
     if published_dir is not None:
         reports.append(_check_change(warehouse_path, expectations_dir, published_dir, schema))
     reports, approval_hint, approval = _held_back(
@@ -154,18 +165,6 @@ def run_quality_gate(
         approval=approval,
         fingerprint=fingerprint,
     )
-
-
-def _read_frames(
-    warehouse_path: Path | PostgresWarehouse, suites: Sequence[SuiteFile], schema: str
-) -> Frames:
-    """Every table some suite checks, read once (a missing table is absent)."""
-    frames: Frames = {}
-    for suite_schema in sorted({s.schema or schema for s in suites}):
-        tables = sorted({s.table for s in suites if (s.schema or schema) == suite_schema})
-        for table, frame in read_marts(warehouse_path, suite_schema, tables).items():
-            frames[(suite_schema, table)] = frame
-    return frames
 
 
 def _check_change(
@@ -252,6 +251,14 @@ def _held_back(
         f"{fingerprint}) and rerun the audit:\n  {approve_command(var_dir)}"
     )
     return reports, hint, None
+
+
+def _forget_batches(datasource: PandasDatasource) -> None:
+    """Drop the DataFrames GX keeps: the datasource's execution engine caches every
+    batch it validated (``BatchManager``), which would hold every suite's frame to the end."""
+    batches = datasource.get_execution_engine().batch_manager
+    batches.batch_data_cache.clear()
+    batches.reset_batch_cache()
 
 
 def _published_where(warehouse: Path | PostgresWarehouse, published_dir: Path | None) -> str:
@@ -351,6 +358,6 @@ def _validate(
         success=bool(result.success),
         row_count=len(frame),
         evaluated_expectations=int(result.statistics.get("evaluated_expectations", 0)),
-        failures=tuple(failures_from_result(suite_file, result, frame, evidence)),
+        failures=tuple(failures_from_result(suite_file, result, frame, evidence, schema)),
         approvable=suite_file.approvable,
     )

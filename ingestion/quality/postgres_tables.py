@@ -7,7 +7,8 @@ no ``condition_parser: pandas`` for the run-time region checks, no
 ``partial_unexpected_index_list``, which the gate uses to show each offending
 row's key, evidence and article). Reading the tables into the same DataFrames
 and running the same pandas validation keeps one path, one set of messages.
-The marts are small enough to read whole (the DuckDB gate reads them whole too).
+A suite's frame holds only the columns it checks (``ingestion.quality.mart_reader``),
+fetched a batch of rows at a time.
 
 The frames must be equal to what DuckDB's ``.df()`` gives for the same marts
 (dtypes included: nullable ``Int32``, ``str``, ``datetime64``...), or a
@@ -19,7 +20,7 @@ from PostgreSQL's column types, and DuckDB's own conversion makes the frame.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,10 @@ _ARROW_TYPES: dict[int, pa.DataType] = {
     1184: pa.timestamp("us", tz="UTC"),
 }
 
-SelectSql = Callable[[str, str, set[str]], str]
+# (schema, table, existing tables, the table's (column, data type)s) -> the gate's query.
+SelectSql = Callable[[str, str, set[str], Sequence[tuple[str, str]]], str]
+# Rows fetched per round trip: the rows of a big mart never sit in Python tuples at once.
+FETCH_ROWS = 50_000
 # The schema BI reads (ingestion.publish.postgres_publisher makes it); here because the
 # change policy reads it too and the publisher imports this module, not the reverse.
 PUBLISHED_SCHEMA = "published"
@@ -68,29 +72,81 @@ def read_postgres_tables(
 ) -> dict[str, pd.DataFrame]:
     """Each existing table as the DataFrame DuckDB would give; a missing one is absent.
 
-    ``select_sql(schema, table, existing)`` is the gate's own query for a table
-    (portable SQL: all rows, or the raw facts still in force).
+    ``select_sql(schema, table, existing, columns)`` is the gate's own query for a
+    table (portable SQL: the columns a suite reads of all rows, or of the raw facts
+    still in force). Rows come through a server-side cursor, ``FETCH_ROWS`` at a
+    time, each batch straight into Arrow.
     """
+    from ingestion.quality.mart_reader import with_all_columns
+
     schema = checked_identifier(schema)
     frames: dict[str, pd.DataFrame] = {}
-    # One snapshot for every table read: the candidate cannot change between marts.
+    # One snapshot for the tables read together.
     with read_snapshot(warehouse) as cursor:
         existing = postgres_table_names(cursor, schema)
         for table in tables:
-            if checked_identifier(table) in existing:
-                cursor.execute(select_sql(schema, table, existing))
-                frames[table] = _as_duckdb_frame(cursor.description, cursor.fetchall())
+            if checked_identifier(table) not in existing:
+                continue
+            columns = _table_columns(cursor, schema, table)
+            with cursor.connection.cursor(name=f"gate_{table}") as rows:
+                rows.itersize = FETCH_ROWS
+                rows.execute(select_sql(schema, table, existing, columns))
+                frame = _as_duckdb_frame(rows)
+            frames[table] = with_all_columns(frame, columns)
     return frames
 
 
-def _as_duckdb_frame(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    names = [column.name for column in description]
-    types = [_ARROW_TYPES.get(column.type_code, pa.string()) for column in description]
-    columns = [
-        pa.array([_arrow_value(row[i], types[i]) for row in rows], type=types[i])
-        for i in range(len(names))
-    ]
-    table = pa.Table.from_arrays(columns, names=names)
+def lookup_postgres_rows(
+    warehouse: PostgresWarehouse,
+    schema: str,
+    table: str,
+    where: Mapping[str, Sequence[Any]],
+    columns: Sequence[str],
+) -> pd.DataFrame | None:
+    """``ingestion.quality.mart_reader.lookup_rows`` on PostgreSQL."""
+    from ingestion.quality.mart_reader import lookup_sql
+
+    schema, table = checked_identifier(schema), checked_identifier(table)
+    with read_snapshot(warehouse) as cursor:
+        existing = {name for name, _ in _table_columns(cursor, schema, table)}
+        sql, params = lookup_sql(schema, table, existing, where, columns, "%s")
+        if sql is None:
+            return None
+        cursor.execute(sql, params)
+        return _as_duckdb_frame(cursor)
+
+
+def _table_columns(cursor: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    cursor.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = %s and table_name = %s order by ordinal_position",
+        [schema, table],
+    )
+    return [(str(name), str(data_type)) for name, data_type in cursor.fetchall()]
+
+
+def _as_duckdb_frame(cursor: Any) -> pd.DataFrame:
+    """The rows of an executed query, batch by batch into Arrow typed from PostgreSQL's
+    column types, then DuckDB's own conversion to pandas (as ``.df()`` on DuckDB)."""
+    batches: list[pa.RecordBatch] = []
+    while True:
+        rows = cursor.fetchmany(FETCH_ROWS)
+        # A server-side cursor describes its columns only once it has fetched.
+        names = [column.name for column in cursor.description]
+        types = [_ARROW_TYPES.get(column.type_code, pa.string()) for column in cursor.description]
+        if rows or not batches:
+            batches.append(
+                pa.RecordBatch.from_arrays(
+                    [
+                        pa.array([_arrow_value(row[i], types[i]) for row in rows], type=types[i])
+                        for i in range(len(names))
+                    ],
+                    names=names,
+                )
+            )
+        if len(rows) < FETCH_ROWS:
+            break
+    table = pa.Table.from_batches(batches)
     with duckdb.connect() as connection:
         # DuckDB shows time zones in its session's zone; the warehouse's connect() uses
         # the default too, so both gates see the same timestamps.

@@ -26,6 +26,7 @@ from ingestion.quality.evidence import (
     data_docs_note,
     value_columns,
 )
+from ingestion.quality.mart_reader import COLUMN_KWARGS, checked_columns
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ingestion.quality.suites import SuiteFile
 
 SAMPLE_SIZE = 5
-_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
+_COLUMN_KWARGS = COLUMN_KWARGS
 
 
 class QualityGateFailed(Exception):
@@ -63,14 +64,7 @@ class FailedExpectation:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        found: list[str] = []
-        for name in _COLUMN_KWARGS:
-            value = self.kwargs.get(name)
-            if isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, list):
-                found.extend(str(v) for v in value)
-        return tuple(found)
+        return checked_columns(self.kwargs)
 
     def describe(self) -> str:
         """One line for a log or an alert: suite, check, column(s), what was wrong."""
@@ -250,6 +244,7 @@ def failures_from_result(
     result: ExpectationSuiteValidationResult,
     frame: pd.DataFrame,
     evidence: EvidenceLookup,
+    schema: str = "marts",
 ) -> Iterable[FailedExpectation]:
     for item in result.results:
         if item.success:
@@ -261,6 +256,7 @@ def failures_from_result(
         indexes = list(details.get("partial_unexpected_index_list") or ())[:SAMPLE_SIZE]
         failure = FailedExpectation(suite_file.name, config.type, kwargs)
         rows = evidence.rows(
+            schema,
             suite_file.table,
             frame,
             suite_file.key_column,
