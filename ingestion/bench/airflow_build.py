@@ -21,14 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingestion.airflow_sandbox import AirflowSandbox
-from ingestion.bench.corpus import write_corpus
 from ingestion.bench.pipeline import (
     StageResult,
+    fresh_bench_dir,
     measured,
     run_stage,
     run_stages,
     stage_env,
-    write_sources,
 )
 from ingestion.config import PROJECT_ROOT
 
@@ -98,14 +97,7 @@ def format_report(
 
 def run_benchmark(n: int, var_dir: Path, seed: int = 0, logical_date: str = "") -> list[str]:
     """Generate and load N articles, then build them with the CLI and with Airflow."""
-    if var_dir.exists():
-        shutil.rmtree(var_dir)
-    corpus = var_dir / "corpus"
-    write_corpus(corpus, 0, n, seed)
-    sources_file = var_dir / "sources.yml"
-    write_sources(sources_file, corpus)
-    log_dir = var_dir / "logs"
-    log_dir.mkdir(parents=True)
+    _corpus, sources_file, log_dir = fresh_bench_dir(var_dir, n, seed)
     sandbox = AirflowSandbox(var_dir)
     env = stage_env(sandbox.var_dir, sources_file)
     loaded = run_stages(env, log_dir, n, ("collect", "load"))

@@ -193,10 +193,8 @@ def format_report(
     return lines
 
 
-def run_benchmark(
-    n: int, var_dir: Path, seed: int = 0, stages: tuple[str, ...] = STAGE_NAMES
-) -> list[str]:
-    """Generate, run cold, add 1% and refresh; return the report's lines."""
+def fresh_bench_dir(var_dir: Path, n: int, seed: int) -> tuple[Path, Path, Path]:
+    """Empty ``var_dir``, generate N pages and their sources file; (corpus, sources, logs)."""
     if var_dir.exists():
         shutil.rmtree(var_dir)
     corpus = var_dir / "corpus"
@@ -205,6 +203,14 @@ def run_benchmark(
     write_sources(sources_file, corpus)
     log_dir = var_dir / "logs"
     log_dir.mkdir(parents=True)
+    return corpus, sources_file, log_dir
+
+
+def run_benchmark(
+    n: int, var_dir: Path, seed: int = 0, stages: tuple[str, ...] = STAGE_NAMES
+) -> list[str]:
+    """Generate, run cold, add 1% and refresh; return the report's lines."""
+    corpus, sources_file, log_dir = fresh_bench_dir(var_dir, n, seed)
     env = stage_env(var_dir / "var", sources_file)
     cold = run_stages(env, log_dir, n, stages)
     new = max(1, n // 100)

@@ -303,3 +303,37 @@ def seed_initialised_home(var_dir: Path, shared_dir: Path) -> None:
             )
             assert made.returncode == 0, made.stdout + made.stderr
     shutil.copytree(template / "superset", var_dir / "superset")
+
+
+def signed_in(var_dir: Path) -> tuple[dict[str, Any], SupersetClient, dict[str, int]]:
+    """The started server's state, an admin client, and each chart's id by its key."""
+    state = json.loads((var_dir / "superset" / "server.json").read_text())
+    client = SupersetClient(state["url"])
+    client.login("admin", ADMIN_PASSWORD)
+    chart_ids = {
+        key: client.find("chart", "slice_name", chart.name)["id"] for key, chart in CHARTS.items()
+    }
+    return state, client, chart_ids
+
+
+def check_fetches_during_publishes(
+    fetch: Callable[[], list[tuple]],
+    versions: Sequence[list[tuple]],
+    publish: Callable[[int], None],
+    publishes: int,
+    var_dir: Path,
+    pid: int,
+) -> None:
+    """Publishes repeat while a chart is fetched: data of one version or a clear message
+    each time, and the server that started is still the one answering."""
+    began = time.monotonic()
+    outcome = fetch_while_publishing(fetch, versions, publish, publishes=publishes)
+    print(
+        f"{outcome.publishes} publishes in {time.monotonic() - began:.1f} s; answers "
+        f"{dict(outcome.answers)}, errors {len(outcome.errors)}"
+    )
+    assert outcome.publishes == publishes
+    assert_data_or_a_clear_message(outcome, versions=len(versions))
+    state = json.loads((var_dir / "superset" / "server.json").read_text())
+    assert healthy(state["url"])
+    assert state["pid"] == pid

@@ -35,15 +35,14 @@ from tests.bi.superset_checks import (
     CHARTS,
     EXPECTED_SQL,
     LABEL,
-    assert_data_or_a_clear_message,
     chart_rows,
-    fetch_while_publishing,
+    check_fetches_during_publishes,
     free_port,
-    healthy,
     rows,
     run_readme,
     run_shared_dir,
     seed_initialised_home,
+    signed_in,
 )
 from tests.sample_marts import create_sample_marts
 
@@ -139,13 +138,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     up_seconds = time.monotonic() - began
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        state = json.loads((var_dir / "superset" / "server.json").read_text())
-        client = SupersetClient(state["url"])
-        client.login("admin", ADMIN_PASSWORD)
-        chart_ids = {
-            key: client.find("chart", "slice_name", chart.name)["id"]
-            for key, chart in CHARTS.items()
-        }
+        state, client, chart_ids = signed_in(var_dir)
         yield Running(
             state["url"],
             env,
@@ -283,20 +276,14 @@ def test_publishes_during_queries_give_data_or_a_clear_message(superset: Running
     without = _mart_rows(superset.published_db, EXPECTED_SQL[key])
     assert with_fund != without
 
-    began = time.monotonic()
-    outcome = fetch_while_publishing(
-        lambda: _chart_rows(superset, key), [without, with_fund], publish, publishes=6
+    check_fetches_during_publishes(
+        lambda: _chart_rows(superset, key),
+        [without, with_fund],
+        publish,
+        publishes=6,
+        var_dir=published_dir.parent,
+        pid=superset.pid,
     )
-    print(
-        f"{outcome.publishes} publishes in {time.monotonic() - began:.1f} s; answers "
-        f"{dict(outcome.answers)}, errors {len(outcome.errors)}"
-    )
-    assert outcome.publishes == 6
-    assert_data_or_a_clear_message(outcome, versions=2)
-    # The server is the one that started, still answering.
-    assert healthy(superset.url)
-    state = json.loads((published_dir.parent / "superset" / "server.json").read_text())
-    assert state["pid"] == superset.pid
     # Nothing holds the published file: it opens read-only, and another publish goes through.
     assert _mart_rows(superset.published_db, EXPECTED_SQL[key]) == without
     publish_marts(superset.warehouse, published_dir)

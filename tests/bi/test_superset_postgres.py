@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,20 +31,20 @@ from tests.bi.superset_checks import (
     BI_PYTHON,
     CHARTS,
     EXPECTED_SQL,
-    assert_data_or_a_clear_message,
     chart_rows,
-    fetch_while_publishing,
+    check_fetches_during_publishes,
     free_port,
-    healthy,
     rows,
     run_readme,
     run_shared_dir,
     seed_initialised_home,
+    signed_in,
 )
 from tests.publish.postgres_warehouse import (
     HOST,
     PORT,
     build_candidate,
+    execute_statements,
     load_raw_fixture,
     postgres_database,
     psycopg2,
@@ -106,16 +105,6 @@ def _query(warehouse: PostgresWarehouse, sql: str) -> list[tuple[Any, ...]]:
         connection.close()
 
 
-def _execute(warehouse: PostgresWarehouse, *statements: str) -> None:
-    connection = psycopg2.connect(**warehouse.connect_kwargs())
-    try:
-        with connection, connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
-
-
 @pytest.fixture(scope="module")
 def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     var_dir = tmp_path_factory.mktemp("bi-pg-var")
@@ -137,13 +126,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         )
         try:
             assert up.returncode == 0, up.stdout + up.stderr
-            state = json.loads((var_dir / "superset" / "server.json").read_text())
-            client = SupersetClient(state["url"])
-            client.login("admin", ADMIN_PASSWORD)
-            chart_ids = {
-                key: client.find("chart", "slice_name", chart.name)["id"]
-                for key, chart in CHARTS.items()
-            }
+            state, client, chart_ids = signed_in(var_dir)
             yield Running(
                 state["url"],
                 env,
@@ -216,7 +199,7 @@ def test_the_county_filter_opens_on_a_county_of_the_published_schema(superset: R
 def test_publishes_during_queries_give_data_or_a_clear_message(superset: Running) -> None:
     key, warehouse = "top_recipients", superset.warehouse
     # A second candidate, one fund fewer: publishes alternate the two contents.
-    _execute(
+    execute_statements(
         warehouse,
         "create schema marts_b",
         *(f"create table marts_b.{m} as select * from marts.{m}" for m in published_tables()),
@@ -233,22 +216,14 @@ def test_publishes_during_queries_give_data_or_a_clear_message(superset: Running
     every = rows(_query(warehouse, EXPECTED_SQL[key]))
     assert fewer != every
 
-    began = time.monotonic()
-    outcome = fetch_while_publishing(
+    check_fetches_during_publishes(
         lambda: chart_rows(superset.client, superset.chart_ids[key]),
         [every, fewer],
         publish,
         publishes=10,
+        var_dir=superset.var_dir,
+        pid=superset.pid,
     )
-    print(
-        f"{outcome.publishes} publishes in {time.monotonic() - began:.1f} s; answers "
-        f"{dict(outcome.answers)}, errors {len(outcome.errors)}"
-    )
-    assert outcome.publishes == 10
-    assert_data_or_a_clear_message(outcome, versions=2)
-    assert healthy(superset.url)
-    state = json.loads((superset.var_dir / "superset" / "server.json").read_text())
-    assert state["pid"] == superset.pid
     # The role reads on; another publish goes through and shows.
     publish_postgres(warehouse, schema="marts_b")
     as_role = PostgresWarehouse(HOST, PORT, superset.role, warehouse.dbname, SECRET)

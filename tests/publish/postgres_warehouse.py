@@ -41,6 +41,17 @@ def admin_connection(dbname: str = "postgres"):  # type: ignore[no-untyped-def]
     return connection
 
 
+def execute_statements(warehouse: PostgresWarehouse, *statements: str) -> None:
+    """Run statements as the warehouse's owner, in one transaction."""
+    connection = psycopg2.connect(**warehouse.connect_kwargs())
+    try:
+        with connection, connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 

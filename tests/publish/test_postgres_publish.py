@@ -43,6 +43,7 @@ from ingestion.warehouse_postgres import WarehouseUnavailable
 from tests.publish.postgres_warehouse import (
     admin_connection,
     build_candidate,
+    execute_statements,
     load_raw_fixture,
     postgres_database,
     psycopg2,
@@ -107,7 +108,7 @@ def _make_raw_pass(warehouse: PostgresWarehouse) -> None:
             for table in ("facts_exit", "facts_fund")
         ),
     ]
-    _execute(warehouse, *statements)
+    execute_statements(warehouse, *statements)
 
 
 @pytest.fixture
@@ -134,16 +135,6 @@ def warehouse(candidates: Candidates) -> Iterator[PostgresWarehouse]:
                     cursor.execute(f'drop role "{role}"')
         finally:
             admin.close()
-
-
-def _execute(warehouse: PostgresWarehouse, *statements: str) -> None:
-    connection = psycopg2.connect(**warehouse.connect_kwargs())
-    try:
-        with connection, connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def _query(warehouse: PostgresWarehouse, sql: str, **as_user: str) -> list[tuple[Any, ...]]:
@@ -206,7 +197,7 @@ def test_bad_row_same_message_on_postgres_and_duckdb(
     with connect(duckdb_file) as connection:
         for statement in BREAK_SQL:
             connection.execute(statement)
-    _execute(warehouse, *BREAK_SQL)
+    execute_statements(warehouse, *BREAK_SQL)
     on_duckdb = run_quality_gate(duckdb_file, expectations, tmp_path / "docs_duck")
     on_postgres = run_quality_gate(warehouse, expectations, tmp_path / "docs_pg")
     assert not on_postgres.success
@@ -246,7 +237,7 @@ def test_audit_publish_rollback_through_the_pipeline(
     # once above (the full gate takes tens of seconds): these go to the publisher itself.
     versions = [first.version]
     for _ in range(KEEP_VERSIONS + 1):
-        _execute(
+        execute_statements(
             warehouse,
             "delete from marts.mart_funds"
             " where fund_key = (select max(fund_key) from marts.mart_funds)",
@@ -277,7 +268,7 @@ def test_audit_publish_rollback_through_the_pipeline(
 def test_publish_refuses_a_missing_candidate(warehouse: PostgresWarehouse) -> None:
     first = publish_postgres(warehouse)
     before = _published_snapshot(warehouse)
-    _execute(warehouse, "drop table marts.mart_funds")
+    execute_statements(warehouse, "drop table marts.mart_funds")
     with pytest.raises(PublishError, match="not in marts: mart_funds; nothing published"):
         publish_postgres(warehouse)
     assert _published_snapshot(warehouse) == before
@@ -291,7 +282,7 @@ def test_lost_connection_mid_publish_leaves_published_as_it_was(
 ) -> None:
     first = publish_postgres(warehouse)
     before = _published_snapshot(warehouse)
-    _execute(warehouse, "delete from marts.mart_pairings where true")
+    execute_statements(warehouse, "delete from marts.mart_pairings where true")
     killed: list[int] = []
 
     def kill_own_backend(name: str) -> None:
@@ -395,9 +386,9 @@ def test_reader_sees_old_or_new_never_a_mix_while_publishes_repeat(
     publishes = 20
     publish_postgres(warehouse)
     # A second candidate of other content, so that consecutive publishes differ.
-    _execute(warehouse, "create schema marts_b")
+    execute_statements(warehouse, "create schema marts_b")
     for mart in MARTS:
-        _execute(
+        execute_statements(
             warehouse,
             f"create table marts_b.{mart} as select * from marts.{mart}",
             f"delete from marts_b.{mart} where ctid in"
@@ -438,7 +429,7 @@ def test_change_policy_and_approval_on_postgres(
     publish_postgres(warehouse)
     expectations = _gate_suites(tmp_path / "expectations")
     shutil.copy(EXPECTATIONS_DIR / "change_policy.json", expectations)
-    _execute(
+    execute_statements(
         warehouse,
         "delete from marts.mart_funds where fund_key in"
         " (select fund_key from marts.mart_funds order by fund_key limit 4)",
