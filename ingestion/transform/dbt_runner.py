@@ -257,6 +257,13 @@ def _pipeline_target_dir(settings: Settings) -> Path:
     return settings.var_dir / "dbt" / "target"
 
 
+# dbt unit tests check the models' SQL on fixed inputs, not the day's data: they
+# gate a change of the project (``make test``: tests/transform/test_dbt_build.py
+# runs them), not every production build, where each costs a second or more.
+# The CLI build and the DAG's tasks (cosmos_config) both leave them out.
+UNIT_TESTS = "resource_type:unit_test"
+
+
 def build_models(
     settings: Settings, target_dir: Path | None = None, *, full_refresh: bool = False
 ) -> DbtResult:
@@ -266,9 +273,9 @@ def build_models(
     so no separate ``dbt seed`` is needed. The article and fact staging models
     are incremental; ``full_refresh`` rebuilds them from the raw tables (after
     a change to their columns, or to check nothing drifted: it gives the same
-    tables).
+    tables). Unit tests are left out (``UNIT_TESTS``).
     """
-    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    args = ["build", "--exclude", UNIT_TESTS, *(["--full-refresh"] if full_refresh else [])]
     _check_warehouse(settings, "the build")
     return run_dbt(
         args,

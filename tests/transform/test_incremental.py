@@ -27,6 +27,7 @@ from ingestion.extract.models import FACT_CLASSES, FACT_TYPES, Evidence, Fact
 from ingestion.load.facts import _replace_facts
 from ingestion.transform.dbt_runner import (
     FULL_REFRESH_HINT,
+    UNIT_TESTS,
     DbtError,
     DbtResult,
     build_models,
@@ -234,8 +235,8 @@ def test_the_models_are_incremental_and_full_refresh_says_so(days: Days) -> None
             "article_id",
         )
         assert config["on_schema_change"] == "fail"
-    assert days.day_two.args == ["build"]
-    assert days.full_refresh.args == ["build", "--full-refresh"]
+    assert days.day_two.args == ["build", "--exclude", UNIT_TESTS]
+    assert days.full_refresh.args == ["build", "--exclude", UNIT_TESTS, "--full-refresh"]
     args = build_parser().parse_args(["build", "--full-refresh"])
     assert args.full_refresh is True
     assert build_parser().parse_args(["build"]).full_refresh is False
