@@ -92,6 +92,9 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
+# The profile's duckdb output keeps the file open while dbt runs when this is true.
+KEEP_OPEN_ENV = "ASSIST_DUCKDB_KEEP_OPEN"
+
 # What the profile's postgres output reads (dbt_project/profiles.yml).
 POSTGRES_TARGET = "postgres"
 PASSWORD_ENV = "ASSIST_PG_PASSWORD"
@@ -130,7 +133,9 @@ def dbt_settings_env(
 
 
 def _dbt_env(warehouse_path: Path, postgres: PostgresWarehouse | None) -> dict[str, str]:
-    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres)}
+    # dbt runs in a process of its own that exits when done: it may keep the DuckDB
+    # file open between nodes (profiles.yml) rather than checkpoint it at every close.
+    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres), KEEP_OPEN_ENV: "true"}
     if postgres is not None:
         # Always set, even empty: a password left in the caller's environment for
         # another server must not be sent to this one.
