@@ -37,6 +37,7 @@ from ingestion.transform.dbt_runner import (
     DOCS_FILES,
     PASSWORD_ENV,
     POSTGRES_TARGET,
+    UNIT_TESTS,
     dbt_executable,
     dbt_settings_env,
     run_dbt,
@@ -230,6 +231,9 @@ def task_group_args(
             emit_datasets=False,
             # A test of two models (a relationship) is its own task after both.
             should_detach_multiple_parents_tests=True,
+            # Each task's `dbt build` leaves the node's unit tests out, as the CLI
+            # build does (cosmos forwards this exclude to every build task).
+            exclude=[UNIT_TESTS],
         ),
         "operator_args": _operator_args(pool, queue),
     }

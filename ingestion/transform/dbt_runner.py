@@ -92,6 +92,9 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
+# The profile's duckdb output keeps the file open while dbt runs when this is true.
+KEEP_OPEN_ENV = "ASSIST_DUCKDB_KEEP_OPEN"
+
 # What the profile's postgres output reads (dbt_project/profiles.yml).
 POSTGRES_TARGET = "postgres"
 PASSWORD_ENV = "ASSIST_PG_PASSWORD"
@@ -130,7 +133,9 @@ def dbt_settings_env(
 
 
 def _dbt_env(warehouse_path: Path, postgres: PostgresWarehouse | None) -> dict[str, str]:
-    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres)}
+    # dbt runs in a process of its own that exits when done: it may keep the DuckDB
+    # file open between nodes (profiles.yml) rather than checkpoint it at every close.
+    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres), KEEP_OPEN_ENV: "true"}
     if postgres is not None:
         # Always set, even empty: a password left in the caller's environment for
         # another server must not be sent to this one.
@@ -257,6 +262,13 @@ def _pipeline_target_dir(settings: Settings) -> Path:
     return settings.var_dir / "dbt" / "target"
 
 
+# dbt unit tests check the models' SQL on fixed inputs, not the day's data: they
+# gate a change of the project (``make test``: tests/transform/test_dbt_build.py
+# runs them), not every production build, where each costs a second or more.
+# The CLI build and the DAG's tasks (cosmos_config) both leave them out.
+UNIT_TESTS = "resource_type:unit_test"
+
+
 def build_models(
     settings: Settings, target_dir: Path | None = None, *, full_refresh: bool = False
 ) -> DbtResult:
@@ -266,9 +278,9 @@ def build_models(
     so no separate ``dbt seed`` is needed. The article and fact staging models
     are incremental; ``full_refresh`` rebuilds them from the raw tables (after
     a change to their columns, or to check nothing drifted: it gives the same
-    tables).
+    tables). Unit tests are left out (``UNIT_TESTS``).
     """
-    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    args = ["build", "--exclude", UNIT_TESTS, *(["--full-refresh"] if full_refresh else [])]
     _check_warehouse(settings, "the build")
     return run_dbt(
         args,

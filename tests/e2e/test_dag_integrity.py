@@ -76,6 +76,8 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
         assert task.on_failure_callback, task_id
         # Rendered at run time from the run's params: a run can full-refresh.
         assert task.full_refresh == "{{ params.full_refresh }}", task_id
+        # Unit tests gate changes (make test), not each run, as in the CLI build.
+        assert "resource_type:unit_test" in task.exclude.split(), task_id
     assert build.params["full_refresh"] is False
 
 

@@ -375,14 +375,15 @@ def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched
             0, 10, 'injected', 1.0, now())
         """,
     )
-    # Only the tasks the injected row flows through (the intermediate models
-    # are views), then the gate: a whole DAG run would rebuild every mart for
+    # Only the tasks the injected row flows through (every intermediate model
+    # is a table), then the gate: a whole DAG run would rebuild every mart for
     # nothing. That publish waits for the gate is the DAG's wiring, checked in
     # test_dag_integrity.
-    # int_facts_exit (corrections applied) is a table between them.
     for task_id in (
         "dbt.stg_facts_exit_model_build",
         "dbt.int_facts_exit_model_build",
+        "dbt.int_exits_keyed_model_build",
+        "dbt.int_exits_deduplicated_model_build",
         "dbt.mart_poverty_exits_model_build",
     ):
         result = sandbox.airflow("tasks", "test", "build_audit_publish", task_id, DAY)

@@ -10,6 +10,7 @@ named differently across articles, ambiguous names (Hotan, Liangshan) and
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -441,6 +442,21 @@ def test_region_indicators_mart_is_one_row_per_region_and_year(
         "source_id": "county_indicators",
     }
     assert by(rows, indicator_key="513332000000:2022")["rural_income_yuan"] is None
+
+
+def test_unit_tests_run_apart_from_the_pipeline_build(
+    built: tuple[Path, DbtResult], tmp_path: Path
+) -> None:
+    # The pipeline's build leaves them out; here they still gate every change.
+    warehouse, build = built
+    assert not [n for n in build.nodes if n.unique_id.startswith("unit_test.")]
+    result = run_dbt(
+        ["test", "--select", "test_type:unit"], warehouse, target_dir=tmp_path / "target"
+    )
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unit_tests"]
+    assert {n.unique_id for n in result.nodes} == set(manifest["unit_tests"])
+    assert {n.status for n in result.nodes} == {"pass"}
 
 
 def test_failed_test_raises_dbt_error_naming_the_node(

@@ -3,8 +3,9 @@
 Day 1 loads the raw fixture and builds. Day 2 brings what a daily load brings:
 a new article, an old article arriving late (its load timestamps older than
 anything built), an article re-extracted by a new extractor version with one
-fact fewer, an article re-extracted to no facts at all, and day 1's batch
-loaded again the way the loader re-runs it (nothing new). The incremental
+fact fewer, an article re-extracted to no facts at all, day 1's batch
+loaded again the way the loader re-runs it (nothing new), and an analyst's
+correction, fact retraction and article retraction. The incremental
 build of day 2 must give exactly the tables a ``--full-refresh`` build of
 the same raw data gives, and building again must change nothing.
 """
@@ -23,16 +24,19 @@ import pytest
 
 from ingestion.cli import build_parser
 from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.corrections import correct_fact, retract_article, retract_fact
 from ingestion.extract.models import FACT_CLASSES, FACT_TYPES, Evidence, Fact
 from ingestion.load.facts import _replace_facts
+from ingestion.mart_hashes import mart_hashes
 from ingestion.transform.dbt_runner import (
     FULL_REFRESH_HINT,
+    UNIT_TESTS,
     DbtError,
     DbtResult,
     build_models,
     run_dbt,
 )
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, table_names
 from tests.transform.raw_fixture import (
     LATE_FUNDS,
     LATE_PAIRINGS,
@@ -53,6 +57,10 @@ DAY_2 = LOADED_AT + timedelta(days=1)
 BACKDATED = LOADED_AT - timedelta(days=30)
 REMOVED_FACT = "p5"  # a3's Zhejiang pairing: the new extractor no longer finds it.
 EMPTIED_ARTICLE = "a4"  # re-extracted to no facts at all
+CORRECTED_FUND = "f5"  # China Mobile's, its payer corrected to Jinniu District
+RETRACTED_FACT = "e3"  # one of the two reports of Liangshan's county exits
+RETRACTED_ARTICLE = "a6"
+WHO = "Test Analyst"
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
@@ -129,6 +137,11 @@ def load_day_two(connection: duckdb.DuckDBPyConnection) -> None:
     )
     _reextract(connection, "a3", _facts_of(connection, "a3"))
     _reextract(connection, EMPTIED_ARTICLE, [])
+    # An analyst's day: a payer corrected (its fund moves to another key and payer),
+    # an exit fact retracted (its merged row loses a report), an article retracted.
+    correct_fact(connection, CORRECTED_FUND, "payer", "Jinniu District", by=WHO, reason="test")
+    retract_fact(connection, RETRACTED_FACT, by=WHO, reason="test")
+    retract_article(connection, RETRACTED_ARTICLE, by=WHO, reason="test")
 
 
 def snapshot(warehouse: Path) -> Snapshot:
@@ -219,6 +232,34 @@ def test_day_two_changes_reach_staging_and_marts(days: Days) -> None:
     assert period == [(2021, 2024, "period")]
 
 
+def test_every_mart_hashes_the_same_incrementally_and_from_scratch(days: Days) -> None:
+    # The portable per-mart content hashes a publish records (ingestion/mart_hashes.py).
+    with connect(days.incremental.warehouse_path) as connection:
+        marts = sorted(table_names(connection, "marts"))
+        incremental = mart_hashes(connection, tables=marts)
+    with connect(days.full.warehouse_path) as connection:
+        full = mart_hashes(connection, tables=marts)
+    assert len(marts) >= 10
+    assert incremental == full
+
+
+def test_day_two_corrections_reach_the_marts_incrementally(days: Days) -> None:
+    with connect(days.incremental.warehouse_path) as connection:
+        evidence = connection.execute(
+            "select fact_id, article_id, mart_key, is_corrected from marts.mart_fact_evidence"
+        ).fetchall()
+        corrected_payer = connection.execute(
+            "select funds.payer_name from marts.mart_funds as funds "
+            "inner join marts.mart_fact_evidence as evidence on funds.fund_key = evidence.mart_key "
+            "where evidence.fact_id = ?",
+            [CORRECTED_FUND],
+        ).fetchall()
+    assert RETRACTED_ARTICLE not in {article for _, article, _, _ in evidence}
+    assert RETRACTED_FACT not in {fact for fact, _, _, _ in evidence}
+    assert {fact: corrected for fact, _, _, corrected in evidence}[CORRECTED_FUND] is True
+    assert corrected_payer == [("Jinniu District",)]
+
+
 def test_building_again_changes_nothing(days: Days, tmp_path: Path) -> None:
     build_models(days.incremental, target_dir=tmp_path / "target")
     assert snapshot(days.incremental.warehouse_path) == days.after_day_two
@@ -234,8 +275,8 @@ def test_the_models_are_incremental_and_full_refresh_says_so(days: Days) -> None
             "article_id",
         )
         assert config["on_schema_change"] == "fail"
-    assert days.day_two.args == ["build"]
-    assert days.full_refresh.args == ["build", "--full-refresh"]
+    assert days.day_two.args == ["build", "--exclude", UNIT_TESTS]
+    assert days.full_refresh.args == ["build", "--exclude", UNIT_TESTS, "--full-refresh"]
     args = build_parser().parse_args(["build", "--full-refresh"])
     assert args.full_refresh is True
     assert build_parser().parse_args(["build"]).full_refresh is False
