@@ -25,6 +25,20 @@ def led_by(first: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(f"(?=[{first}])(?:{pattern})", flags)
 
 
+# The only characters besides ASCII letters that a case-insensitive pattern matches to an
+# ASCII letter (Turkish dotted and dotless i, long s, the Kelvin sign).
+_ASCII_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def folded(text: str) -> str:
+    """``text`` lower-cased so that a word a case-insensitive pattern matches is in it.
+
+    A cheap gate: when "year" is not in ``folded(text)``, no pattern with re.I that
+    needs the letters y-e-a-r can match ``text``, so the pattern need not be run.
+    """
+    return text.translate(_ASCII_CASE_FOLDS).lower()
+
+
 def by_first_letter(alternatives: list[str] | tuple[str, ...]) -> str:
     """An alternation of regex fragments, grouped by the letter each starts with.
 

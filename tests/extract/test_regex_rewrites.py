@@ -13,7 +13,7 @@ import re
 import pytest
 
 from ingestion.extract import coref, numbers, outputs, years
-from ingestion.extract.text import by_first_letter
+from ingestion.extract.text import by_first_letter, folded
 
 PROBES = [
     "The county, this City and THAT village; the Company's and of the county; "
@@ -90,3 +90,14 @@ def test_by_first_letter_groups_and_refuses_what_it_cannot_group():
         by_first_letter(["a?b"])
     with pytest.raises(ValueError):
         by_first_letter(["tea", "The"])  # would reorder under re.I
+
+
+def test_folded_keeps_every_case_insensitive_match_of_an_ascii_word():
+    """``folded`` gates patterns: whatever re.I lets match an ASCII letter folds to it."""
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        pattern = re.compile(letter, re.I)
+        # Every letter that re.I matches to this one, among Latin, Greek and symbol blocks.
+        for char in map(chr, range(0x2200)):
+            if pattern.fullmatch(char):
+                assert folded(char) == letter, (letter, hex(ord(char)))
+    assert folded("ſİnce ThE YEAR") == "since the year"
