@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from ingestion.extract import coref, numbers, outputs, years
+from ingestion.extract import coref, exits, numbers, outputs, years
 from ingestion.extract.text import by_first_letter, folded
 
 PROBES = [
@@ -25,6 +25,12 @@ PROBES = [
     "CNY twenty-two thousand yuan, 0.5 hectares, 300 tonnes, 4100 kg",
     "Ｔhe ſcale; İstanbul Kelvin K; ٣٤ yuan; ۲۰۱۹",
     "1" * 300 + " mu; " + "2019 " * 50,
+    "All the 47 counties, 219, or around 90 percent of the 246 counties, were delisted; "
+    "forty-two villages and a hundred households took off their poverty hats, and 1,100 "
+    "poor villages and 804,000 people had been lifted out of poverty. Zero counties "
+    "remain; nine thousand herders got rid of poverty, escaped poverty, were removed "
+    "from the list of poor counties, crossed off the rolls, shed the poverty label, bid "
+    "farewell to poverty, rose above poverty and are poverty-free, not poverty-stricken.",
 ]
 
 
@@ -38,7 +44,17 @@ PLAIN_NUM = (
     r"|\d++(?:\.\d++|,\d{1,2}+(?![\d,]))?)"
 )
 
+
+def _without_look_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern ``text.led_by`` wrapped, without its look-ahead."""
+    m = re.fullmatch(r"\(\?=\[[^\]]+\]\)\(\?:(.*)\)", pattern.pattern, re.S)
+    assert m, pattern.pattern[:40]
+    return re.compile(m.group(1), pattern.flags)
+
+
 PAIRS = [
+    (exits.COUNT_RE, _without_look_ahead(exits.COUNT_RE)),
+    (exits.EXIT_RE, _without_look_ahead(exits.EXIT_RE)),
     (
         outputs.PRODUCT_RE,
         re.compile(r"\b(?:" + "|".join(outputs.PRODUCTS) + r")s?\b", re.I),
