@@ -217,7 +217,8 @@ BRINGING_RE = re.compile(
 )
 # "lifted 800 million out of poverty", "unshackling more than 800 million from the
 # yoke of poverty": a bare number of people, the verb before it.
-BARE_PEOPLE_RE = re.compile(
+BARE_PEOPLE_RE = led_by(
+    "lpfuerb",
     rf"\b(?:lift\w*|pull\w*|free[sd]?|freeing|unshackl\w*|rescu\w*|extricat\w*|brought|"
     rf"bring\w*)\s+(?:more\s+than\s+|over\s+|nearly\s+|about\s+|around\s+|some\s+|almost\s+|"
     rf"close\s+to\s+)?(?P<n>{_NUM})\s+(?:out\s+of|from)\s+(?:the\s+[a-z]+\s+of\s+)?"

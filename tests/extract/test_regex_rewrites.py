@@ -12,8 +12,9 @@ import re
 
 import pytest
 
-from ingestion.extract import coref, exits, numbers, outputs, years
+from ingestion.extract import coref, exits, numbers, outputs, pairings, regions, years
 from ingestion.extract.text import by_first_letter, folded
+from ingestion.gazetteer import organisations
 
 PROBES = [
     "The county, this City and THAT village; the Company's and of the county; "
@@ -31,6 +32,9 @@ PROBES = [
     "remain; nine thousand herders got rid of poverty, escaped poverty, were removed "
     "from the list of poor counties, crossed off the rolls, shed the poverty label, bid "
     "farewell to poverty, rose above poverty and are poverty-free, not poverty-stricken.",
+    "XYZ Group Co Ltd, the China Foundation, Tsinghua University and aCompany helped "
+    "Poskam County and its Lenghu District, McLeod District; Qinghai's O'Neill-Ba League "
+    "lifted 3,000 people out of poverty, assisting pairs; the counterpart donated.",
 ]
 
 
@@ -55,6 +59,23 @@ def _without_look_ahead(pattern: re.Pattern[str]) -> re.Pattern[str]:
 PAIRS = [
     (exits.COUNT_RE, _without_look_ahead(exits.COUNT_RE)),
     (exits.EXIT_RE, _without_look_ahead(exits.EXIT_RE)),
+    (exits.BARE_PEOPLE_RE, _without_look_ahead(exits.BARE_PEOPLE_RE)),
+    (pairings.ASSIST_WORD_RE, _without_look_ahead(pairings.ASSIST_WORD_RE)),
+    (
+        regions.UNKNOWN_PLACE_RE,
+        re.compile(
+            r"\b([A-Z][a-z]+(?:['’-][a-z]+)*)\s(County|District|Banner|Prefecture|League)\b"
+        ),
+    ),
+    (regions._CAPITALISED_RE, re.compile(r"\b[A-Z][A-Za-z'’-]*")),
+    (
+        organisations._ANY_HEAD_RE,
+        re.compile(
+            r"\b(?:"
+            + "|".join(sorted((h.capitalize() for h in organisations.HEADS), key=len, reverse=True))
+            + r")\b"
+        ),
+    ),
     (
         outputs.PRODUCT_RE,
         re.compile(r"\b(?:" + "|".join(outputs.PRODUCTS) + r")s?\b", re.I),
