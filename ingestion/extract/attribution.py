@@ -188,6 +188,11 @@ class DocParties:
     doc_features: dict[str, Mapping[str, float]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # Candidates from a previous sentence, the title or a pairing: their features do not
+    # depend on the figure's position, so every figure of the document shares them.
+    shared: dict[tuple[str, str | None, str, str, float, str], Candidate] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 @functools.cache
@@ -379,10 +384,26 @@ def candidates(
         key = code or " ".join(label.lower().split())
         if not key or key in out:
             return
+        out[key] = _candidate(label, code, kind, source, f, key)
+
+    def add_shared(label: str, code: str | None, kind: str, source: str, back: float) -> None:
+        """``add`` for a candidate whose features do not depend on where the figure
+        stands: built once per document and shared (features are never changed)."""
+        key = code or " ".join(label.lower().split())
+        if not key or key in out:
+            return
+        ck = (label, code, kind, source, back, fact_type)
+        made = parties.shared.get(ck)
+        if made is None:
+            f = {"sentences_back": back} if back else {}
+            made = parties.shared[ck] = _candidate(label, code, kind, source, f, key)
+        out[key] = made
+
+    def _candidate(
+        label: str, code: str | None, kind: str, source: str, f: dict[str, float], key: str
+    ) -> Candidate:
         features = {**f, **_place_features(code, kind), **_doc_features(key, parties)}
         features[f"from_{source}"] = 1.0
-        # What a word order means depends on the figure: the subject of "sold" is where
-        # the produce comes from, the subject of "invested" is who paid.
         # What a word order means depends on the figure: the subject of "sold" is where
         # the produce comes from, the subject of "invested" is who paid.
         if fact_type != "fund":
@@ -390,7 +411,7 @@ def candidates(
                 if name in features:
                     features[f"{fact_type}:{name}"] = features[name]
         helpers = parties.helpers_of.get(key, frozenset())
-        out[key] = Candidate(label, code, kind, source, features, helpers)
+        return Candidate(label, code, kind, source, features, helpers)
 
     sentence = sentences[index].text
     here = _sentence_features(sentence, mentions[index], at)
@@ -428,13 +449,13 @@ def candidates(
             party = _party(m)
             if party.kind == "home" and not party.code:
                 continue
-            add(party.label, party.code, party.kind, "previous", {"sentences_back": back / 2})
+            add_shared(party.label, party.code, party.kind, "previous", back / 2)
     for m in parties.title:
         party = _party(m)
         if party.kind != "home" or party.code:
-            add(party.label, party.code, party.kind, "title", {})
+            add_shared(party.label, party.code, party.kind, "title", 0.0)
     for c in parties.pairing_candidates:
-        add(c.label, c.code, c.kind, "pairing", {})
+        add_shared(c.label, c.code, c.kind, "pairing", 0.0)
     return list(out.values())
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ingestion.extract.money_context import classify_money
 from ingestion.extract.numbers import Quantity, find_quantities, is_unit_price
+from ingestion.extract.text import by_first_letter
 
 # Sales or output value below this are one farmer's or one item's, not a place's.
 MIN_PLACE_MONEY = 10_000
@@ -91,7 +92,7 @@ PRODUCTS = (
     r"notoginseng",
     r"fruit",
 )
-PRODUCT_RE = re.compile(r"\b(?:" + "|".join(PRODUCTS) + r")s?\b", re.I)
+PRODUCT_RE = re.compile(r"\b(?:" + by_first_letter(PRODUCTS) + r")s?\b", re.I)
 # Products named by kind: "agricultural products", "Yunnan's products for poverty
 # alleviation", "farm produce", "Kashgar goods". Only the kind's own words are kept:
 # a place or "local" in front describes where they come from.

@@ -91,8 +91,10 @@ JOINT_VERB_COOPERATION_RE = re.compile(
 BETWEEN_RE = re.compile(
     r"\b(?:cooperation|collaboration|pairing|partnership|assistance)\s+between\s+$", re.I
 )
-ASSIST_WORD_RE = re.compile(
-    r"\b(?:poverty|assist\w*|help\w*|aid|support\w*|pair\w*|counterpart|donat\w*)\b", re.I
+ASSIST_WORD_RE = led_by(
+    "pahsdc",
+    r"\b(?:poverty|assist\w*|help\w*|aid|support\w*|pair\w*|counterpart|donat\w*)\b",
+    re.I,
 )
 # "Xiqing District is still Zhuanglang's paired partner".
 PARTNER_OF_RE = re.compile(

