@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
+from ingestion.quality.table_sql import lookup_sql, with_all_columns
 from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
@@ -172,43 +172,6 @@ def lookup_rows(
         if sql is None:
             return None
         return connection.execute(sql, params).df()
-
-
-def lookup_sql(
-    schema: str,
-    table: str,
-    existing: set[str],
-    where: Mapping[str, Sequence[Any]],
-    columns: Sequence[str],
-    placeholder: str,
-) -> tuple[str | None, list[Any]]:
-    """The query ``lookup_rows`` runs (``placeholder``: ``?`` or ``%s``), or None."""
-    wanted = [checked_identifier(c) for c in columns if c in existing]
-    if not wanted or not set(where) <= existing:
-        return None, []
-    clauses, params = [], []
-    for column, values in where.items():
-        values = list(values) or [None]  # "in (null)" matches nothing
-        marks = ", ".join(placeholder for _ in values)
-        clauses.append(f'"{checked_identifier(column)}" in ({marks})')
-        params += values
-    listed = ", ".join(f'"{c}"' for c in wanted)
-    return (
-        f'select {listed} from "{schema}"."{table}" where {" and ".join(clauses)}',
-        params,
-    )
-
-
-def with_all_columns(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    """``frame`` with the table's columns it lacks added as nulls of no size, in table order."""
-    missing = [name for name, _ in columns if name not in frame.columns]
-    if not missing:
-        return frame
-    nulls = pa.nulls(len(frame))
-    added = pd.DataFrame(
-        {name: pd.arrays.ArrowExtensionArray(nulls) for name in missing}, index=frame.index
-    )
-    return pd.concat([frame, added], axis=1)[[name for name, _ in columns]]
 
 
 def warehouse_exists(warehouse: Path | PostgresWarehouse) -> bool:

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
+from ingestion.quality.table_sql import lookup_sql, with_all_columns
 from ingestion.warehouse_postgres import read_snapshot
 
 # PostgreSQL type OIDs (pg_type.oid, stable across versions) -> the Arrow type whose
@@ -77,8 +78,6 @@ def read_postgres_tables(
     still in force). Rows come through a server-side cursor, ``FETCH_ROWS`` at a
     time, each batch straight into Arrow.
     """
-    from ingestion.quality.mart_reader import with_all_columns
-
     schema = checked_identifier(schema)
     frames: dict[str, pd.DataFrame] = {}
     # One snapshot for the tables read together.
@@ -104,8 +103,6 @@ def lookup_postgres_rows(
     columns: Sequence[str],
 ) -> pd.DataFrame | None:
     """``ingestion.quality.mart_reader.lookup_rows`` on PostgreSQL."""
-    from ingestion.quality.mart_reader import lookup_sql
-
     schema, table = checked_identifier(schema), checked_identifier(table)
     with read_snapshot(warehouse) as cursor:
         existing = {name for name, _ in _table_columns(cursor, schema, table)}
