@@ -26,8 +26,9 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = tempfile.mkdtemp(prefix="assist-cosmos-cache-")
 
-# The files that run whole DAGs or start Superset or the Airflow service set take
-# minutes each; everything else takes seconds. With `--dist loadfile` a long file
+# The files that run whole DAGs, start Superset or the Airflow service set, or run
+# the README's pipeline commands take minutes each (measured with --durations);
+# most others take seconds. With `--dist loadfile` a long file
 # handed out late decides when the suite ends, so these go first, longest first, and
 # the short files fill in around them (longest-processing-time-first scheduling).
 # `make test` passes `--no-loadscope-reorder`: xdist would otherwise sort the files
@@ -35,10 +36,16 @@ os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = tempfile.mkdtemp(prefix="assist-cosmo
 LONGEST_FILES_FIRST = (
     "tests/e2e/test_dags.py",
     "tests/services/test_celery_e2e.py",
+    "tests/test_readme_commands.py",
+    "tests/reliability/test_crash_recovery.py",
     "tests/bi/test_superset.py",
+    "tests/test_corrections_cli.py",
+    "tests/transform/test_incremental.py",
     "tests/bi/test_superset_postgres.py",
     "tests/publish/test_postgres_publish.py",
-    "tests/e2e/test_approval_dag.py",
+    "tests/load/test_postgres_warehouse.py",
+    "tests/transform/test_dbt_build.py",
+    "tests/transform/test_corrections.py",
 )
 
 
