@@ -128,7 +128,7 @@ bi-lock:
 # Two workers, a test file each at a time: a file's expensive module fixture
 # (a DAG run, a dbt build) is built once, on one worker.
 test: install bi-install
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # tests/test_lint.py runs this target too (`make -o install lint BIN=...`), so
 # `make test` and CI lint exactly what this does.

@@ -26,34 +26,6 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = tempfile.mkdtemp(prefix="assist-cosmos-cache-")
 
-# The files that run whole DAGs, start Superset or the Airflow service set, or run
-# the README's pipeline commands take minutes each (measured with --durations);
-# most others take seconds. With `--dist loadfile` a long file
-# handed out late decides when the suite ends, so these go first, longest first, and
-# the short files fill in around them (longest-processing-time-first scheduling).
-# `make test` passes `--no-loadscope-reorder`: xdist would otherwise sort the files
-# by their number of tests, which puts these few-test files in the middle.
-LONGEST_FILES_FIRST = (
-    "tests/e2e/test_dags.py",
-    "tests/services/test_celery_e2e.py",
-    "tests/test_readme_commands.py",
-    "tests/reliability/test_crash_recovery.py",
-    "tests/bi/test_superset.py",
-    "tests/test_corrections_cli.py",
-    "tests/transform/test_incremental.py",
-    "tests/bi/test_superset_postgres.py",
-    "tests/publish/test_postgres_publish.py",
-    "tests/load/test_postgres_warehouse.py",
-    "tests/transform/test_dbt_build.py",
-    "tests/transform/test_corrections.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {path: position for position, path in enumerate(LONGEST_FILES_FIRST)}
-    # A stable sort: within a file, and among the other files, the order stays as collected.
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
-
 
 @pytest.fixture(scope="session")
 def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
