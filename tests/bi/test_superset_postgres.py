@@ -47,7 +47,7 @@ from tests.publish.postgres_warehouse import (
     execute_statements,
     load_raw_fixture,
     postgres_database,
-    psycopg2,
+    query_rows,
 )
 
 pytestmark = [pytest.mark.bi, pytest.mark.slow, pytest.mark.services]
@@ -94,15 +94,7 @@ def _env(var_dir: Path) -> dict[str, str]:
 
 
 def _query(warehouse: PostgresWarehouse, sql: str) -> list[tuple[Any, ...]]:
-    connection = psycopg2.connect(
-        **warehouse.connect_kwargs(), options=f"-c search_path={PUBLISHED_SCHEMA}"
-    )
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
-    finally:
-        connection.close()
+    return query_rows(warehouse, sql, options=f"-c search_path={PUBLISHED_SCHEMA}")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,17 @@ def execute_statements(warehouse: PostgresWarehouse, *statements: str) -> None:
         with connection, connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def query_rows(warehouse: PostgresWarehouse, sql: str, **connect: str) -> list[tuple[Any, ...]]:
+    """The rows of one query (``connect`` overrides the owner's connection arguments)."""
+    connection = psycopg2.connect(**{**warehouse.connect_kwargs(), **connect})
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
     finally:
         connection.close()
 

@@ -47,6 +47,7 @@ from tests.publish.postgres_warehouse import (
     load_raw_fixture,
     postgres_database,
     psycopg2,
+    query_rows,
     unique_name,
 )
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR
@@ -137,19 +138,8 @@ def warehouse(candidates: Candidates) -> Iterator[PostgresWarehouse]:
             admin.close()
 
 
-def _query(warehouse: PostgresWarehouse, sql: str, **as_user: str) -> list[tuple[Any, ...]]:
-    kwargs = {**warehouse.connect_kwargs(), **as_user}
-    connection = psycopg2.connect(**kwargs)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return list(cursor.fetchall())
-    finally:
-        connection.close()
-
-
 def _published_snapshot(warehouse: PostgresWarehouse) -> tuple[str, dict[str, int]]:
-    rows = _query(
+    rows = query_rows(
         warehouse,
         f"select table_name, row_count, snapshot_id from {PUBLISHED_SCHEMA}._publish_manifest",
     )
@@ -158,7 +148,7 @@ def _published_snapshot(warehouse: PostgresWarehouse) -> tuple[str, dict[str, in
 
 
 def _schemas(warehouse: PostgresWarehouse) -> set[str]:
-    return {r[0] for r in _query(warehouse, "select nspname from pg_namespace")}
+    return {r[0] for r in query_rows(warehouse, "select nspname from pg_namespace")}
 
 
 def _settings(warehouse: PostgresWarehouse, var_dir: Path) -> Settings:
@@ -226,7 +216,7 @@ def test_audit_publish_rollback_through_the_pipeline(
     snapshot, counts = _published_snapshot(warehouse)
     assert counts == first.row_counts and set(counts) == set(MARTS)
     assert all(rows > 0 for rows in counts.values())
-    manifest = _query(warehouse, f"select manifest from {PUBLISHED_SCHEMA}._publication")[0][0]
+    manifest = query_rows(warehouse, f"select manifest from {PUBLISHED_SCHEMA}._publication")[0][0]
     assert manifest["version"] == first.version and manifest["snapshot_id"] == snapshot
     assert manifest["quality_gate"]["success"] is True
     assert "password" not in json.dumps(manifest)
@@ -261,7 +251,7 @@ def test_audit_publish_rollback_through_the_pipeline(
     out = json.loads(capsys.readouterr().out)
     assert out["rolled_back_from"] == versions[-1] and out["restored"] == versions[-2]
     assert published_versions_postgres(warehouse)[0] == versions[-2]
-    funds = _query(warehouse, f"select count(*) from {PUBLISHED_SCHEMA}.mart_funds")[0][0]
+    funds = query_rows(warehouse, f"select count(*) from {PUBLISHED_SCHEMA}.mart_funds")[0][0]
     assert funds == counts["mart_funds"] - (KEEP_VERSIONS)
 
 
@@ -343,7 +333,7 @@ def test_bi_role_reads_published_marts_only_and_writes_nothing(
 
     bi = {"user": role, "password": secret}
     for mart in [*MARTS, "_publish_manifest"]:
-        _query(warehouse, f"select count(*) from {PUBLISHED_SCHEMA}.{mart}", **bi)
+        query_rows(warehouse, f"select count(*) from {PUBLISHED_SCHEMA}.{mart}", **bi)
     refused = [
         "select count(*) from raw.articles",
         "select count(*) from marts.mart_funds",
@@ -508,7 +498,7 @@ def test_readme_postgres_commands(warehouse: PostgresWarehouse, tmp_path: Path) 
     assert json.loads(_readme(README_ROLLBACK, checkout, env))["rolled_back_from"] == second.version
     current, kept = published_versions_postgres(warehouse)
     assert (current, kept) == (first["version"], [second.version])
-    _query(warehouse, "select count(*) from published.mart_funds", user=role, password=secret)
+    query_rows(warehouse, "select count(*) from published.mart_funds", user=role, password=secret)
 
 
 def test_the_dbt_build_succeeds_on_postgres_with_the_same_nodes(candidates: Candidates) -> None:
