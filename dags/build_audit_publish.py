@@ -9,20 +9,22 @@ Write–audit–publish of the BI-facing marts:
    from dbt's manifest), each running `dbt build --select <node>`: the node
    and then its tests, in the working warehouse (`var/warehouse.duckdb`). A
    failed model is its own failed task, retried or cleared on its own; what
-   depends on it waits. A test that reads two models (a relationship from a
-   mart to a dimension) is its own task after both.
-3. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
+   depends on it waits.
+3. **dbt_cross_model_tests**: the tests that read two models (a relationship
+   from a mart to a dimension), in one `dbt test` after every model is built;
+   its log names each test's result.
+4. **quality_gate**: Great Expectations suites (`expectations/suites/`) run on
    every candidate mart. On failure the task fails with each failed
    expectation and sample offending values in its log; nothing is published;
    Data Docs (`var/docs/great_expectations/index.html`) show the run.
-4. **publish**: the marts are written into a new version folder (DuckDB file
+5. **publish**: the marts are written into a new version folder (DuckDB file
    and Parquet files) and `var/published/current` is switched to it in one
    atomic rename. BI tools read only `var/published/`. The asset event of
    `duckdb://assistance-warehouse/published-marts` carries `snapshot_id`,
    `version` and `row_counts` (per mart) in its extra: a consumer DAG reads
    them from `triggering_asset_events` and can open
    `var/published/versions/<version>/` to read exactly that snapshot.
-5. **dbt_docs**: dbt docs for the analysts (`var/docs/dbt/index.html`).
+6. **dbt_docs**: dbt docs for the analysts (`var/docs/dbt/index.html`).
 
 Trigger with `{"full_refresh": true}` to rebuild the incremental article and
 fact models from the raw tables (after a change to their columns).
@@ -34,7 +36,11 @@ from __future__ import annotations
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 from cosmos import DbtTaskGroup
-from cosmos.operators.local import DbtDocsLocalOperator, DbtSourceLocalOperator
+from cosmos.operators.local import (
+    DbtDocsLocalOperator,
+    DbtSourceLocalOperator,
+    DbtTestLocalOperator,
+)
 from warehouse_assets import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS_ASSET,
@@ -83,6 +89,11 @@ def build_audit_publish():
         **cosmos_config.task_group_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
 
+    cross_model_tests = DbtTestLocalOperator(
+        task_id=cosmos_config.CROSS_MODEL_TESTS_TASK,
+        **cosmos_config.cross_model_test_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
+    )
+
     # A failed gate is a data problem, not a flaky one: retrying cannot fix it.
     @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE, retries=0)
     def quality_gate() -> None:
@@ -113,7 +124,7 @@ def build_audit_publish():
         task_id="dbt_docs", **cosmos_config.docs_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE)
     )
 
-    freshness >> dbt_models >> quality_gate() >> publish() >> dbt_docs
+    freshness >> dbt_models >> cross_model_tests >> quality_gate() >> publish() >> dbt_docs
 
 
 build_audit_publish()

@@ -88,13 +88,19 @@ def test_the_airflow_build_report_puts_airflow_next_to_the_cli_and_their_ratio()
             "start_date": "2026-01-01T00:00:03+00:00",
             "end_date": "2026-01-01T00:00:04+00:00",
         },
+        {
+            "task_id": "dbt_cross_model_tests",
+            "state": "success",
+            "start_date": "2026-01-01T00:00:04+00:00",
+            "end_date": "2026-01-01T00:00:06+00:00",
+        },
         {"task_id": "publish", "state": "success", "start_date": "", "end_date": ""},
     ]
     tasks = dbt_task_times(rows)
-    assert (tasks.count, tasks.seconds, tasks.states) == (2, 4.0, {"success": 1, "failed": 1})
+    assert (tasks.count, tasks.seconds, tasks.states) == (3, 6.0, {"success": 2, "failed": 1})
     cli = StageResult("cli", 60.0, 50.0, 600.0, 1000, 0)
     airflow = StageResult("airflow", 90.0, 80.0, 700.0, 1000, 0)
     lines = format_report(1000, cli, airflow, tasks)
     assert [line.split()[0] for line in lines[2:4]] == ["cli", "airflow"]
-    assert "2 (1 failed, 1 success); 4.0 s in tasks, 2.00 s per task" in lines[4]
+    assert "3 (1 failed, 2 success); 6.0 s in tasks, 2.00 s per task" in lines[4]
     assert lines[-1] == "airflow 90.0 s / CLI 60.0 s: ratio 1.50 (CPU 1.60)"

@@ -60,11 +60,7 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
     from cosmos.operators.local import DbtBuildLocalOperator
 
     build = dagbag.dags["build_audit_publish"]
-    dbt_tasks = {
-        t.task_id: t
-        for t in build.tasks
-        if t.task_id.startswith("dbt.") and not t.task_id.endswith("_test")
-    }
+    dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
     expected = {f"dbt.{name}_model_build" for name in _manifest_nodes(dbt_manifest, "model")}
     expected |= {f"dbt.{name}_seed_build" for name in _manifest_nodes(dbt_manifest, "seed")}
     assert set(dbt_tasks) == expected
@@ -81,8 +77,12 @@ def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt
     assert build.params["full_refresh"] is False
 
 
-def test_models_follow_their_parents_and_tests_of_two_models_follow_both(dagbag, dbt_manifest):
+def test_models_follow_their_parents_and_tests_of_two_models_follow_all_models(
+    dagbag, dbt_manifest
+):
     from cosmos.operators.local import DbtTestLocalOperator
+
+    from ingestion.transform.cosmos_config import CROSS_MODEL_TESTS_TASK
 
     build = dagbag.dags["build_audit_publish"]
     models = _manifest_nodes(dbt_manifest, "model")
@@ -90,26 +90,24 @@ def test_models_follow_their_parents_and_tests_of_two_models_follow_both(dagbag,
     parents = {d.split(".")[-1] for d in models["mart_funds"]["depends_on"]["nodes"]}
     assert {f"dbt.{p}_model_build" for p in parents} <= mart.upstream_task_ids
 
-    # Every test of several models is its own task (cosmos detaches it), after all its parents.
+    # Every test of several nodes runs in one task, after every node's task.
     tests = _manifest_nodes(dbt_manifest, "test")
-    detached = {n: t for n, t in tests.items() if len(t["depends_on"]["nodes"]) > 1}
-    assert len(detached) > 10
-    for name, node in detached.items():
-        task = build.get_task(f"dbt.{name}_test")
-        assert isinstance(task, DbtTestLocalOperator) and task.pool == "warehouse_writer", name
-        parent_tasks = {
-            f"dbt.{p.split('.')[-1]}_{p.split('.')[0]}_build" for p in node["depends_on"]["nodes"]
-        }
-        assert parent_tasks <= task.upstream_task_ids, name
-    relationship = "relationships_mart_funds_region_code__region_code__ref_dim_region_"
-    assert build.get_task(f"dbt.{relationship}_test").upstream_task_ids == {
-        "dbt.mart_funds_model_build",
-        "dbt.dim_region_model_build",
-    }
-    # ... and left out of each parent's own `dbt build`.
-    assert relationship in mart.exclude
-    every_dbt_task = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
-    assert every_dbt_task <= build.get_task("quality_gate").get_flat_relative_ids(upstream=True)
+    two_model_tests = {n for n, t in tests.items() if len(t["depends_on"]["nodes"]) > 1}
+    assert len(two_model_tests) > 10
+    assert "relationships_mart_funds_region_code__region_code__ref_dim_region_" in (two_model_tests)
+    cross = build.get_task(CROSS_MODEL_TESTS_TASK)
+    assert isinstance(cross, DbtTestLocalOperator) and cross.pool == "warehouse_writer"
+    assert set(cross.select) == two_model_tests
+    assert "resource_type:unit_test" in cross.exclude
+    node_tasks = {t.task_id for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert node_tasks == {f"dbt.{n}_model_build" for n in models} | {
+        f"dbt.{n}_seed_build" for n in _manifest_nodes(dbt_manifest, "seed")
+    }, "no test is a task of its own"
+    assert node_tasks <= cross.get_flat_relative_ids(upstream=True)
+    # No node's own `dbt build` runs them: cautious selection leaves out a test
+    # whose other parent is not selected.
+    assert mart.indirect_selection == "cautious"
+    assert CROSS_MODEL_TESTS_TASK in build.get_task("quality_gate").upstream_task_ids
 
 
 def test_source_freshness_runs_first_and_only_warns(dagbag, dbt_manifest):
