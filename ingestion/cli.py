@@ -3,24 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ingestion import pipeline
 from ingestion.config import load_settings
-from ingestion.summary import describe_published
+
+# The modules that register more sub-commands, and the commands each registers.
+# Only the module of the command being run is imported (all of them for the
+# top-level --help): `python -m ingestion corrections` then starts without
+# importing the extractor, dbt's runner or scipy first.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "ingestion.quality.approval": ("approve",),
+    "ingestion.extract.cli": ("extract",),
+    "ingestion.corrections.cli": ("retract", "correct", "undo", "corrections"),
+    "ingestion.evaluation.cli": ("evaluate",),
+    "ingestion.evaluation.scoreboard": ("attribution", "scoreboard"),
+    "ingestion.extract.bench": ("bench",),
+    "ingestion.services.cli": ("services",),
+}
+# The benchmarks that register under `bench` (made by ingestion.extract.bench).
+BENCH_MODULES = ("ingestion.bench.pipeline", "ingestion.bench.airflow_build")
+PIPELINE_COMMANDS = (
+    "run", "collect", "load", "audit", "docs", "publish", "rollback", "bi-role", "build",
+    "summary", "examples",
+)  # fmt: skip
 
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
-def _command(step: Callable[..., object]) -> Callable[[argparse.Namespace], int]:
+def _command(step_name: str) -> Callable[[argparse.Namespace], int]:
+    """A command that runs ``ingestion.pipeline.<step_name>`` on the settings."""
+
     def run(_: argparse.Namespace) -> int:
-        result = step(load_settings())
+        from ingestion import pipeline
+
+        result = getattr(pipeline, step_name)(load_settings())
         if result is not None and hasattr(result, "as_dict"):
             _print_json(result.as_dict())
         return 0
@@ -29,6 +52,9 @@ def _command(step: Callable[..., object]) -> Callable[[argparse.Namespace], int]
 
 
 def _run(_: argparse.Namespace) -> int:
+    from ingestion import pipeline
+    from ingestion.summary import describe_published
+
     settings = load_settings()
     pipeline.run_all(settings)
     if settings.postgres is not None:
@@ -40,6 +66,8 @@ def _run(_: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from ingestion import pipeline
+
     settings = load_settings()
     ids = args.source or pipeline.source_ids(settings)
     _print_json([pipeline.collect(settings, source_id).as_dict() for source_id in ids])
@@ -47,11 +75,14 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from ingestion import pipeline
+
     pipeline.build(load_settings(), full_refresh=args.full_refresh)
     return 0
 
 
 def _publish(_: argparse.Namespace) -> int:
+    from ingestion import pipeline
     from ingestion.publish.publisher import PublishError
     from ingestion.warehouse_postgres import WarehouseUnavailable
 
@@ -66,6 +97,7 @@ def _publish(_: argparse.Namespace) -> int:
 
 
 def _rollback(_: argparse.Namespace) -> int:
+    from ingestion import pipeline
     from ingestion.publish.publisher import PublishError
     from ingestion.warehouse_postgres import WarehouseUnavailable
 
@@ -104,6 +136,8 @@ def _bi_role(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from ingestion.summary import describe_published
+
     print(describe_published(load_settings(), log_path=args.log))
     return 0
 
@@ -125,10 +159,10 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     collect = subparsers.add_parser("collect", help="fetch and land sources")
     collect.add_argument("--source", action="append", help="a source id (default: all)")
     collect.set_defaults(func=_collect)
-    steps: dict[str, tuple[Callable[..., object], str]] = {
-        "load": (pipeline.load, "parse, extract and load everything landed into raw tables"),
-        "audit": (pipeline.audit, "run the Great Expectations gate on the candidate marts"),
-        "docs": (pipeline.generate_docs, "generate dbt docs"),
+    steps = {
+        "load": ("load", "parse, extract and load everything landed into raw tables"),
+        "audit": ("audit", "run the Great Expectations gate on the candidate marts"),
+        "docs": ("generate_docs", "generate dbt docs"),
     }
     for name, (step, help_text) in steps.items():
         subparsers.add_parser(name, help=help_text).set_defaults(func=_command(step))
@@ -175,35 +209,34 @@ def _targets(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
     return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from ingestion.bench.airflow_build import register as register_airflow_bench
-    from ingestion.bench.pipeline import register as register_pipeline_bench
-    from ingestion.corrections.cli import register as register_corrections
-    from ingestion.evaluation.cli import register as register_evaluate
-    from ingestion.evaluation.scoreboard import register as register_scoreboard
-    from ingestion.extract.bench import register as register_bench
-    from ingestion.extract.cli import register as register_extract
-    from ingestion.quality.approval import register as register_approve
-    from ingestion.services.cli import register as register_services
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every sub-command, or (``command`` given) the
+    pipeline's own and the one module's that registers ``command``."""
     parser = argparse.ArgumentParser(prog="python -m ingestion", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _register_pipeline_commands(subparsers)
-    register_approve(subparsers)
-    register_extract(subparsers)
-    register_corrections(subparsers)
-    register_evaluate(subparsers)
-    register_scoreboard(subparsers)
-    register_bench(subparsers)
-    register_services(subparsers)
-    register_pipeline_bench(_targets(subparsers.choices["bench"]))
-    register_airflow_bench(_targets(subparsers.choices["bench"]))
+    for module, commands in COMMAND_MODULES.items():
+        if command is None or command in commands:
+            importlib.import_module(module).register(subparsers)
+    if "bench" in subparsers.choices:
+        for module in BENCH_MODULES:
+            importlib.import_module(module).register(_targets(subparsers.choices["bench"]))
     return parser
 
 
+def command_name(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names, if it is a known one (None: build every command)."""
+    words = [word for word in argv if not word.startswith("-")]
+    known = {name for names in COMMAND_MODULES.values() for name in names}
+    if words and words[0] in known | set(PIPELINE_COMMANDS):
+        return words[0]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_name(argv)).parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
