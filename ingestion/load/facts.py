@@ -91,7 +91,10 @@ def identified_facts(facts: list[Fact]) -> list[tuple[str, Fact]]:
             continue
         seen.add(key)
         base = fact_id_for(fact)
-        identified.append((fact_id_for(fact, used[base]), fact))
+        # The first fact with this identity keeps the plain id (occurrence 0 is
+        # hashed as no occurrence): one hash per fact, not two.
+        occurrence = used[base]
+        identified.append((fact_id_for(fact, occurrence) if occurrence else base, fact))
         used[base] += 1
     return identified
 
