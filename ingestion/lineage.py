@@ -15,7 +15,6 @@ ones, both read from the manifest: nothing here lists tables by hand.
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from openlineage.client.event_v2 import Dataset
 
 from ingestion.config import Settings
 from ingestion.transform.catalogue import ensure_manifest, published_tables
+from ingestion.transform.cosmos_config import read_manifest
 
 # The published DuckDB file holds its marts in DuckDB's default schema.
 _PUBLISHED_SCHEMA = "main"
@@ -80,5 +80,4 @@ def warehouse_namespace(settings: Settings) -> str:
 
 
 def _manifest(manifest: Path | None) -> dict:
-    with open(manifest or ensure_manifest()) as handle:
-        return json.load(handle)
+    return read_manifest(manifest or ensure_manifest())

@@ -17,7 +17,6 @@ once, under the same lock the test suite's fixture takes.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +29,7 @@ from ingestion.transform.cosmos_config import (
     MANIFEST_PATH,
     ManifestError,
     checked_manifest_path,
+    read_manifest,
     write_manifest,
 )
 
@@ -79,8 +79,7 @@ def marts_from_manifest(nodes: dict[str, Any]) -> tuple[Mart, ...]:
 
 @cache
 def marts() -> tuple[Mart, ...]:
-    manifest = ensure_manifest()
-    return marts_from_manifest(json.loads(manifest.read_text(encoding="utf-8"))["nodes"])
+    return marts_from_manifest(read_manifest(ensure_manifest())["nodes"])
 
 
 def published_marts() -> tuple[Mart, ...]:

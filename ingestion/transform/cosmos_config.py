@@ -31,7 +31,7 @@ import json
 import logging
 import os
 import shutil
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,26 @@ def project_hash(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return digest.hexdigest()
 
 
+def read_manifest(manifest: Path = MANIFEST_PATH) -> dict[str, Any]:
+    """The manifest's JSON (read-only), parsed once per version of the file in a process.
+
+    A DAG parse asks it several times (the project hash, the tests of two models,
+    the lineage datasets, the catalogue of marts): 2 MB of JSON each time otherwise.
+    """
+    stat = manifest.stat()
+    return _parsed_manifest(manifest, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _parsed_manifest(manifest: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    return parsed
+
+
 def manifest_project_hash(manifest: Path) -> str | None:
     """The project hash the manifest was parsed with (None for one made without it)."""
     try:
-        metadata = json.loads(manifest.read_text(encoding="utf-8")).get("metadata", {})
+        metadata = read_manifest(manifest).get("metadata", {})
     except ValueError:
         return None
     return metadata.get("env", {}).get(_HASH_NAME)
@@ -275,7 +291,7 @@ CROSS_MODEL_TESTS_TASK = "dbt_cross_model_tests"
 
 def cross_model_tests(manifest: Path) -> list[str]:
     """Names of the data tests that read more than one node (a relationship), sorted."""
-    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    nodes = read_manifest(manifest)["nodes"].values()
     return sorted(
         node["name"]
         for node in nodes

@@ -68,3 +68,14 @@ def test_every_view_has_a_primary_key_test(nodes):
 
 def test_the_product_package_has_no_import_cycle():
     assert cycles(import_graph("ingestion")) == []
+
+
+def test_the_manifest_is_parsed_once_and_again_when_rewritten(tmp_path) -> None:
+    from ingestion.transform.cosmos_config import read_manifest
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {}, "metadata": {"v": 1}}), encoding="utf-8")
+    first = read_manifest(manifest)
+    assert read_manifest(manifest) is first, "the same file is not parsed twice"
+    manifest.write_text(json.dumps({"nodes": {}, "metadata": {"v": 22}}), encoding="utf-8")
+    assert read_manifest(manifest)["metadata"] == {"v": 22}
