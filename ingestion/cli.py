@@ -27,10 +27,6 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 }
 # The benchmarks that register under `bench` (made by ingestion.extract.bench).
 BENCH_MODULES = ("ingestion.bench.pipeline", "ingestion.bench.airflow_build")
-PIPELINE_COMMANDS = (
-    "run", "collect", "load", "audit", "docs", "publish", "rollback", "bi-role", "build",
-    "summary", "examples",
-)  # fmt: skip
 
 
 def _print_json(value: object) -> None:
@@ -229,9 +225,16 @@ def command_name(argv: Sequence[str]) -> str | None:
     """The sub-command ``argv`` names, if it is a known one (None: build every command)."""
     words = [word for word in argv if not word.startswith("-")]
     known = {name for names in COMMAND_MODULES.values() for name in names}
-    if words and words[0] in known | set(PIPELINE_COMMANDS):
+    if words and words[0] in known | pipeline_command_names():
         return words[0]
     return None
+
+
+def pipeline_command_names() -> set[str]:
+    """The commands this module registers itself (cheap: no module is imported)."""
+    subparsers = argparse.ArgumentParser().add_subparsers()
+    _register_pipeline_commands(subparsers)
+    return set(subparsers.choices)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingestion.cli import COMMAND_MODULES, PIPELINE_COMMANDS, build_parser, command_name
+from ingestion.cli import COMMAND_MODULES, build_parser, command_name, pipeline_command_names
 from ingestion.config import PROJECT_ROOT
 
 
@@ -21,7 +21,7 @@ def test_the_table_of_command_modules_names_every_command_once() -> None:
     every = _commands(build_parser())
     listed = [name for names in COMMAND_MODULES.values() for name in names]
     assert len(listed) == len(set(listed))
-    assert set(listed) | set(PIPELINE_COMMANDS) == set(every)
+    assert set(listed) | pipeline_command_names() == set(every)
 
 
 @pytest.mark.parametrize("command", sorted(_commands(build_parser())))
