@@ -26,14 +26,26 @@ def row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def content_hash(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    """sha256 of the sorted sha256 of each row's text: equal content, equal hash, any order."""
-    return str(
-        scalar(
-            connection,
-            "select sha256(coalesce(string_agg(h, '' order by h), '')) "
-            f"from (select sha256(cast(t as varchar)) as h from {table} as t)",
-        )
-    )
+    """A digest of the table's columns and rows: equal content, equal hash, in any row order.
+
+    The sum of DuckDB's 64-bit ``hash`` of every row (a multiset digest: order-free,
+    a duplicated row counts twice) and the column names, folded into one sha256. It
+    replaced sha256 over the sorted sha256 of each row's text, which sorted millions of
+    64-character strings: 1.25 s against 0.07 s for a 170k-row mart, and the gate and
+    a publish each hash every mart. A change slips through only if it keeps the sum
+    of 64-bit row hashes equal (about 2^-64 for an accidental change); the digest is
+    not a defence against someone forging rows. DuckDB's ``hash`` may change between
+    DuckDB releases: after an upgrade the same marts get another fingerprint once,
+    so the next candidate is audited afresh.
+    """
+    columns = [d[0] for d in connection.execute(f"select * from {table} limit 0").description]
+    total = scalar(connection, f"select coalesce(sum(hash(t)::hugeint), 0) from {table} as t")
+    return _digest(columns, str(total))
+
+
+def _digest(columns: Sequence[str], rows_digest: str) -> str:
+    text = "\x1f".join(columns) + "\n" + rows_digest
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def snapshot_id(built: Mapping[str, tuple[int, str]]) -> str:
@@ -48,15 +60,14 @@ def postgres_row_count(cursor: Any, table: str) -> int:
 
 
 def postgres_content_hash(cursor: Any, table: str) -> str:
-    """``content_hash`` computed inside PostgreSQL: sha256 of the sorted sha256 of each row's
-    text. Equal content, equal hash, any order -- within PostgreSQL (a row's text is
-    PostgreSQL's, so the value differs from DuckDB's for the same marts)."""
-    cursor.execute(
-        "select encode(sha256(convert_to(coalesce(string_agg(h, '' order by h collate \"C\"),"
-        " ''), 'UTF8')), 'hex') from (select encode(sha256(convert_to(t::text, 'UTF8')), 'hex')"
-        f" as h from {table} as t) as hashed"
-    )
-    return str(cursor.fetchone()[0])
+    """``content_hash`` computed inside PostgreSQL: the column names and the sum of
+    ``hashtextextended`` of every row's text. Equal content, equal hash, any order --
+    within PostgreSQL (a row's text is PostgreSQL's, so the value differs from DuckDB's
+    for the same marts; ``ingestion.mart_hashes`` compares across warehouses)."""
+    cursor.execute(f"select * from {table} limit 0")
+    columns = [d[0] for d in cursor.description]
+    cursor.execute(f"select coalesce(sum(hashtextextended(t::text, 0)), 0) from {table} as t")
+    return _digest(columns, str(cursor.fetchone()[0]))
 
 
 def postgres_fingerprint(

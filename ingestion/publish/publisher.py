@@ -90,7 +90,7 @@ class PublishError(RuntimeError):
 class PublishedTable:
     name: str
     row_count: int
-    content_hash: str  # sha256 over the sorted row hashes: independent of row order
+    content_hash: str  # ingestion.fingerprint.content_hash: independent of row order
     parquet_path: Path | None  # None on PostgreSQL (no Parquet export there)
 
 
