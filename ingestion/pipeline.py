@@ -12,24 +12,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ingestion.config import Settings
-from ingestion.fetch.collect import CollectSummary, collect_source
 from ingestion.landing import LandingStore, new_attempt
-from ingestion.load.articles import parse_new_payloads
-from ingestion.load.facts import extract_new_articles
-from ingestion.load.fetch_log import load_fetch_log
-from ingestion.load.pool import MIN_POOL_ITEMS, PooledExtractor, PooledParser, worker_pool
-from ingestion.load.reference import load_gazetteer
-from ingestion.load.reprocess import forget_landed_on
-from ingestion.load.statistics import TableRefused, load_table
-from ingestion.sources import TABLE_SOURCE_TYPES, Source, get_source, load_sources
-from ingestion.warehouse import ensure_raw_schema, open_warehouse
+from ingestion.sources import get_source, load_sources
 
+# The collect and load modules (trafilatura, the extractor, pyarrow: about 1 s to
+# import) are imported by the steps that use them, like dbt, GX and the publisher
+# below: the build, audit and publish processes never need them.
 if TYPE_CHECKING:
     from pathlib import Path
 
     from ingestion.config import PostgresWarehouse
+    from ingestion.fetch.collect import CollectSummary
     from ingestion.publish.postgres_publisher import PostgresPublishResult
     from ingestion.publish.publisher import PublishResult
+    from ingestion.sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +61,8 @@ def source_ids(settings: Settings) -> list[str]:
 
 
 def _collect(settings: Settings, source: Source, landing: LandingStore) -> CollectSummary:
+    from ingestion.fetch.collect import collect_source
+
     summary = collect_source(source, settings.project_root, landing)
     log.info("collected %s: %s", source.id, summary.as_dict())
     return summary
@@ -91,7 +89,7 @@ def load(
     settings: Settings,
     *,
     reprocess_day: dt.date | None = None,
-    min_pool_items: int = MIN_POOL_ITEMS,
+    min_pool_items: int | None = None,
 ) -> LoadSummary:
     """Bring everything landed into the raw schema: the one warehouse writer.
 
@@ -100,6 +98,18 @@ def load(
     With ``reprocess_day``, the article payloads landed that day are parsed and
     extracted again (a backfill of that day).
     """
+    from ingestion.load.articles import parse_new_payloads
+    from ingestion.load.facts import extract_new_articles
+    from ingestion.load.fetch_log import load_fetch_log
+    from ingestion.load.pool import MIN_POOL_ITEMS, PooledExtractor, PooledParser, worker_pool
+    from ingestion.load.reference import load_gazetteer
+    from ingestion.load.reprocess import forget_landed_on
+    from ingestion.load.statistics import TableRefused, load_table
+    from ingestion.sources import TABLE_SOURCE_TYPES
+    from ingestion.warehouse import ensure_raw_schema, open_warehouse
+
+    if min_pool_items is None:
+        min_pool_items = MIN_POOL_ITEMS
     landing = LandingStore(settings.landing_dir)
     summary = LoadSummary()
     sources = load_sources(settings.sources_file)
@@ -138,6 +148,8 @@ def collect_all(settings: Settings) -> list[CollectSummary]:
     ``collect_source`` already logs its own errors; anything escaping it (the landing
     folder unwritable, a bug) is written to that source's fetch log here, with the reason.
     """
+    from ingestion.fetch.collect import CollectSummary
+
     landing = LandingStore(settings.landing_dir)
     summaries = []
     for source in load_sources(settings.sources_file):
@@ -158,7 +170,7 @@ def collect_all(settings: Settings) -> list[CollectSummary]:
 
 
 # dbt, Great Expectations and the publisher are imported inside the steps that use
-# them: Airflow imports this module in every task, and GX alone takes seconds to load.
+# them too: Airflow imports this module in every task, and GX alone takes seconds to load.
 
 
 def build(settings: Settings, *, full_refresh: bool = False) -> None:

@@ -116,14 +116,14 @@ def test_collect_all_goes_on_after_a_source_that_raises(tmp_path, monkeypatch):
         "  - {id: last, kind: local_folder, path: data/articles}\n"
     )
     settings = Settings(project_root=PROJECT_ROOT, var_dir=tmp_path / "var", sources_file=sources)
-    real = pipeline.collect_source
+    real = collect.collect_source
 
     def sometimes_broken(source, *args):
         if source.id == "broken":
             raise OSError("landing folder unwritable")
         return real(source, *args)
 
-    monkeypatch.setattr(pipeline, "collect_source", sometimes_broken)
+    monkeypatch.setattr(collect, "collect_source", sometimes_broken)
     summaries = {s.source_id: s for s in pipeline.collect_all(settings)}
     assert list(summaries) == ["first", "broken", "last"]
     assert summaries["first"].landed == 1 and summaries["last"].landed >= 20
