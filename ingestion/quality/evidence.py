@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ingestion.quality.mart_reader import condition_names
+from ingestion.quality.table_sql import WHOLE_NUMBER_COLUMNS
 
 EVIDENCE_MART = "mart_fact_evidence"
 ARTICLES = ("raw", "articles")
@@ -119,9 +120,10 @@ class EvidenceLookup:
         keys = [plain(row[keyed]) if keyed else plain(index) for index, row in picked]
         sources = self._sources(schema, table, keyed, keys)
         traced = self._traced(table, keys)
+        whole_numbers = set(frame.attrs.get(WHOLE_NUMBER_COLUMNS, ()))
         drafts = []
         for (_, row), key in zip(picked, keys, strict=True):
-            value = _value(row, value_columns)
+            value = _value(row, value_columns, whole_numbers)
             if traced.get(key):
                 first = traced[key][0]  # representative first
                 articles = tuple(dict.fromkeys(str(t["article_id"]) for t in traced[key]))
@@ -236,10 +238,17 @@ def _article_ids(row: Mapping[str, Any] | pd.Series) -> tuple[str, ...]:
     return ()
 
 
-def _value(row: pd.Series, columns: Sequence[str]) -> str:
+def _value(row: pd.Series, columns: Sequence[str], whole_numbers: set[str]) -> str:
     if not columns:
         return "(whole row)"
-    return ", ".join(f"{c} = {plain(row[c])!r}" for c in columns)
+    return ", ".join(f"{c} = {_cell(row[c], c in whole_numbers)!r}" for c in columns)
+
+
+def _cell(value: Any, whole_number: bool) -> Any:
+    value = plain(value)
+    if whole_number and isinstance(value, float) and value.is_integer():
+        return int(value)  # an integer column read as float64 for GX (table_sql.vectorisable)
+    return value
 
 
 def _text(value: Any) -> str | None:

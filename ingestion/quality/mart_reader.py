@@ -33,7 +33,7 @@ import pandas as pd
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
-from ingestion.quality.table_sql import lookup_sql, with_all_columns
+from ingestion.quality.table_sql import lookup_sql, vectorisable, with_all_columns
 from ingestion.warehouse import connect, table_names
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def read_marts(
                 [schema, table],
             ).fetchall()
             sql = _select_sql(schema, table, existing, columns, plan)
-            frames[table] = with_all_columns(connection.execute(sql).df(), columns)
+            frames[table] = vectorisable(with_all_columns(connection.execute(sql).df(), columns))
     return frames
 
 

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
-from ingestion.quality.table_sql import lookup_sql, with_all_columns
+from ingestion.quality.table_sql import lookup_sql, vectorisable, with_all_columns
 from ingestion.warehouse_postgres import read_snapshot
 
 # PostgreSQL type OIDs (pg_type.oid, stable across versions) -> the Arrow type whose
@@ -91,7 +91,7 @@ def read_postgres_tables(
                 rows.itersize = FETCH_ROWS
                 rows.execute(select_sql(schema, table, existing, columns))
                 frame = _as_duckdb_frame(rows)
-            frames[table] = with_all_columns(frame, columns)
+            frames[table] = vectorisable(with_all_columns(frame, columns))
     return frames
 
 
