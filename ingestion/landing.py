@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 PayloadKind = Literal["article", "feed", "table"]
 
@@ -60,6 +60,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+class FileSignature(NamedTuple):
+    """What ``stat`` says of a local file: the folder collector's quick check for unchanged."""
+
+    size: int
+    mtime_ns: int
 
 
 class LandingStore:
@@ -127,6 +134,23 @@ class LandingStore:
     def write_landed_urls(self, source_id: str, landed: dict[str, str]) -> None:
         data = json.dumps(landed, sort_keys=True, ensure_ascii=False).encode("utf-8")
         write_atomically(self._state_path(source_id), data)
+
+    def read_file_signatures(self, source_id: str) -> dict[str, FileSignature]:
+        """Size and modification time (ns) of each local file a source last landed."""
+        path = self.state_dir / f"{source_id}.files.json"
+        try:
+            return {
+                str(url): FileSignature(int(size), int(mtime_ns))
+                for url, (size, mtime_ns) in json.loads(path.read_text(encoding="utf-8")).items()
+            }
+        except (OSError, ValueError, TypeError):
+            return {}  # every file is read again and compared by its hash (safe)
+
+    def write_file_signatures(self, source_id: str, signatures: dict[str, FileSignature]) -> None:
+        data = json.dumps(
+            {url: list(signature) for url, signature in signatures.items()}, sort_keys=True
+        ).encode("utf-8")
+        write_atomically(self.state_dir / f"{source_id}.files.json", data)
 
 
 def new_attempt(

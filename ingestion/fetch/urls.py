@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -67,6 +68,13 @@ def check_http_url(url: str, policy: FetchPolicy, hosts: set[str]) -> None:
             )
 
 
+@lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    # Once per folder, not once per file of a 100,000-file collection; a process is
+    # one collection, so a folder re-pointed meanwhile is seen by the next one.
+    return folder.resolve()
+
+
 def file_path_for(url: str, policy: FetchPolicy, project_root: Path) -> Path:
     """The local path of a ``file://`` URL, refused outside the source's allowed folders."""
     parts = urlsplit(url)
@@ -74,7 +82,7 @@ def file_path_for(url: str, policy: FetchPolicy, project_root: Path) -> Path:
         raise FetchRefused(f"not a file URL: {url}")
     path = Path(unquote(parts.path)).resolve()
     for folder in policy.allowed_folders:
-        root = (project_root / folder).resolve()
+        root = _resolved(project_root / folder)
         if path == root or root in path.parents:
             return path
     raise FetchRefused(
