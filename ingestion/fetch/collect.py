@@ -6,12 +6,15 @@ file), never to the warehouse, so sources can be collected in parallel.
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from stat import S_ISLNK, S_ISREG
+from urllib.parse import quote_from_bytes, urlsplit
 from xml.etree.ElementTree import ParseError as XmlParseError
 
 import defusedxml.ElementTree
@@ -143,19 +146,13 @@ def _collect_folder(
     if not folder.is_dir():
         collector.refuse(folder_url, "article", f"{folder} is not a folder")
         return
-    paths = sorted({p for pattern in source.patterns for p in folder.glob(pattern) if p.is_file()})
-    for gone in set(signatures) - {path.as_uri() for path in paths}:
+    files = _folder_files(folder, source.patterns)
+    for gone in set(signatures) - set(files):
         del signatures[gone]
-    for path in paths:
-        url = path.as_uri()
-        try:
-            stat = path.stat()
-        except OSError:
-            collector.fetch(url, "article", set())  # logs why it cannot be read
-            continue
+    for url, (stat, plain) in files.items():
         signature = FileSignature(stat.st_size, stat.st_mtime_ns)
         landed_hash = previously_landed.get(url)
-        if signatures.get(url) == signature and _still_landed(collector, url, landed_hash):
+        if signatures.get(url) == signature and _still_landed(collector, url, landed_hash, plain):
             collector.outcomes.append(FetchOutcome(url=url, content_hash=landed_hash))
             continue
         outcome = collector.fetch(url, "article", set())
@@ -165,10 +162,39 @@ def _collect_folder(
             signatures.pop(url, None)
 
 
-def _still_landed(collector: _Collector, url: str, landed_hash: str | None) -> bool:
+def _folder_files(
+    folder: Path, patterns: tuple[str, ...]
+) -> dict[str, tuple[os.stat_result, bool]]:
+    """The regular files the patterns match in the (resolved) folder, in name order:
+    url -> (stat, plain). ``plain``: not a symlink and directly in the folder, so
+    certainly inside it without resolving it. Plain strings and ``os`` calls: a folder
+    of 100,000 files took 15 s as ``pathlib`` objects, resolved one by one."""
+    root = glob.escape(str(folder))
+    names = {
+        name
+        for pattern in patterns
+        for name in glob.glob(os.path.join(root, pattern), include_hidden=True)
+    }
+    files: dict[str, tuple[os.stat_result, bool]] = {}
+    for name in sorted(names):
+        try:
+            link = os.lstat(name)
+            stat = os.stat(name) if S_ISLNK(link.st_mode) else link
+        except OSError:
+            continue  # a dangling symlink, or gone since the listing: not a file
+        if S_ISREG(stat.st_mode):
+            plain = not S_ISLNK(link.st_mode) and os.path.dirname(name) == str(folder)
+            # Path.as_uri()'s own encoding, so the URLs are those earlier collections logged.
+            files["file://" + quote_from_bytes(os.fsencode(name))] = (stat, plain)
+    return files
+
+
+def _still_landed(collector: _Collector, url: str, landed_hash: str | None, plain: bool) -> bool:
     """The URL's last payload is in the landing area and the file is still allowed."""
-    if landed_hash is None or not collector.landing.payload_path(landed_hash).is_file():
+    if landed_hash is None or not os.path.isfile(collector.landing.payload_path(landed_hash)):
         return False
+    if plain:
+        return True
     try:  # a symlink in the folder may have been re-pointed outside the allowed folders
         file_path_for(url, collector.source.fetch, collector.project_root)
     except FetchRefused:
