@@ -329,6 +329,10 @@ def _build_publication(
     # Unique, so it cannot collide with the warehouse's own name.
     alias = f"publish_{token.replace('-', '_').lower()}"
     connection.execute(f"attach {_literal(tmp_db)} as {alias}")
+    # A mart's rows have no order (dbt builds them with the same setting); kept, it
+    # made DuckDB write each Parquet file on one thread: the publish of 100,000
+    # articles' marts spent 5.4 s instead of 2.5 s on mart_fact_evidence alone.
+    connection.execute("set preserve_insertion_order = false")
     try:
         built: dict[str, tuple[int, str]] = {}
         for name in names:
@@ -346,6 +350,7 @@ def _build_publication(
         # Fold the WAL into the file: only the .duckdb file is renamed into place.
         connection.execute(f"checkpoint {alias}")
     finally:
+        connection.execute("reset preserve_insertion_order")
         connection.execute(f"detach {alias}")
     if _wal_of(tmp_db).exists():
         raise PublishError(f"{tmp_db} still has a write-ahead log after checkpoint")
