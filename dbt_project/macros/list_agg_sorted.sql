@@ -22,3 +22,27 @@
         order by {{ order_by if order_by is not none else expression }}
     )
 {%- endmacro %}
+
+{#
+    DuckDB: its ordered aggregates sort every group on its own; collecting a list
+    and sorting it is the same text and much cheaper at 100,000 articles
+    (int_fact_conflicts 6.2 -> 4.7 s alone). NULLs are left out and a group with
+    none but NULLs gives NULL, as string_agg does. With `order_by`, string_agg.
+#}
+{% macro duckdb__list_agg_sorted(expression, delimiter, distinct, order_by=none) -%}
+    {%- if order_by is not none -%}
+        {{ default__list_agg_sorted(expression, delimiter, distinct, order_by) }}
+    {%- else -%}
+        {%- set modifier = "distinct " if distinct else "" -%}
+        case
+            when count({{ expression }}) > 0
+                then array_to_string(
+                    list_sort(
+                        list({{ modifier }}{{ expression }})
+                            filter (where {{ expression }} is not null)
+                    ),
+                    '{{ delimiter }}'
+                )
+        end
+    {%- endif -%}
+{%- endmacro %}
