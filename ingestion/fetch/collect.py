@@ -265,7 +265,8 @@ def collect_source(source: Source, project_root: Path, landing: LandingStore) ->
     """
     collector = _Collector(source, project_root, landing)
     previously_landed = landing.read_landed_urls(source.id)
-    signatures = landing.read_file_signatures(source.id)
+    folder = isinstance(source, LocalFolderSource)
+    signatures = landing.read_file_signatures(source.id) if folder else {}
     try:
         match source:
             case LocalFolderSource():
@@ -287,7 +288,7 @@ def collect_source(source: Source, project_root: Path, landing: LandingStore) ->
     log_path = str(landing.write_fetch_log(source.id, attempts)) if attempts else ""
     # After the log: a crash in between logs these URLs once more next time; none is lost.
     landing.write_landed_urls(source.id, collector.landed_urls(previously_landed))
-    if isinstance(source, LocalFolderSource):
+    if folder:
         landing.write_file_signatures(source.id, signatures)
     landed = sum(1 for outcome in collector.outcomes if outcome.ok)
     unchanged = sum(
