@@ -49,6 +49,12 @@ class Settings:
         return self.var_dir / "landing"
 
     @property
+    def batches_dir(self) -> Path:
+        """Parsed and extracted batches waiting for the warehouse writer (Airflow's mapped
+        tasks write them; the load deletes each once loaded)."""
+        return self.var_dir / "batches"
+
+    @property
     def warehouse_path(self) -> Path:
         """The pipeline's working DuckDB file: raw tables, dbt models, candidate marts."""
         return self.var_dir / "warehouse.duckdb"

@@ -99,6 +99,7 @@ def load(
     extracted again (a backfill of that day).
     """
     from ingestion.load.articles import parse_new_payloads
+    from ingestion.load.batches import load_batches
     from ingestion.load.facts import extract_new_articles
     from ingestion.load.fetch_log import load_fetch_log
     from ingestion.load.pool import MIN_POOL_ITEMS, PooledExtractor, PooledParser, worker_pool
@@ -125,10 +126,16 @@ def load(
         if reprocess_day is not None:
             summary.reprocessed_payloads = forget_landed_on(connection, reprocess_day)
         summary.gazetteer_regions = load_gazetteer(connection)
+        # What workers made in batches first (Airflow's mapped tasks); then what is left.
+        batched = load_batches(connection, settings.batches_dir)
         parser = PooledParser(executor, landing, min_pool_items) if executor else None
         extractor = PooledExtractor(executor, min_pool_items) if executor else None
-        summary.articles = parse_new_payloads(connection, landing, parser=parser)
-        summary.facts = extract_new_articles(connection, extractor=extractor)
+        summary.articles = _added(
+            batched["articles"], parse_new_payloads(connection, landing, parser=parser)
+        )
+        summary.facts = _added(
+            batched["facts"], extract_new_articles(connection, extractor=extractor)
+        )
         for table_source in table_sources:
             try:
                 summary.tables[table_source.id] = load_table(connection, table_source, landing)
@@ -140,6 +147,41 @@ def load(
     if summary.table_errors:
         raise TableLoadFailed("; ".join(summary.table_errors.values()))
     return summary
+
+
+def _added(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
+    return {key: first.get(key, 0) + second.get(key, 0) for key in {**first, **second}}
+
+
+def plan_load_batches(
+    settings: Settings, reprocess_day: dt.date | None = None, batch_size: int | None = None
+) -> list[str]:
+    """The writer's first step under Airflow: the fetch log loaded, the unparsed payloads
+    cut into batches for ``make_load_batch`` (``ingestion.load.batches``); their ids.
+
+    A backfill (``reprocess_day``) plans nothing: its load reads that day again itself.
+    """
+    from ingestion.load.articles import BATCH_SIZE
+    from ingestion.load.batches import plan_batches
+    from ingestion.load.fetch_log import load_fetch_log
+    from ingestion.sources import TABLE_SOURCE_TYPES
+    from ingestion.warehouse import ensure_raw_schema, open_warehouse
+
+    if reprocess_day is not None:
+        return []
+    sources = load_sources(settings.sources_file)
+    table_sources = [source for source in sources if isinstance(source, TABLE_SOURCE_TYPES)]
+    with open_warehouse(settings, "planning the load") as connection:
+        ensure_raw_schema(connection, table_sources)
+        load_fetch_log(connection, LandingStore(settings.landing_dir))
+        return plan_batches(connection, settings.batches_dir, batch_size or BATCH_SIZE)
+
+
+def make_load_batch(settings: Settings, batch_id: str) -> dict[str, int]:
+    """Parse and extract one planned batch into columnar files; no warehouse (any worker)."""
+    from ingestion.load.batches import make_batch
+
+    return make_batch(LandingStore(settings.landing_dir), settings.batches_dir, batch_id)
 
 
 def collect_all(settings: Settings) -> list[CollectSummary]:

@@ -21,6 +21,7 @@ from ingestion.load.bulk import delete_where_in, insert_rows
 from ingestion.load.quarantine import QuarantineRecord, quarantine_many
 from ingestion.parse.limits import TimeLimitExceeded, time_limit
 from ingestion.warehouse import Connection
+from ingestion.warehouse_postgres import PostgresConnection
 
 # Bounds on one article's extraction. Measured: about 6.5 s per million characters of
 # dense news text, linear; a news article is a few thousand characters.
@@ -137,50 +138,34 @@ def extract_one(article_id: str, source_id: str, text: str) -> ExtractedArticle:
     return ExtractedArticle(article_id, source_id, facts=facts)
 
 
-def write_extracted(connection: Connection, batch: list[ExtractedArticle]) -> None:
-    """Replace the facts of a batch of articles set-based, in one transaction.
+@dataclass(frozen=True)
+class ExtractedRows:
+    """A batch of extracted articles as the rows they write: what a batch file holds.
 
-    Per fact table: one delete of the batch's articles, one insert of their facts;
-    then one upsert of their extraction runs. Re-running a batch replaces its rows;
-    a batch that fails part-way is rolled back whole and redone by the next run.
+    ``facts`` maps a fact type to its rows (``raw.facts_<type>`` columns);
+    ``article_ids`` are the articles whose facts the rows replace (those read
+    without error, none of their facts dropped); ``runs`` are their
+    ``raw.extraction_runs`` rows; ``refused`` the articles extraction quarantined.
     """
-    connection.execute("begin transaction")
-    try:
-        _write_extracted_rows(connection, batch)
-    except BaseException:
-        connection.execute("rollback")
-        raise
-    connection.execute("commit")
+
+    facts: dict[str, list[dict[str, Any]]]
+    article_ids: list[str]
+    runs: list[tuple[str, str, int, datetime]]
+    refused: list[QuarantineRecord]
 
 
-def _write_extracted_rows(connection: Connection, batch: list[ExtractedArticle]) -> None:
-    now = datetime.now(UTC)
+def extracted_rows(batch: list[ExtractedArticle], now: datetime) -> ExtractedRows:
+    """The rows a batch of extracted articles writes (no database: a worker can make them)."""
     done = [article for article in batch if article.reason is None]
-    by_type: dict[str, list[dict]] = defaultdict(list)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for article in done:
         for fact_id, fact in identified_facts(article.facts):
             by_type[fact.type].append(_fact_row(fact, fact_id, now))
-    done_ids = [article.article_id for article in done]
-    for fact_type in FACT_TYPES:
-        # fact_type comes from our own constant, never from input: safe in an identifier.
-        table = f"raw.{checked_identifier(f'facts_{fact_type}')}"
-        delete_where_in(connection, table, "article_id", done_ids)
-        rows = by_type[fact_type]
-        if rows:
-            columns = list(rows[0])
-            values = [[row[c] for c in columns] for row in rows]
-            insert_rows(connection, table, columns, values, key=("fact_id",))
-    insert_rows(
-        connection,
-        "raw.extraction_runs",
-        ("article_id", "extractor_version", "fact_count", "extracted_at"),
-        [(a.article_id, EXTRACTOR_VERSION, len(a.facts), now) for a in done],
-        key=("article_id", "extractor_version"),
-        on_conflict="replace",
-    )
-    quarantine_many(
-        connection,
-        (
+    return ExtractedRows(
+        facts=dict(by_type),
+        article_ids=[article.article_id for article in done],
+        runs=[(a.article_id, EXTRACTOR_VERSION, len(a.facts), now) for a in done],
+        refused=[
             QuarantineRecord(
                 stage="extract",
                 source_id=article.source_id,
@@ -190,13 +175,73 @@ def _write_extracted_rows(connection: Connection, batch: list[ExtractedArticle])
             )
             for article in batch
             if article.reason is not None
-        ),
+        ],
     )
+
+
+def extracted_already(connection: Connection, article_ids: list[str], version: str) -> set[str]:
+    """Those of ``article_ids`` that extractor ``version`` has read (``raw.extraction_runs``)."""
+    if not article_ids:
+        return set()
+    # One statement with the ids as one array parameter, in each warehouse's dialect.
+    listed = (
+        "article_id = any(?)"
+        if isinstance(connection, PostgresConnection)
+        else "list_contains(?, article_id)"
+    )
+    rows = connection.execute(
+        f"select article_id from raw.extraction_runs where extractor_version = ? and {listed}",
+        [version, article_ids],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def write_extracted(connection: Connection, batch: list[ExtractedArticle]) -> None:
+    """Replace the facts of a batch of articles set-based, in one transaction."""
+    write_extracted_rows(connection, extracted_rows(batch, datetime.now(UTC)))
+
+
+def write_extracted_rows(connection: Connection, rows: ExtractedRows) -> None:
+    """Write a batch's rows in one transaction.
+
+    Per fact table: one delete of the batch's articles, one insert of their facts;
+    then one upsert of their extraction runs. Re-running a batch replaces its rows;
+    a batch that fails part-way is rolled back whole and redone by the next run.
+    """
+    connection.execute("begin transaction")
+    try:
+        _write_rows(connection, rows)
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+
+
+def _write_rows(connection: Connection, rows: ExtractedRows) -> None:
+    for fact_type in FACT_TYPES:
+        # fact_type comes from our own constant, never from input: safe in an identifier.
+        table = f"raw.{checked_identifier(f'facts_{fact_type}')}"
+        delete_where_in(connection, table, "article_id", rows.article_ids)
+        type_rows = rows.facts.get(fact_type)
+        if type_rows:
+            columns = list(type_rows[0])
+            values = [[row[c] for c in columns] for row in type_rows]
+            insert_rows(connection, table, columns, values, key=("fact_id",))
+    insert_rows(
+        connection,
+        "raw.extraction_runs",
+        ("article_id", "extractor_version", "fact_count", "extracted_at"),
+        rows.runs,
+        key=("article_id", "extractor_version"),
+        on_conflict="replace",
+    )
+    quarantine_many(connection, rows.refused)
 
 
 def _replace_facts(connection: Connection, article_id: str, facts: list[Fact]) -> None:
     """Replace one article's facts inside the caller's transaction (a batch of one)."""
-    _write_extracted_rows(connection, [ExtractedArticle(article_id, "", facts=facts)])
+    batch = [ExtractedArticle(article_id, "", facts=facts)]
+    _write_rows(connection, extracted_rows(batch, datetime.now(UTC)))
 
 
 Extractor = Callable[[list[tuple[str, str, str]]], Iterable[ExtractedArticle]]

@@ -5,44 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
-
 from ingestion import pipeline
 from ingestion.bench.corpus import write_corpus
 from ingestion.config import PROJECT_ROOT, Settings
-from ingestion.landing import LandingStore, new_attempt
-
-# Every raw table the parse and extract steps write, without the time it was written.
-TABLES = {
-    "articles": "parsed_at",
-    "parsed_payloads": "parsed_at",
-    "facts_pairing": "extracted_at",
-    "facts_fund": "extracted_at",
-    "facts_output": "extracted_at",
-    "facts_exit": "extracted_at",
-    "extraction_runs": "extracted_at",
-    "quarantine": "recorded_at",
-}
-
-
-def _land(landing: LandingStore, pages: list[bytes]) -> None:
-    attempts = []
-    for i, page in enumerate(pages):
-        content_hash = landing.put_payload(page)
-        attempts.append(
-            new_attempt("site", f"http://site.example/{i}", "article", content_hash=content_hash)
-        )
-    landing.write_fetch_log("site", attempts)
-
-
-def _tables(path: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return {
-            table: connection.execute(
-                f"select * exclude ({written}) from raw.{table} order by all"
-            ).fetchall()
-            for table, written in TABLES.items()
-        }
+from ingestion.landing import LandingStore
+from tests.load.landed import land, raw_tables
 
 
 def test_pool_and_serial_loads_write_the_same_raw_tables(tmp_path: Path):
@@ -53,7 +20,7 @@ def test_pool_and_serial_loads_write_the_same_raw_tables(tmp_path: Path):
     sources.write_text("sources: []\n", encoding="utf-8")
     serial = Settings(PROJECT_ROOT, tmp_path / "serial", sources, load_workers=1)
     pooled = Settings(PROJECT_ROOT, tmp_path / "pooled", sources, load_workers=2)
-    _land(LandingStore(serial.landing_dir), pages)
+    land(LandingStore(serial.landing_dir), pages)
     shutil.copytree(serial.landing_dir, pooled.landing_dir)
 
     serial_summary = pipeline.load(serial)
@@ -61,6 +28,6 @@ def test_pool_and_serial_loads_write_the_same_raw_tables(tmp_path: Path):
 
     assert pooled_summary.as_dict() == serial_summary.as_dict()
     assert serial_summary.articles == {"parsed": 24, "duplicates": 1, "quarantined": 2}
-    serial_rows, pooled_rows = _tables(serial.warehouse_path), _tables(pooled.warehouse_path)
+    serial_rows, pooled_rows = raw_tables(serial.warehouse_path), raw_tables(pooled.warehouse_path)
     assert len(serial_rows["facts_fund"]) > 24
     assert pooled_rows == serial_rows
