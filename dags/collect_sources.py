@@ -7,6 +7,14 @@ content-addressed under `var/landing/` with a fetch log, then loads what was
 landed into the warehouse's `raw` schema: parse new pages, extract facts from
 new articles, load statistical tables.
 
+Parsing and extraction run on any worker: **plan_batches** (the warehouse
+writer) cuts the payloads not parsed yet into batches of 500; one mapped
+**parse_extract** task per batch parses and extracts it into Parquet files
+under `var/batches/` without opening the warehouse; **load_raw** (the writer
+again) loads each finished batch in bulk, then whatever is left (a batch whose
+task failed is parsed there, so nothing is lost), the statistical tables, and
+a backfill's day.
+
 - **Trigger**: `airflow dags test collect_sources 2026-11-21` (fetches now).
   Re-running a day is idempotent: unchanged payloads are not parsed again.
 - **Backfill**: `airflow backfill create --dag-id collect_sources --from-date
@@ -69,7 +77,23 @@ def collect_sources():
 
         return pipeline.collect(load_settings(), source_id).as_dict()
 
-    # all_done: what did land is loaded even when a source failed outright.
+    # all_done: what did land is planned and loaded even when a source failed outright.
+    @task(pool=WAREHOUSE_POOL, queue=WAREHOUSE_QUEUE, trigger_rule="all_done")
+    def plan_batches(dag_run=None) -> list[str]:
+        from ingestion import pipeline
+        from ingestion.config import load_settings
+
+        day = pipeline.backfill_day(dag_run.run_type, dag_run.logical_date)
+        return pipeline.plan_load_batches(load_settings(), reprocess_day=day)
+
+    # No warehouse here: any worker takes a batch, as many at once as there are slots.
+    @task(map_index_template="{{ task.op_kwargs['batch_id'] }}", multiple_outputs=False)
+    def parse_extract(batch_id: str) -> dict:
+        from ingestion import pipeline
+        from ingestion.config import load_settings
+
+        return pipeline.make_load_batch(load_settings(), batch_id)
+
     @task(
         pool=WAREHOUSE_POOL,
         queue=WAREHOUSE_QUEUE,
@@ -88,7 +112,11 @@ def collect_sources():
         return result
 
     # At run time the mapped XComArg resolves to the list of summaries.
-    load_raw(collect.expand(source_id=list_sources()))  # type: ignore[arg-type]
+    collected = collect.expand(source_id=list_sources())
+    batches = plan_batches()
+    collected >> batches
+    # The batches' counts are in load_raw's summary: their XComs are not read here.
+    parse_extract.expand(batch_id=batches) >> load_raw(collected)  # type: ignore[arg-type]
 
 
 collect_sources()

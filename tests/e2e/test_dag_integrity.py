@@ -179,7 +179,7 @@ def test_a_missing_or_stale_manifest_is_an_error_saying_how_to_make_it(tmp_path,
 
 def test_writers_share_the_one_slot_pool_and_runs_never_overlap(dagbag):
     writers = {
-        "collect_sources": {"load_raw"},
+        "collect_sources": {"plan_batches", "load_raw"},
         "build_audit_publish": {"quality_gate", "publish", "dbt_docs"},
     }
     for dag_id, task_ids in writers.items():
@@ -200,7 +200,23 @@ def test_every_writer_goes_to_the_warehouse_queue_and_collection_to_the_default(
             else:
                 assert task.queue == "default", (dag.dag_id, task.task_id)
     collect = dagbag.dags["collect_sources"]
-    assert {t.task_id for t in collect.tasks if t.queue == "default"} == {"list_sources", "collect"}
+    default = {t.task_id for t in collect.tasks if t.queue == "default"}
+    assert default == {"list_sources", "collect", "parse_extract"}
+
+
+def test_parsing_and_extraction_are_mapped_per_batch_between_the_writers_tasks(dagbag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    collect = dagbag.dags["collect_sources"]
+    parse_extract = collect.get_task("parse_extract")
+    assert isinstance(parse_extract, MappedOperator)
+    assert parse_extract.pool != "warehouse_writer"  # workers write files, not the warehouse
+    assert parse_extract.upstream_task_ids == {"plan_batches"}
+    assert "collect" in collect.get_task("plan_batches").upstream_task_ids
+    # A batch that failed for good is parsed by the load itself: it still runs.
+    load_raw = collect.get_task("load_raw")
+    assert "parse_extract" in load_raw.upstream_task_ids
+    assert load_raw.trigger_rule == "all_done"
 
 
 def test_collection_is_mapped_per_source_and_feeds_the_build_through_an_asset(dagbag):

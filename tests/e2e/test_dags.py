@@ -284,6 +284,22 @@ def test_every_sample_page_is_landed_once_and_the_reprint_is_one_article(sandbox
     assert articles == parsed[0][0] - 1
 
 
+def test_pages_were_parsed_and_extracted_in_mapped_batches_then_loaded(sandbox):
+    from ingestion.load.batches import finished_batches
+
+    rows = sandbox.task_instances("collect_sources")
+    batches = [row for row in rows if row["task_id"] == "parse_extract"]
+    assert batches and {row["state"] for row in batches} == {"success"}, rows
+    assert finished_batches(sandbox.var_dir / "batches") == []  # each loaded, then deleted
+    warehouse = sandbox.var_dir / "warehouse.duckdb"
+    unread = _query(
+        warehouse,
+        "select count(*) from raw.articles where article_id not in "
+        "(select article_id from raw.extraction_runs)",
+    )[0][0]
+    assert unread == 0
+
+
 def test_rerunning_the_same_day_with_a_full_refresh_gives_the_same_marts(sandbox):
     before = _mart_contents(_published(sandbox))
     warehouse = sandbox.var_dir / "warehouse.duckdb"
