@@ -286,10 +286,14 @@ def test_every_task_ran_on_a_celery_worker_and_collection_on_the_default_queue(o
             assert worker in WORKERS, f"{task['task_id']} ran on {task['hostname']!r}"
             hosts.add(worker)
     assert hosts == set(WORKERS), "both workers took tasks"
-    collected = [t for t in outcome.tasks["collect_sources"] if t["task_id"] == "collect"]
-    assert collected and {t["queue"] for t in collected} == {DEFAULT_QUEUE}
+    # Fetching, parsing and extracting write files only: the default queue.
+    on_files = [
+        t for t in outcome.tasks["collect_sources"] if t["task_id"] in ("collect", "parse_extract")
+    ]
+    assert {t["task_id"] for t in on_files} == {"collect", "parse_extract"}
+    assert {t["queue"] for t in on_files} == {DEFAULT_QUEUE}
     # Only `worker` serves the default queue.
-    assert {t["hostname"].split(".", 1)[0] for t in collected} == {"worker"}
+    assert {t["hostname"].split(".", 1)[0] for t in on_files} == {"worker"}
 
 
 def test_warehouse_tasks_ran_on_the_warehouse_queue_one_at_a_time(outcome):
@@ -297,9 +301,9 @@ def test_warehouse_tasks_ran_on_the_warehouse_queue_one_at_a_time(outcome):
         t
         for tasks in outcome.tasks.values()
         for t in tasks
-        if t["task_id"] not in ("list_sources", "collect")
+        if t["task_id"] not in ("list_sources", "collect", "parse_extract")
     ]
-    assert len(writers) > 50, "load_raw and every build task write the warehouse"
+    assert len(writers) > 50, "plan_batches, load_raw and every build task write the warehouse"
     assert {(t["queue"], t["pool"]) for t in writers} == {(WAREHOUSE_QUEUE, WAREHOUSE_POOL)}
     assert outcome.pool_slots == 1
     spans = sorted(
