@@ -31,7 +31,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from ingestion.landing import LandingStore
+from ingestion.landing import LandingStore, write_atomically
 from ingestion.load.articles import (
     BATCH_SIZE,
     ParsedPayload,
@@ -81,15 +81,9 @@ def plan_batches(
         # The number keeps the plan's order when the batches are loaded.
         batch_id = f"{number:05d}-{digest[:12]}"
         listed = [asdict(p) | {"fetched_at": p.fetched_at.isoformat()} for p in chunk]
-        _write_atomically(batches_dir / f"{batch_id}{_PLAN_SUFFIX}", json.dumps(listed))
+        write_atomically(batches_dir / f"{batch_id}{_PLAN_SUFFIX}", json.dumps(listed).encode())
         batch_ids.append(batch_id)
     return batch_ids
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + _UNFINISHED_SUFFIX)
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def _planned(batches_dir: Path, batch_id: str) -> list[PendingPayload]:
