@@ -113,6 +113,12 @@ def kill_service(running: ServiceSet, name: str) -> int:
     return service.pid
 
 
+def freeze_service(running: ServiceSet, name: str, frozen: bool) -> None:
+    """SIGSTOP (or SIGCONT) a service's whole process group: nothing in it runs or
+    reports until it is thawed or killed."""
+    os.killpg(running.service(name).pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
+
 def write_passwords(path: Path, users: dict[str, str]) -> Path:
     path.write_text(json.dumps(users), encoding="utf-8")
     return path

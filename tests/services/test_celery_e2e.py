@@ -37,6 +37,7 @@ from ingestion.services.queues import DEFAULT_QUEUE, WAREHOUSE_POOL
 from tests.services.harness import (
     AirflowApi,
     free_port,
+    freeze_service,
     fresh_database,
     kill_service,
     wait_for,
@@ -191,6 +192,36 @@ def _victim(api: AirflowApi, run_id: str) -> dict | None:
     return running[0] if running else None
 
 
+def _kill_a_worker_mid_task(api: AirflowApi, running: ServiceSet, run_id: str) -> str | None:
+    """SIGKILL the worker of a running dbt task; the killed worker's name, or None to look again.
+
+    A dbt task on PostgreSQL can end between the API saying it runs and the kill,
+    and then nothing is left to retry. So the worker is frozen first, the task asked
+    for again once any report it sent before the freeze has landed, and killed only
+    if that task still runs; else the worker is thawed and another task is waited for.
+    """
+    victim = _victim(api, run_id)
+    if victim is None:
+        return None
+    worker = victim["hostname"].split(".", 1)[0]
+    freeze_service(running, worker, frozen=True)
+    try:
+        time.sleep(2)
+        [now] = [
+            t
+            for t in api.task_instances("build_audit_publish", run_id)
+            if t["task_id"] == victim["task_id"] and t["map_index"] == victim["map_index"]
+        ]
+    except BaseException:
+        freeze_service(running, worker, frozen=False)
+        raise
+    if now["state"] != "running" or now["try_number"] != 1:
+        freeze_service(running, worker, frozen=False)
+        return None
+    kill_service(running, worker)
+    return worker
+
+
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Iterator[Outcome]:
     root = tmp_path_factory.mktemp("services")
@@ -228,11 +259,11 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Ite
             timings["collect_sources run"] = time.monotonic() - mark
             build = wait_for(lambda: _asset_run(api), 120, "the asset-triggered build")
             mark = time.monotonic()
-            victim = wait_for(
-                lambda: _victim(api, build["dag_run_id"]), RUN_TIMEOUT, "a running dbt task"
+            killed_worker = wait_for(
+                lambda: _kill_a_worker_mid_task(api, running, build["dag_run_id"]),
+                RUN_TIMEOUT,
+                "a running dbt task",
             )
-            killed_worker = victim["hostname"].split(".", 1)[0]
-            kill_service(running, killed_worker)
             build = wait_for(
                 lambda: _finished(api, "build_audit_publish", build["dag_run_id"]),
                 RUN_TIMEOUT,
