@@ -21,9 +21,11 @@ from pathlib import Path
 
 import yaml
 
+from ingestion.bench.build_profile import build_profile, format_profile
 from ingestion.bench.corpus import write_corpus
 from ingestion.config import PROJECT_ROOT
 from ingestion.sources import TABLE_SOURCE_TYPES, load_sources
+from ingestion.transform.dbt_runner import pipeline_target_dir
 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("collect", ("collect",)),
@@ -213,10 +215,15 @@ def run_benchmark(
     corpus, sources_file, log_dir = fresh_bench_dir(var_dir, n, seed)
     env = stage_env(var_dir / "var", sources_file)
     cold = run_stages(env, log_dir, n, stages)
+    profiles = [_build_profile_line("cold", cold, var_dir / "var")]
     new = max(1, n // 100)
     write_corpus(corpus, n, new, seed)
     refresh = run_stages(env, log_dir, new, stages)
+    profiles.append(_build_profile_line("refresh", refresh, var_dir / "var"))
     lines = format_report(n, cold, new, refresh)
+    for line in profiles:
+        if line is not None:
+            lines.insert(-1, line)
     ours, bare, pages = parse_comparison(corpus, min(n + new, 200))
     lines.insert(
         -1,
@@ -227,6 +234,14 @@ def run_benchmark(
     if failed:
         lines.insert(-1, f"see {log_dir} for the failed stage's log")
     return lines
+
+
+def _build_profile_line(run: str, results: list[StageResult], var_dir: Path) -> str | None:
+    """The dbt nodes' times of the run's build stage (read before the next build replaces them)."""
+    if not any(r.stage == "build" and r.returncode == 0 for r in results):
+        return None
+    profile = build_profile(pipeline_target_dir(var_dir))
+    return None if profile is None else format_profile(run, profile)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ def _node_message(item: dict[str, Any]) -> str | None:
     return message
 
 
-def _read_results(target_dir: Path) -> list[NodeResult]:
+def read_node_results(target_dir: Path) -> list[NodeResult]:
     """Node results of the last invocation: run_results.json, or sources.json for freshness."""
     nodes: list[NodeResult] = []
     for name in ("run_results.json", "sources.json"):
@@ -251,15 +251,16 @@ def run_dbt(
         stderr=completed.stderr,
         elapsed_seconds=time.monotonic() - started,
         target_dir=artifacts,
-        nodes=_read_results(artifacts),
+        nodes=read_node_results(artifacts),
     )
     if not result.success:
         raise DbtError(_failure_message(result), result)
     return result
 
 
-def _pipeline_target_dir(settings: Settings) -> Path:
-    return settings.var_dir / "dbt" / "target"
+def pipeline_target_dir(var_dir: Path) -> Path:
+    """Where the pipeline's dbt artifacts (run_results.json, manifest) are, under var/."""
+    return var_dir / "dbt" / "target"
 
 
 # dbt unit tests check the models' SQL on fixed inputs, not the day's data: they
@@ -285,7 +286,7 @@ def build_models(
     return run_dbt(
         args,
         settings.warehouse_path,
-        target_dir or _pipeline_target_dir(settings),
+        target_dir or pipeline_target_dir(settings.var_dir),
         postgres=settings.postgres,
     )
 
@@ -305,7 +306,7 @@ def generate_docs(settings: Settings, out_dir: Path, target_dir: Path | None = N
     result = run_dbt(
         ["docs", "generate", "--static"],
         settings.warehouse_path,
-        target_dir or _pipeline_target_dir(settings),
+        target_dir or pipeline_target_dir(settings.var_dir),
         postgres=settings.postgres,
     )
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -104,3 +104,34 @@ def test_the_airflow_build_report_puts_airflow_next_to_the_cli_and_their_ratio()
     assert [line.split()[0] for line in lines[2:4]] == ["cli", "airflow"]
     assert "3 (1 failed, 2 success); 6.0 s in tasks, 2.00 s per task" in lines[4]
     assert lines[-1] == "airflow 90.0 s / CLI 60.0 s: ratio 1.50 (CPU 1.60)"
+
+
+def test_the_build_profile_names_the_slowest_nodes_and_splits_models_from_tests(tmp_path):
+    import json
+
+    from ingestion.bench.build_profile import build_profile, format_profile
+
+    assert build_profile(tmp_path) is None, "no build yet: no profile"
+    results = [
+        ("model.proj.int_slow", 7.5),
+        ("model.proj.mart_small", 0.5),
+        ("test.proj.unique_mart_small_key.0123abcd", 1.25),
+        ("test.proj.not_null_mart_small_key.4567ef01", 0.25),
+        ("seed.proj.mechanisms", 0.1),
+    ]
+    payload = {
+        "results": [{"unique_id": u, "status": "success", "execution_time": s} for u, s in results]
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(payload))
+    profile = build_profile(tmp_path, slowest=3)
+    assert profile is not None
+    assert profile.node_seconds == {"model": 8.0, "test": 1.5, "seed": 0.1}
+    assert profile.slowest == [
+        ("int_slow", 7.5),
+        ("unique_mart_small_key", 1.25),
+        ("mart_small", 0.5),
+    ]
+    assert format_profile("refresh", profile) == (
+        "build profile (refresh): node seconds models 8.0, tests 1.5, seeds 0.1; "
+        "slowest: int_slow 7.5, unique_mart_small_key 1.2, mart_small 0.5"
+    )

@@ -710,3 +710,24 @@ def test_example_questions_sum_single_years_and_show_periods_apart(
     assert [(r["level"], r["year_from"], r["year"], r["exited"]) for r in exits_over_periods] == [
         ("person", 2014, 2020, 1_000_000)
     ]
+
+
+def test_the_benchmarks_build_profile_reads_this_builds_nodes(
+    built: tuple[Path, DbtResult],
+) -> None:
+    from ingestion.bench.build_profile import build_profile, format_profile
+
+    _, result = built
+    profile = build_profile(result.target_dir, slowest=3)
+    assert profile is not None
+    names = {n.unique_id.split(".")[2] for n in result.nodes}
+    assert {name for name, _ in profile.slowest} <= names
+    assert len(profile.slowest) == 3
+    assert [s for _, s in profile.slowest] == sorted((s for _, s in profile.slowest), reverse=True)
+    assert set(profile.node_seconds) >= {"model", "test", "seed"}
+    assert profile.node_seconds["model"] == pytest.approx(
+        sum(n.execution_time for n in result.nodes if n.unique_id.startswith("model."))
+    )
+    line = format_profile("cold", profile)
+    assert line.startswith("build profile (cold): node seconds ")
+    assert profile.slowest[0][0] in line
