@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.transform.dbt_runner import NodeResult, read_node_results
+from ingestion.transform.dbt_runner import read_node_results
 
 SLOWEST = 5
 
@@ -26,10 +26,6 @@ def build_profile(target_dir: Path, slowest: int = SLOWEST) -> BuildProfile | No
     nodes = read_node_results(target_dir)
     if not nodes:
         return None
-    return profile_of(nodes, slowest)
-
-
-def profile_of(nodes: list[NodeResult], slowest: int = SLOWEST) -> BuildProfile:
     seconds: dict[str, float] = {}
     for node in nodes:
         kind = node.unique_id.split(".", 1)[0]
