@@ -84,3 +84,35 @@
     {{ representative }}.fact_id as evidence_fact_id,
     {{ representative }}.article_id as evidence_article_id
 {%- endmacro %}
+
+{#
+    A fund's subject for conflicts: the same payer (an organisation under any
+    of its spellings), recipient place, period and measure. Null when any is
+    missing: two amounts of unnamed payers to one place are as likely two
+    funds as one fund reported twice.
+#}
+{% macro fund_subject_key(funds) -%}
+    case
+        when
+            {{ funds }}.region_identity <> ''
+            and {{ funds }}.payer_identity <> ''
+            and {{ funds }}.measure is not null
+            and {{ funds }}.fact_year is not null
+            then 'fund|' || {{ funds }}.region_identity
+                || '|' || cast({{ funds }}.fact_year as varchar)
+                || {{ period_key_suffix(funds ~ '.fact_year_from') }}
+                || '|' || {{ funds }}.payer_identity
+                || '|' || {{ funds }}.measure
+    end
+{%- endmacro %}
+
+{# Every subject a fact of int_fact_conflicts names now (its post-hook keeps only these). #}
+{% macro conflict_subject_keys() -%}
+    select {{ fund_subject_key('funds') }} as subject_key
+    from {{ ref('int_funds_keyed') }} as funds
+    where funds.dedup_key is not null
+    union all
+    select subject_key from {{ ref('int_outputs_keyed') }} where dedup_key is not null
+    union all
+    select subject_key from {{ ref('int_exits_keyed') }} where dedup_key is not null
+{%- endmacro %}

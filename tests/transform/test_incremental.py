@@ -321,6 +321,80 @@ def test_an_incremental_run_reads_only_the_new_batch(days: Days, tmp_path: Path)
                        len(staged["staging.stg_facts_pairing"]) + 1)]  # fmt: skip
 
 
+# The aggregates rebuilt key by key (macros/touched_keys.sql), each with a text
+# column a rebuilt row would overwrite.
+TOUCHED_KEY_MODELS = {
+    "int_pairings_deduplicated": "article_ids",
+    "int_funds_deduplicated": "article_ids",
+    "int_exits_deduplicated": "article_ids",
+    "int_outputs_figures": "evidence_fact_id",
+    "int_outputs_deduplicated": "article_ids",
+    "int_fact_conflicts": "article_ids",
+}
+VANISHING_FUND = "f11"  # Jinniu's 2019 amount to Shiqu: its only report
+
+
+def _mark_aggregates(connection: duckdb.DuckDBPyConnection) -> None:
+    for model, column in TOUCHED_KEY_MODELS.items():
+        connection.execute(f"update intermediate.{model} set {column} = 'mark'")
+
+
+def _rebuilt_rows(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Per aggregate, the marked column of each row a build wrote since it was marked."""
+    with connect(warehouse) as connection:
+        return {
+            model: connection.execute(
+                f"select {column} from intermediate.{model} where {column} is distinct from 'mark'"
+            ).fetchall()
+            for model, column in TOUCHED_KEY_MODELS.items()
+        }
+
+
+def _row_counts(warehouse: Path) -> dict[str, int]:
+    with connect(warehouse) as connection:
+        return {
+            model: connection.execute(f"select count(*) from intermediate.{model}").fetchone()[0]
+            for model in TOUCHED_KEY_MODELS
+        }
+
+
+def test_an_incremental_build_recomputes_only_the_keys_that_changed(
+    days: Days, tmp_path: Path
+) -> None:
+    # Mark every row of the aggregates, then bring a new fund of a new payer
+    # and retract the only report of another: the build must recompute those
+    # two keys (one new, one gone) and leave every other row as it was.
+    probe = tmp_path / "probe.duckdb"
+    shutil.copy(days.incremental.warehouse_path, probe)
+    before = _row_counts(probe)
+    now = datetime.now(UTC)
+    with connect(probe) as connection:
+        _mark_aggregates(connection)
+        _insert(connection, "articles", [_article("a9", now.date(), now)])
+        _insert(connection, "facts_fund", [
+            ("f21", "a9", 3_000_000.0, "exact", "donation", "Hangzhou", "Garze County",
+             None, 2024, None, *_provenance("f21", now)),
+        ])  # fmt: skip
+        retract_fact(connection, VANISHING_FUND, by=WHO, reason="test")
+    run_dbt(["run"], probe, target_dir=tmp_path / "target")
+    rebuilt = _rebuilt_rows(probe)
+    after = _row_counts(probe)
+    with connect(probe) as connection:
+        vanished = connection.execute(
+            "select count(*) from intermediate.int_funds_deduplicated "
+            "where year = 2019 and amount_cny = 6000000"
+        ).fetchone()
+    assert rebuilt["int_funds_deduplicated"] == [("a9",)]
+    assert rebuilt["int_fact_conflicts"] == [("a9",)]
+    for model in ("int_pairings_deduplicated", "int_exits_deduplicated", "int_outputs_figures",
+                  "int_outputs_deduplicated"):  # fmt: skip
+        assert rebuilt[model] == [], model
+    assert vanished == (0,)
+    # One fund row and one subject in, one of each out.
+    assert after["int_funds_deduplicated"] == before["int_funds_deduplicated"]
+    assert after["int_fact_conflicts"] == before["int_fact_conflicts"]
+
+
 def test_changed_columns_fail_with_the_full_refresh_hint(days: Days, tmp_path: Path) -> None:
     # A staged table whose columns no longer match the model (as after a model
     # change) must stop the build, not leave old rows half-filled, and say how to fix it.
@@ -343,3 +417,40 @@ def test_changed_columns_fail_with_the_full_refresh_hint(days: Days, tmp_path: P
             "where table_schema = 'staging' and table_name = 'stg_articles'"
         ).fetchall()
     assert ("retired_column",) not in columns
+
+
+def test_a_changed_gazetteer_recomputes_every_key(days: Days, tmp_path: Path) -> None:
+    # The aggregates name places from the gazetteer: a new edition of it (here
+    # one region's Chinese name) must reach every row, not only new facts'.
+    probe = tmp_path / "probe.duckdb"
+    shutil.copy(days.incremental.warehouse_path, probe)
+    with connect(probe) as connection:
+        _mark_aggregates(connection)
+        connection.execute(
+            "update raw.gazetteer_regions set name_zh = name_zh || '县' "
+            "where region_code = (select min(region_code) from raw.gazetteer_regions)"
+        )
+    run_dbt(["run"], probe, target_dir=tmp_path / "target")
+    rebuilt = _rebuilt_rows(probe)
+    counts = _row_counts(probe)
+    # int_outputs_figures names no place: its rows stay as they were.
+    assert rebuilt.pop("int_outputs_figures") == []
+    assert {model: len(rows) for model, rows in rebuilt.items()} == {
+        model: counts[model] for model in rebuilt
+    }
+
+
+def test_an_aggregate_built_without_fingerprints_asks_for_a_full_refresh(
+    days: Days, tmp_path: Path
+) -> None:
+    # A warehouse built before the aggregates stored fingerprints (an upgrade):
+    # the build stops with the hint instead of failing on a missing column.
+    older = tmp_path / "older.duckdb"
+    shutil.copy(days.incremental.warehouse_path, older)
+    with connect(older) as connection:
+        connection.execute(
+            "alter table intermediate.int_funds_deduplicated drop column member_fingerprint"
+        )
+    with pytest.raises(DbtError) as caught:
+        run_dbt(["run", "--select", "int_funds_deduplicated"], older, tmp_path / "target")
+    assert FULL_REFRESH_HINT in str(caught.value)

@@ -1,8 +1,18 @@
 -- One row per poverty-exit figure, however many articles report it: the same
 -- level, place, period and counts (exited, total, remaining).
+-- Incremental: a build recomputes only the keys whose facts changed
+-- (macros/touched_keys.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='dedup_key',
+        post_hook="{{ delete_vanished_keys('dedup_key', 'select dedup_key from ' ~ ref('int_exits_keyed')) }}",
+    )
+}}
+
 with
 
-keyed as (
+all_keyed as (
 
     select * from {{ ref('int_exits_keyed') }}
 
@@ -11,6 +21,20 @@ keyed as (
 regions as (
 
     select * from {{ ref('stg_gazetteer_regions') }}
+
+),
+
+fingerprints as (
+
+    {{ key_fingerprints(
+        'all_keyed', 'dedup_key', [ref('stg_gazetteer_regions')], article_dates=true
+    ) }}
+
+),
+
+keyed as (
+
+    {{ touched_members('all_keyed', 'dedup_key') }}
 
 ),
 
@@ -44,9 +68,11 @@ final as (
         ranked.total,
         ranked.remaining,
         ranked.rate_pct,
-        {{ merged_provenance_columns('ranked', 'aggregated') }}
+        {{ merged_provenance_columns('ranked', 'aggregated') }},
+        fingerprints.member_fingerprint
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
+    inner join fingerprints on ranked.dedup_key = fingerprints.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code
     where ranked.representative_rank = 1
 

@@ -7,6 +7,16 @@
 -- Different values are never averaged: each fund or exit value stays a row of
 -- its mart, an output row shows one chosen value and a flag, and the subject
 -- lists them all, so an analyst sees the disagreement.
+-- Incremental: a build recomputes only the subjects whose facts changed
+-- (macros/touched_keys.sql); the post-hook drops subjects no fact names now.
+{{
+    config(
+        materialized='incremental',
+        unique_key='subject_key',
+        post_hook="{{ delete_vanished_keys('subject_key', conflict_subject_keys()) }}",
+    )
+}}
+
 with
 
 funds as (
@@ -33,31 +43,17 @@ regions as (
 
 ),
 
--- A fund's subject: the same payer (an organisation under any of its
--- spellings), recipient place, period and measure. A fact missing any of them
--- names no comparable subject: two amounts of unnamed payers to one place
--- are as likely two funds as one fund reported twice.
+-- A fund's subject: the same payer, place, period and measure (see the macro).
 fund_subjects as (
 
     select
         funds.*,
-        case
-            when
-                funds.region_identity <> ''
-                and funds.payer_identity <> ''
-                and funds.measure is not null
-                and funds.fact_year is not null
-                then 'fund|' || funds.region_identity
-                    || '|' || cast(funds.fact_year as varchar)
-                    || {{ period_key_suffix('funds.fact_year_from') }}
-                    || '|' || funds.payer_identity
-                    || '|' || funds.measure
-        end as subject_key
+        {{ fund_subject_key('funds') }} as subject_key
     from funds
 
 ),
 
-subject_facts as (
+all_subject_facts as (
 
     select
         'fund' as fact_type,
@@ -118,6 +114,18 @@ subject_facts as (
         reported_sort_value
     from exits
     where subject_key is not null and dedup_key is not null
+
+),
+
+fingerprints as (
+
+    {{ key_fingerprints('all_subject_facts', 'subject_key', [ref('stg_gazetteer_regions')]) }}
+
+),
+
+subject_facts as (
+
+    {{ touched_members('all_subject_facts', 'subject_key') }}
 
 ),
 
@@ -191,9 +199,11 @@ final as (
         subjects.article_count,
         subjects.article_ids,
         subjects.mart_keys,
-        value_lists.value_count > 1 as is_conflict
+        value_lists.value_count > 1 as is_conflict,
+        fingerprints.member_fingerprint
     from subjects
     inner join value_lists on subjects.subject_key = value_lists.subject_key
+    inner join fingerprints on subjects.subject_key = fingerprints.subject_key
     left join regions on subjects.region_code = regions.region_code
 
 )

@@ -3,9 +3,19 @@
 -- year of a cumulative figure). Measure and qualifier are not part
 -- of the key, because articles describe one fund in different words; they
 -- come, with the evidence, from the most complete representative fact.
+-- Incremental: a build recomputes only the keys whose facts changed
+-- (macros/touched_keys.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='dedup_key',
+        post_hook="{{ delete_vanished_keys('dedup_key', 'select dedup_key from ' ~ ref('int_funds_keyed')) }}",
+    )
+}}
+
 with
 
-keyed as (
+all_keyed as (
 
     select * from {{ ref('int_funds_keyed') }}
 
@@ -14,6 +24,20 @@ keyed as (
 regions as (
 
     select * from {{ ref('stg_gazetteer_regions') }}
+
+),
+
+fingerprints as (
+
+    {{ key_fingerprints(
+        'all_keyed', 'dedup_key', [ref('stg_gazetteer_regions')], article_dates=true
+    ) }}
+
+),
+
+keyed as (
+
+    {{ touched_members('all_keyed', 'dedup_key') }}
 
 ),
 
@@ -48,9 +72,11 @@ final as (
         ranked.measure,
         ranked.qualifier,
         ranked.amount_cny,
-        {{ merged_provenance_columns('ranked', 'aggregated') }}
+        {{ merged_provenance_columns('ranked', 'aggregated') }},
+        fingerprints.member_fingerprint
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
+    inner join fingerprints on ranked.dedup_key = fingerprints.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code
     where ranked.representative_rank = 1
 

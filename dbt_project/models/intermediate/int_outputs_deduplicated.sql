@@ -3,17 +3,48 @@
 -- of the row. A fact with no place or no year is a row of its own figure
 -- (see int_outputs_keyed).
 {%- set measures = output_measure_columns() %}
+-- Incremental: a build recomputes only the output rows whose
+-- facts changed (macros/touched_keys.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='dedup_key',
+        post_hook="{{ delete_vanished_keys('dedup_key', 'select dedup_key from ' ~ ref('int_outputs_keyed')) }}",
+    )
+}}
+
 with
 
-keyed as (
+all_keyed as (
 
     select * from {{ ref('int_outputs_keyed') }}
 
 ),
 
-figures as (
+fingerprints as (
+
+    {{ key_fingerprints(
+        'all_keyed', 'dedup_key', [ref('stg_gazetteer_regions')], article_dates=true
+    ) }}
+
+),
+
+keyed as (
+
+    {{ touched_members('all_keyed', 'dedup_key') }}
+
+),
+
+all_figures as (
 
     select * from {{ ref('int_outputs_figures') }}
+
+),
+
+-- The figures of the keys rebuilt: int_outputs_figures has just rebuilt them.
+figures as (
+
+    {{ touched_members('all_figures', 'dedup_key') }}
 
 ),
 
@@ -95,9 +126,11 @@ final as (
         aggregated.article_count,
         aggregated.article_ids,
         aggregated.first_reported_date,
-        aggregated.last_reported_date
+        aggregated.last_reported_date,
+        fingerprints.member_fingerprint
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
+    inner join fingerprints on ranked.dedup_key = fingerprints.dedup_key
     inner join pivoted on ranked.dedup_key = pivoted.dedup_key
     left join regions as region on ranked.resolved_region_code = region.region_code
     where ranked.representative_rank = 1

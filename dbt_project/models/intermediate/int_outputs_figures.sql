@@ -3,11 +3,33 @@
 -- mart row shows. Different values for one measure are never averaged: the
 -- figure reported by most articles is chosen, ties go to the latest report,
 -- then to the larger value; every value stays listed in mart_fact_conflicts.
+-- Incremental: a build recomputes only the output rows (dedup keys) whose
+-- facts changed (macros/touched_keys.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='dedup_key',
+        post_hook="{{ delete_vanished_keys('dedup_key', 'select dedup_key from ' ~ ref('int_outputs_keyed')) }}",
+    )
+}}
+
 with
+
+all_keyed as (
+
+    select * from {{ ref('int_outputs_keyed') }}
+
+),
+
+fingerprints as (
+
+    {{ key_fingerprints('all_keyed', 'dedup_key', article_dates=true) }}
+
+),
 
 keyed as (
 
-    select * from {{ ref('int_outputs_keyed') }}
+    {{ touched_members('all_keyed', 'dedup_key') }}
 
 ),
 
@@ -71,17 +93,19 @@ figures as (
 final as (
 
     select
-        *,
+        figures.*,
         row_number() over (
-            partition by dedup_key, measure
+            partition by figures.dedup_key, figures.measure
             order by
-                article_count desc,
-                last_reported_date desc nulls last,
-                value desc,
-                figure_key asc
+                figures.article_count desc,
+                figures.last_reported_date desc nulls last,
+                figures.value desc,
+                figures.figure_key asc
         ) = 1 as is_chosen,
-        count(*) over (partition by dedup_key, measure) as value_count
+        count(*) over (partition by figures.dedup_key, figures.measure) as value_count,
+        fingerprints.member_fingerprint
     from figures
+    inner join fingerprints on figures.dedup_key = fingerprints.dedup_key
 
 )
 

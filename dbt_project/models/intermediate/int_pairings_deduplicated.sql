@@ -4,9 +4,19 @@
 -- its organisation_code, so its spellings are one helper too. The attributes shown
 -- (mechanism, evidence) come from one representative fact, so the evidence
 -- sentence supports what the row says.
+-- Incremental: a build recomputes only the keys whose facts changed
+-- (macros/touched_keys.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='dedup_key',
+        post_hook="{{ delete_vanished_keys('dedup_key', 'select dedup_key from ' ~ ref('int_pairings_keyed')) }}",
+    )
+}}
+
 with
 
-keyed as (
+all_keyed as (
 
     select * from {{ ref('int_pairings_keyed') }}
 
@@ -15,6 +25,20 @@ keyed as (
 regions as (
 
     select * from {{ ref('stg_gazetteer_regions') }}
+
+),
+
+fingerprints as (
+
+    {{ key_fingerprints(
+        'all_keyed', 'dedup_key', [ref('stg_gazetteer_regions')], article_dates=true
+    ) }}
+
+),
+
+keyed as (
+
+    {{ touched_members('all_keyed', 'dedup_key') }}
 
 ),
 
@@ -50,9 +74,11 @@ final as (
         ranked.mechanism,
         aggregated.first_year,
         aggregated.last_year,
-        {{ merged_provenance_columns('ranked', 'aggregated') }}
+        {{ merged_provenance_columns('ranked', 'aggregated') }},
+        fingerprints.member_fingerprint
     from ranked
     inner join aggregated on ranked.dedup_key = aggregated.dedup_key
+    inner join fingerprints on ranked.dedup_key = fingerprints.dedup_key
     left join regions as helped_region on ranked.helped_region_code = helped_region.region_code
     where ranked.representative_rank = 1
 
