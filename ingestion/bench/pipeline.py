@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from ingestion.bench import refresh_check
 from ingestion.bench.build_profile import build_profile, format_profile
 from ingestion.bench.corpus import write_corpus
 from ingestion.config import PROJECT_ROOT
@@ -221,9 +222,17 @@ def fresh_bench_dir(var_dir: Path, n: int, seed: int) -> tuple[Path, Path, Path]
 
 
 def run_benchmark(
-    n: int, var_dir: Path, seed: int = 0, stages: tuple[str, ...] = STAGE_NAMES
+    n: int,
+    var_dir: Path,
+    seed: int = 0,
+    stages: tuple[str, ...] = STAGE_NAMES,
+    check_full_refresh: bool = False,
 ) -> list[str]:
-    """Generate, run cold, add 1% and refresh; return the report's lines."""
+    """Generate, run cold, add 1% and refresh; return the report's lines.
+
+    With ``check_full_refresh``, the refreshed warehouse is then rebuilt from scratch
+    (on a copy, not timed) and its tables compared (``ingestion.bench.refresh_check``).
+    """
     corpus, sources_file, log_dir = fresh_bench_dir(var_dir, n, seed)
     env = stage_env(var_dir / "var", sources_file)
     cold = run_stages(env, log_dir, n, stages)
@@ -243,6 +252,14 @@ def run_benchmark(
         f"{bare / pages * 1000:.1f} ms/page ({ours / bare:.3f}x) on {pages} pages",
     )
     failed = [r for r in cold + refresh if r.returncode != 0]
+    built = any(r.stage == "build" for r in refresh)
+    if check_full_refresh and built and not failed:
+        lines.insert(
+            -1,
+            refresh_check.check_full_refresh(
+                var_dir / "var", env, var_dir / "full-refresh", log_dir / "full-refresh.log"
+            ),
+        )
     if failed:
         lines.insert(-1, f"see {log_dir} for the failed stage's log")
     return lines
@@ -259,7 +276,7 @@ def _build_profile_line(run: str, results: list[StageResult], var_dir: Path) -> 
 def _run(args: argparse.Namespace) -> int:
     stages = tuple(args.stages.split(",")) if args.stages else tuple(s for s, _ in STAGES)
     var_dir = Path(args.var_dir).resolve()
-    lines = run_benchmark(args.articles, var_dir, args.seed, stages)
+    lines = run_benchmark(args.articles, var_dir, args.seed, stages, args.check_full_refresh)
     print("\n".join(lines))
     return 1 if any("FAILED" in line for line in lines) else 0
 
@@ -277,5 +294,10 @@ def register(targets: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--stages", default="", help="comma-separated subset (default: all five stages)"
+    )
+    parser.add_argument(
+        "--check-full-refresh",
+        action="store_true",
+        help="after the refresh, rebuild a copy with --full-refresh and compare every table",
     )
     parser.set_defaults(func=_run)
