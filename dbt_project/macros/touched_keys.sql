@@ -139,10 +139,12 @@
     `current_keys` is a query of the keys that remain.
 #}
 {% macro delete_vanished_keys(key, current_keys) -%}
-    delete from {{ this }}
-    where {{ key }} not in (
-        select current_keys.{{ key }}
+    {#- not exists, not `not in`: PostgreSQL runs a `not in` whose keys exceed
+        work_mem row by row against the whole list. -#}
+    delete from {{ this }} as built
+    where not exists (
+        select 1
         from ({{ current_keys }}) as current_keys
-        where current_keys.{{ key }} is not null
+        where current_keys.{{ key }} = built.{{ key }}
     )
 {%- endmacro %}
