@@ -47,6 +47,13 @@ def _command(step_name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from ingestion import pipeline
+
+    pipeline.audit(load_settings(), all_rows=args.all_rows)
+    return 0
+
+
 def _run(_: argparse.Namespace) -> int:
     from ingestion import pipeline
     from ingestion.summary import describe_published
@@ -157,11 +164,19 @@ def _register_pipeline_commands(subparsers: argparse._SubParsersAction) -> None:
     collect.set_defaults(func=_collect)
     steps = {
         "load": ("load", "parse, extract and load everything landed into raw tables"),
-        "audit": ("audit", "run the Great Expectations gate on the candidate marts"),
         "docs": ("generate_docs", "generate dbt docs"),
     }
     for name, (step, help_text) in steps.items():
         subparsers.add_parser(name, help=help_text).set_defaults(func=_command(step))
+    audit = subparsers.add_parser(
+        "audit", help="run the Great Expectations gate on the candidate marts"
+    )
+    audit.add_argument(
+        "--all-rows",
+        action="store_true",
+        help="validate every row, also those each suite passed before",
+    )
+    audit.set_defaults(func=_audit)
     subparsers.add_parser(
         "publish", help="publish the candidate marts atomically (only after a passed audit)"
     ).set_defaults(func=_publish)

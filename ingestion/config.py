@@ -69,6 +69,12 @@ class Settings:
         return self.published_dir / "marts.duckdb"
 
     @property
+    def passed_rows_dir(self) -> Path:
+        """Hashes of the rows each suite passed, so the next audit validates only new
+        ones (``ingestion.quality.passed_rows``); deleting it makes the next audit whole."""
+        return self.var_dir / "quality" / "passed_rows"
+
+    @property
     def superset_dir(self) -> Path:
         """Superset's metadata database, secret key, pid and logs (``make bi``)."""
         return self.var_dir / "superset"

@@ -225,11 +225,13 @@ def build(settings: Settings, *, full_refresh: bool = False) -> None:
     build_models(settings, full_refresh=full_refresh)
 
 
-def audit(settings: Settings) -> None:
+def audit(settings: Settings, all_rows: bool = False) -> None:
     """Validate the candidate marts; raises QualityGateFailed naming each failed expectation.
 
     The verdict, pass or fail, is recorded against the candidate's fingerprint:
-    ``publish`` accepts only a candidate whose latest verdict is a pass.
+    ``publish`` accepts only a candidate whose latest verdict is a pass. Rows a suite
+    passed before are not validated again unless ``all_rows``
+    (``ingestion.quality.passed_rows``).
     """
     from ingestion.quality.gate import run_quality_gate
     from ingestion.quality.gate_record import record_gate_outcome
@@ -239,6 +241,7 @@ def audit(settings: Settings) -> None:
         settings.expectations_dir,
         settings.docs_dir / "great_expectations",
         published_dir=settings.published_dir,
+        passed_rows_dir=None if all_rows else settings.passed_rows_dir,
     )
     if report.fingerprint is not None:
         record_gate_outcome(settings.var_dir, report.fingerprint, report)

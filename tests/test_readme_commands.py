@@ -66,6 +66,7 @@ COVERAGE: dict[str, str] = {
     ".venv/bin/python -m ingestion load": HERE,
     ".venv/bin/python -m ingestion build": HERE,
     ".venv/bin/python -m ingestion audit": HERE,
+    ".venv/bin/python -m ingestion audit --all-rows": HERE,
     ".venv/bin/python -m ingestion publish": HERE,
     ".venv/bin/python -m ingestion summary": HERE,
     ".venv/bin/python -m ingestion examples": HERE,
@@ -244,6 +245,9 @@ def _check_effect(command: str, checkout: Path, fitted: bytes, weights: bytes) -
             check=True,
         ).stdout
         assert "backfill" in runs and "2026-11-07" in runs, runs
+    if words[-2:] == ["ingestion", "audit"] and not on_postgres:
+        # The audit kept what each row-by-row suite passed, for the next audit.
+        assert list((var / "quality" / "passed_rows").glob("mart_funds-*.parquet"))
     if words[-1] == "lock":
         assert (checkout / "requirements.lock").read_text() == (
             PROJECT_ROOT / "requirements.lock"

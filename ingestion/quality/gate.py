@@ -35,12 +35,11 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from ingestion.config import PostgresWarehouse
 from ingestion.fingerprint import candidate_fingerprint
@@ -50,10 +49,10 @@ from ingestion.quality.data_docs import make_offline
 from ingestion.quality.evidence import EvidenceLookup
 from ingestion.quality.history import history_columns, published_table, with_history
 from ingestion.quality.mart_reader import (
+    SuiteRows,
     lookup_rows,
-    plan_for,
     read_marts,
-    read_table,
+    read_suite_rows,
     warehouse_exists,
 )
 from ingestion.quality.report import (
@@ -107,13 +106,16 @@ def run_quality_gate(
     schema: str = "marts",
     published_dir: Path | None = None,
     approvals_dir: Path | None = None,
+    passed_rows_dir: Path | None = None,
 ) -> GateReport:
     """Validate every table that has a suite; build Data Docs; report (never raises on data).
 
     With ``published_dir``, the candidate is also compared with the last published
     marts (``ingestion.quality.change``) and the history suites see the published
     values; a held-back candidate passes only with an approval in ``approvals_dir``
-    (default: ``approvals`` next to ``published_dir``).
+    (default: ``approvals`` next to ``published_dir``). With ``passed_rows_dir``, a suite
+    that judges rows one by one validates only the rows it has not passed before
+    (``ingestion.quality.passed_rows``); without it, every row.
     """
     # Taken before the marts are read: the publisher checks the marts it copies
     # against it, so marts rebuilt after this point are never published on this pass.
@@ -134,17 +136,22 @@ def run_quality_gate(
     # fingerprint, so a rebuild meanwhile fails the publish's fingerprint check.
     for suite in suites:
         suite_schema = suite.schema or schema
-        frame = read_table(warehouse_path, suite_schema, suite.table, plan_for(suite))
-        if frame is not None and suite.history is not None and suite.key_column:
+        rows = read_suite_rows(warehouse_path, suite_schema, suite, passed_rows_dir)
+        if rows is not None and suite.history is not None and suite.key_column:
             published = published_table(
                 published_dir, suite.table, warehouse_path, history_columns(suite)
             )
-            frame = with_history(suite.history, frame, published, suite.key_column)
+            rows = replace(
+                rows, frame=with_history(suite.history, rows.frame, published, suite.key_column)
+            )
             del published
-        reports.append(
-            _validate(context, datasource, suite, frame, suite_schema, run_time, evidence)
-        )
-        del frame
+        report = _validate(context, datasource, suite, rows, suite_schema, run_time, evidence)
+        reports.append(report)
+        if rows is not None and rows.passed is not None:
+            # Only a pass makes this table's rows "passed"; a failure keeps the old set,
+            # so the offending rows are read and judged again next time.
+            rows.passed.commit() if report.success else rows.passed.discard()
+        del rows
         _forget_batches(datasource)
     if published_dir is not None:
         reports.append(_check_change(warehouse_path, expectations_dir, published_dir, schema))
@@ -226,12 +233,7 @@ def _held_back(
             approval.get("approved_by"),
             approval.get("reason"),
         )
-        passed = [
-            SuiteReport(r.suite, r.table, True, r.row_count, r.evaluated_expectations, (), True)
-            if r in blocked
-            else r
-            for r in reports
-        ]
+        passed = [replace(r, success=True, failures=()) if r in blocked else r for r in reports]
         return passed, None, approval
     history = [r.suite for r in blocked if r.suite != CHANGE_SUITE_NAME]
     if any(r.suite == CHANGE_SUITE_NAME for r in blocked):
@@ -330,14 +332,14 @@ def _validate(
     context: AbstractDataContext,
     datasource: PandasDatasource,
     suite_file: SuiteFile,
-    frame: pd.DataFrame | None,
+    rows: SuiteRows | None,
     schema: str,
     run_time: dt.datetime,
     evidence: EvidenceLookup,
 ) -> SuiteReport:
     """Run the suite's Checkpoint on its DataFrame (the results go to the context's store,
     from which Data Docs are built)."""
-    if frame is None:
+    if rows is None:
         missing = FailedExpectation(
             suite=suite_file.name,
             expectation_type="table_exists",
@@ -351,7 +353,18 @@ def _validate(
     gx = _gx()
     from great_expectations.core.run_identifier import RunIdentifier
 
-    suite = context.suites.add(gx.ExpectationSuite(**suite_file.config))
+    frame = rows.frame
+    config = suite_file.config
+    if rows.passed is not None:
+        # Said where the results are read (Data Docs show the suite's meta): the counts
+        # below are of the rows this audit judged, the rest passed this suite before.
+        note = (
+            f"{len(frame)} new or changed rows of {rows.row_count} validated; the others "
+            "passed this suite before (ingestion.quality.passed_rows)"
+        )
+        config = config | {"meta": (config.get("meta") or {}) | {"rows_validated": note}}
+        log.info("%s: %s", suite_file.name, note)
+    suite = context.suites.add(gx.ExpectationSuite(**config))
     asset = datasource.add_dataframe_asset(name=suite_file.name)
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
     definition = context.validation_definitions.add(
@@ -374,7 +387,8 @@ def _validate(
         suite=suite_file.name,
         table=suite_file.table,
         success=bool(result.success),
-        row_count=len(frame),
+        row_count=rows.row_count,
+        rows_validated=len(frame),
         evaluated_expectations=int(result.statistics.get("evaluated_expectations", 0)),
         failures=tuple(failures_from_result(suite_file, result, frame, evidence, schema)),
         approvable=suite_file.approvable,

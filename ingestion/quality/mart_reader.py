@@ -33,6 +33,13 @@ import pandas as pd
 
 from ingestion.config import PostgresWarehouse
 from ingestion.identifiers import checked_identifier
+from ingestion.quality.passed_rows import (
+    PassedRows,
+    row_by_row,
+    suite_digest,
+    unseen_rows_sql,
+    write_pending,
+)
 from ingestion.quality.table_sql import lookup_sql, vectorisable, with_all_columns
 from ingestion.warehouse import connect, table_names
 
@@ -131,15 +138,60 @@ def read_marts(
         for table in tables:
             if checked_identifier(table) not in existing:
                 continue
-            columns = connection.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = ? and table_name = ?"
-                " and table_catalog = current_database() order by ordinal_position",
-                [schema, table],
-            ).fetchall()
+            columns = _columns(connection, schema, table)
             sql = _select_sql(schema, table, existing, columns, plan)
             frames[table] = vectorisable(with_all_columns(connection.execute(sql).df(), columns))
     return frames
+
+
+@dataclass(frozen=True)
+class SuiteRows:
+    """A suite's frame: every row of its table, or (``passed`` set) only the rows it has
+    not passed before (``ingestion.quality.passed_rows``); ``row_count`` is the table's."""
+
+    frame: pd.DataFrame
+    row_count: int
+    passed: PassedRows | None = None
+
+
+def read_suite_rows(
+    warehouse_path: Path | PostgresWarehouse,
+    schema: str,
+    suite: SuiteFile,
+    passed_rows_dir: Path | None,
+) -> SuiteRows | None:
+    """The rows ``suite`` must validate (None if its table is absent).
+
+    With ``passed_rows_dir``, on DuckDB, for a suite that judges rows one by one: the
+    rows not passed before, and this table's row hashes kept as pending for the verdict.
+    """
+    plan = plan_for(suite)
+    incremental = (
+        passed_rows_dir is not None
+        and not isinstance(warehouse_path, PostgresWarehouse)
+        and row_by_row(suite)
+    )
+    if not incremental:
+        frame = read_table(warehouse_path, schema, suite.table, plan)
+        return None if frame is None else SuiteRows(frame, len(frame))
+    assert isinstance(warehouse_path, Path) and passed_rows_dir is not None
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}")
+    schema, table = checked_identifier(schema), checked_identifier(suite.table)
+    with connect(warehouse_path) as connection:
+        existing = table_names(connection, schema)
+        if table not in existing:
+            return None
+        columns = _columns(connection, schema, table)
+        checked_sql = _select_sql(schema, table, existing, columns, plan)
+        passed = PassedRows.for_suite(passed_rows_dir, suite.name, suite_digest(suite, columns))
+        # Hashes first, rows second, on one connection holding the file: every hash
+        # kept is of a row this audit judges (directly, or passed before).
+        write_pending(connection, checked_sql, passed)
+        sql = unseen_rows_sql(checked_sql, passed.kept) if passed.kept.exists() else checked_sql
+        frame = vectorisable(with_all_columns(connection.execute(sql).df(), columns))
+        total = connection.execute(f"select count(*) from ({checked_sql}) as checked").fetchone()
+    return SuiteRows(frame, int(total[0]) if total else 0, passed)
 
 
 def lookup_rows(
@@ -172,6 +224,19 @@ def lookup_rows(
         if sql is None:
             return None
         return connection.execute(sql, params).df()
+
+
+def _columns(connection: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    """The table's (column name, data type), in table order."""
+    return [
+        (str(name), str(data_type))
+        for name, data_type in connection.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = ? and table_name = ?"
+            " and table_catalog = current_database() order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
 def warehouse_exists(warehouse: Path | PostgresWarehouse) -> bool:

@@ -143,6 +143,9 @@ class SuiteReport:
     # The change policy and the checks against history hold a candidate back for a
     # person to look at; an approval of exactly that candidate lets it through.
     approvable: bool = False
+    # Rows validated: fewer than row_count when the others passed this suite before
+    # (ingestion.quality.passed_rows); None where no table was read.
+    rows_validated: int | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ class GateReport:
                     "table": s.table,
                     "success": s.success,
                     "row_count": s.row_count,
+                    "rows_validated": s.rows_validated,
                     "evaluated_expectations": s.evaluated_expectations,
                     "failures": [f.as_dict() for f in s.failures],
                     "approvable": s.approvable,

@@ -17,7 +17,7 @@ import pytest
 
 from ingestion.config import PostgresWarehouse
 from ingestion.publish.publisher import publish_marts
-from ingestion.quality import gate, postgres_tables
+from ingestion.quality import mart_reader, postgres_tables
 from ingestion.quality.gate import GateReport, run_quality_gate
 from ingestion.quality.mart_reader import ReadPlan, lookup_rows, plan_for, read_table
 from ingestion.quality.suites import load_suite
@@ -73,7 +73,7 @@ def test_checked_columns_give_the_verdict_and_message_of_whole_tables(
     pruned = run_quality_gate(
         warehouse, EXPECTATIONS_DIR, tmp_path / "docs_pruned", published_dir=published
     )
-    monkeypatch.setattr(gate, "plan_for", lambda suite: ReadPlan.whole())
+    monkeypatch.setattr(mart_reader, "plan_for", lambda suite: ReadPlan.whole())
     whole = run_quality_gate(
         warehouse, EXPECTATIONS_DIR, tmp_path / "docs_whole", published_dir=published
     )
