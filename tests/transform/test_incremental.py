@@ -395,6 +395,41 @@ def test_an_incremental_build_recomputes_only_the_keys_that_changed(
     assert after["int_fact_conflicts"] == before["int_fact_conflicts"]
 
 
+def test_the_evidence_mart_writes_only_the_rows_whose_content_changed(
+    days: Days, tmp_path: Path
+) -> None:
+    # A new fund of a new payer and the retraction of another's only report: of the
+    # evidence mart, an incremental build must write the new fact's row alone and
+    # delete the retracted one's, leaving every other row as stored.
+    probe = tmp_path / "probe.duckdb"
+    shutil.copy(days.incremental.warehouse_path, probe)
+    now = datetime.now(UTC)
+    with connect(probe) as connection:
+        _insert(connection, "articles", [_article("a9", now.date(), now)])
+        _insert(connection, "facts_fund", [
+            ("f21", "a9", 3_000_000.0, "exact", "donation", "Hangzhou", "Garze County",
+             None, 2024, None, *_provenance("f21", now)),
+        ])  # fmt: skip
+        retract_fact(connection, VANISHING_FUND, by=WHO, reason="test")
+        stored = connection.execute("select count(*) from marts.mart_fact_evidence").fetchone()
+    target = tmp_path / "target"
+    run_dbt(["run", "--exclude", "mart_fact_evidence"], probe, target_dir=target)
+    # What the build inserts is the model's compiled (incremental) select.
+    run_dbt(["compile", "--select", "mart_fact_evidence"], probe, target_dir=target)
+    compiled = next((target / "compiled").rglob("mart_fact_evidence.sql")).read_text("utf-8")
+    with connect(probe) as connection:
+        written = connection.execute(f"select mart_name, fact_id from ({compiled})").fetchall()
+    assert written == [("mart_funds", "f21")]
+
+    run_dbt(["run", "--select", "mart_fact_evidence"], probe, target_dir=target)
+    with connect(probe) as connection:
+        facts = connection.execute("select mart_name, fact_id from marts.mart_fact_evidence")
+        held = set(facts.fetchall())
+    assert ("mart_funds", "f21") in held
+    assert ("mart_funds", VANISHING_FUND) not in held
+    assert stored is not None and len(held) == stored[0]  # one row in, one out
+
+
 def test_changed_columns_fail_with_the_full_refresh_hint(days: Days, tmp_path: Path) -> None:
     # A staged table whose columns no longer match the model (as after a model
     # change) must stop the build, not leave old rows half-filled, and say how to fix it.

@@ -6,6 +6,20 @@
 -- measure, the fact stating the value its column shows). Facts show the
 -- analysts' corrections applied to them (is_corrected, corrected_fields,
 -- correction_ids); retracted facts are in no mart, so not here either.
+-- Incremental: the largest mart (one row per fact) was rewritten whole by every
+-- build; a build now writes only the rows whose content differs from the row
+-- stored under their key, and a post-hook deletes the keys no fact has any more
+-- (macros/fact_evidence.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='evidence_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="{{ delete_vanished_keys('evidence_key', fact_evidence_keys()) }}",
+    )
+}}
+
 with
 
 pairings as (
@@ -178,6 +192,12 @@ final as (
     from facts
     left join articles on facts.article_id = articles.article_id
 
+),
+
+written as (
+
+    {{ rows_not_stored('final') }}
+
 )
 
-select * from final
+select * from written
