@@ -12,25 +12,14 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from ingestion.quality.gate import GateReport, run_quality_gate
 from ingestion.quality.passed_rows import row_by_row
 from ingestion.quality.suites import load_suites
 from ingestion.warehouse import connect
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR, HISTORY_SUITES, break_candidate
-from tests.sample_marts import create_sample_marts
 
 # A suite that needs the whole table: dim_region checks its row count.
 WHOLE_TABLE_SUITES = {"dim_region", *HISTORY_SUITES}
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    with connect(path) as connection:
-        create_sample_marts(connection)
-    return path
 
 
 def audit(

@@ -11,7 +11,6 @@ import pytest
 from ingestion.config import PROJECT_ROOT
 from ingestion.quality.gate import GateReport, QualityGateFailed, load_suites, run_quality_gate
 from ingestion.warehouse import connect
-from tests.sample_marts import create_sample_marts
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 MARTS = {
@@ -41,14 +40,6 @@ HISTORY_SUITES = {
     "history_mart_poverty_exits": "mart_poverty_exits",
 }
 SUITES = MARTS | set(RAW_SUITES) | set(HISTORY_SUITES)
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
-    with connect(path) as connection:
-        create_sample_marts(connection)
-    return path
 
 
 def run_gate(warehouse: Path, tmp_path: Path) -> GateReport:

@@ -334,6 +334,17 @@ TOUCHED_KEY_MODELS = {
 VANISHING_FUND = "f11"  # Jinniu's 2019 amount to Shiqu: its only report
 
 
+def _new_fund_and_retracted_fund(connection: duckdb.DuckDBPyConnection) -> None:
+    """A new article with a fund of a new payer (f21), and VANISHING_FUND retracted."""
+    now = datetime.now(UTC)
+    _insert(connection, "articles", [_article("a9", now.date(), now)])
+    _insert(connection, "facts_fund", [
+        ("f21", "a9", 3_000_000.0, "exact", "donation", "Hangzhou", "Garze County",
+         None, 2024, None, *_provenance("f21", now)),
+    ])  # fmt: skip
+    retract_fact(connection, VANISHING_FUND, by=WHO, reason="test")
+
+
 def _mark_aggregates(connection: duckdb.DuckDBPyConnection) -> None:
     for model, column in TOUCHED_KEY_MODELS.items():
         connection.execute(f"update intermediate.{model} set {column} = 'mark'")
@@ -367,15 +378,9 @@ def test_an_incremental_build_recomputes_only_the_keys_that_changed(
     probe = tmp_path / "probe.duckdb"
     shutil.copy(days.incremental.warehouse_path, probe)
     before = _row_counts(probe)
-    now = datetime.now(UTC)
     with connect(probe) as connection:
         _mark_aggregates(connection)
-        _insert(connection, "articles", [_article("a9", now.date(), now)])
-        _insert(connection, "facts_fund", [
-            ("f21", "a9", 3_000_000.0, "exact", "donation", "Hangzhou", "Garze County",
-             None, 2024, None, *_provenance("f21", now)),
-        ])  # fmt: skip
-        retract_fact(connection, VANISHING_FUND, by=WHO, reason="test")
+        _new_fund_and_retracted_fund(connection)
     run_dbt(["run"], probe, target_dir=tmp_path / "target")
     rebuilt = _rebuilt_rows(probe)
     after = _row_counts(probe)
@@ -403,14 +408,8 @@ def test_the_evidence_mart_writes_only_the_rows_whose_content_changed(
     # delete the retracted one's, leaving every other row as stored.
     probe = tmp_path / "probe.duckdb"
     shutil.copy(days.incremental.warehouse_path, probe)
-    now = datetime.now(UTC)
     with connect(probe) as connection:
-        _insert(connection, "articles", [_article("a9", now.date(), now)])
-        _insert(connection, "facts_fund", [
-            ("f21", "a9", 3_000_000.0, "exact", "donation", "Hangzhou", "Garze County",
-             None, 2024, None, *_provenance("f21", now)),
-        ])  # fmt: skip
-        retract_fact(connection, VANISHING_FUND, by=WHO, reason="test")
+        _new_fund_and_retracted_fund(connection)
         stored = connection.execute("select count(*) from marts.mart_fact_evidence").fetchone()
     target = tmp_path / "target"
     run_dbt(["run", "--exclude", "mart_fact_evidence"], probe, target_dir=target)
