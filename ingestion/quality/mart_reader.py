@@ -187,11 +187,10 @@ def read_suite_rows(
         passed = PassedRows.for_suite(passed_rows_dir, suite.name, suite_digest(suite, columns))
         # Hashes first, rows second, on one connection holding the file: every hash
         # kept is of a row this audit judges (directly, or passed before).
-        write_pending(connection, checked_sql, passed)
+        total = write_pending(connection, checked_sql, passed)
         sql = unseen_rows_sql(checked_sql, passed.kept) if passed.kept.exists() else checked_sql
         frame = vectorisable(with_all_columns(connection.execute(sql).df(), columns))
-        total = connection.execute(f"select count(*) from ({checked_sql}) as checked").fetchone()
-    return SuiteRows(frame, int(total[0]) if total else 0, passed)
+    return SuiteRows(frame, total, passed)
 
 
 def lookup_rows(

@@ -127,8 +127,8 @@ class PassedRows:
 
 
 def hashes_sql(checked_sql: str) -> str:
-    """The distinct row hashes of the rows ``checked_sql`` selects."""
-    return f"select distinct hash(checked) as {HASH_COLUMN} from ({checked_sql}) as checked"
+    """The hash of each row ``checked_sql`` selects (a row twice: its hash twice)."""
+    return f"select hash(checked) as {HASH_COLUMN} from ({checked_sql}) as checked"
 
 
 def unseen_rows_sql(checked_sql: str, kept: Path) -> str:
@@ -141,12 +141,14 @@ def unseen_rows_sql(checked_sql: str, kept: Path) -> str:
     )
 
 
-def write_pending(connection: Any, checked_sql: str, passed: PassedRows) -> None:
-    """Keep the hashes of every row the gate is about to judge, until its verdict."""
+def write_pending(connection: Any, checked_sql: str, passed: PassedRows) -> int:
+    """Keep the hashes of every row the gate is about to judge, until its verdict;
+    the number of rows (COPY says how many it wrote: no second scan to count them)."""
     passed.folder.mkdir(parents=True, exist_ok=True)
-    connection.execute(
+    written = connection.execute(
         f"copy ({hashes_sql(checked_sql)}) to {_literal(passed.pending)} (format parquet)"
-    )
+    ).fetchone()
+    return int(written[0]) if written else 0
 
 
 def _literal(path: Path) -> str:
