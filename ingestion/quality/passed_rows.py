@@ -19,7 +19,8 @@ old file, so its offending rows are checked again on the next audit.
 
 Not incremental, always read whole: a suite with any expectation not in
 ``ROW_BY_ROW`` (a row count, a mean, a uniqueness check sees the whole table),
-with ``mostly`` below 1 (a share of the table), the checks against history
+with ``mostly`` below 1 (a share of the table) or a run-time suite parameter
+(``$PARAMETER``, not in the digest), the checks against history
 (each row against its region's other rows), and the PostgreSQL warehouse
 (whose rows would have to travel to the ledger or the ledger to it).
 
@@ -71,8 +72,12 @@ def row_by_row(suite: SuiteFile) -> bool:
     for expectation in suite.config.get("expectations") or ():
         if expectation.get("type") not in ROW_BY_ROW:
             return False
-        mostly = (expectation.get("kwargs") or {}).get("mostly")
+        kwargs = expectation.get("kwargs") or {}
+        mostly = kwargs.get("mostly")
         if mostly is not None and float(mostly) < 1:
+            return False
+        if "$PARAMETER" in json.dumps(kwargs):
+            # A suite parameter is given at run time: the verdict is not the row's alone.
             return False
     return True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from ingestion.quality.gate import GateReport, run_quality_gate
@@ -46,6 +47,16 @@ def verdicts(report: GateReport) -> set[tuple[str, str, tuple[str, ...], tuple[o
 def test_the_suites_that_judge_row_by_row_are_the_ones_expected() -> None:
     whole = {s.name for s in load_suites(EXPECTATIONS_DIR / "suites") if not row_by_row(s)}
     assert whole == WHOLE_TABLE_SUITES
+
+
+def test_a_share_or_a_run_time_parameter_makes_a_suite_read_whole() -> None:
+    [suite] = [s for s in load_suites(EXPECTATIONS_DIR / "suites") if s.name == "mart_funds"]
+    assert row_by_row(suite)
+    first = suite.config["expectations"][0]
+    for kwargs in ({"mostly": 0.95}, {"max_value": {"$PARAMETER": "largest_fund"}}):
+        changed = dict(first, kwargs=dict(first.get("kwargs") or {}, **kwargs))
+        config = dict(suite.config, expectations=[changed, *suite.config["expectations"][1:]])
+        assert not row_by_row(replace(suite, config=config)), kwargs
 
 
 def test_a_second_audit_judges_only_new_or_changed_rows(warehouse: Path, tmp_path: Path) -> None:
