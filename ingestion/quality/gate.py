@@ -145,12 +145,19 @@ def run_quality_gate(
                 rows, frame=with_history(suite.history, rows.frame, published, suite.key_column)
             )
             del published
-        report = _validate(context, datasource, suite, rows, suite_schema, run_time, evidence)
+        passed = rows.passed if rows is not None else None
+        report = None
+        try:
+            report = _validate(context, datasource, suite, rows, suite_schema, run_time, evidence)
+        finally:
+            # Only a pass makes this table's rows "passed"; a failure (or an error) keeps
+            # the old set, so the offending rows are read and judged again next time.
+            if passed is not None:
+                if report is not None and report.success:
+                    passed.commit()
+                else:
+                    passed.discard()
         reports.append(report)
-        if rows is not None and rows.passed is not None:
-            # Only a pass makes this table's rows "passed"; a failure keeps the old set,
-            # so the offending rows are read and judged again next time.
-            rows.passed.commit() if report.success else rows.passed.discard()
         del rows
         _forget_batches(datasource)
     if published_dir is not None:

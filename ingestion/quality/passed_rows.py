@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingestion.identifiers import path_literal
+
 if TYPE_CHECKING:
     from ingestion.quality.suites import SuiteFile
 
@@ -142,7 +144,7 @@ def unseen_rows_sql(checked_sql: str, kept: Path) -> str:
         f"with checked as ({checked_sql}), "
         f"hashed as (select checked.*, hash(checked) as __row_hash from checked) "
         f"select * exclude (__row_hash) from hashed anti join "
-        f"read_parquet({_literal(kept)}) as passed on hashed.__row_hash = passed.{HASH_COLUMN}"
+        f"read_parquet({path_literal(kept)}) as passed on hashed.__row_hash = passed.{HASH_COLUMN}"
     )
 
 
@@ -151,10 +153,6 @@ def write_pending(connection: Any, checked_sql: str, passed: PassedRows) -> int:
     the number of rows (COPY says how many it wrote: no second scan to count them)."""
     passed.folder.mkdir(parents=True, exist_ok=True)
     written = connection.execute(
-        f"copy ({hashes_sql(checked_sql)}) to {_literal(passed.pending)} (format parquet)"
+        f"copy ({hashes_sql(checked_sql)}) to {path_literal(passed.pending)} (format parquet)"
     ).fetchone()
     return int(written[0]) if written else 0
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
