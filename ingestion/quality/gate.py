@@ -34,7 +34,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import replace
 from functools import cache, partial
 from pathlib import Path
@@ -63,9 +66,10 @@ from ingestion.quality.report import (
     SuiteReport,
     failures_from_result,
 )
-from ingestion.quality.suites import SUITES_SUBDIR, SuiteFile, load_suites
+from ingestion.quality.suites import SUITES_SUBDIR, SuiteError, SuiteFile, load_suites
 
 if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
     from great_expectations.data_context import AbstractDataContext
     from great_expectations.datasource.fluent import PandasDatasource
 
@@ -117,49 +121,25 @@ def run_quality_gate(
     that judges rows one by one validates only the rows it has not passed before
     (``ingestion.quality.passed_rows``); without it, every row.
     """
-    # Taken before the marts are read: the publisher checks the marts it copies
-    # against it, so marts rebuilt after this point are never published on this pass.
-    fingerprint = (
-        candidate_fingerprint(warehouse_path, schema)[0]
-        if warehouse_exists(warehouse_path)
-        else None
-    )
-    suites = load_suites(expectations_dir / SUITES_SUBDIR)
     run_time = dt.datetime.now(dt.UTC)
-    evidence = EvidenceLookup(partial(lookup_rows, warehouse_path), schema)
-    context = _new_context(data_docs_dir)
-    datasource = context.data_sources.add_pandas(name=schema)
-    reports: list[SuiteReport] = []
-    # One suite's frame at a time, read with only the columns it checks and let go
-    # before the next is read: the gate's memory follows the biggest checked table,
-    # not the sum of the marts (mart_reader). The frames are read after the
-    # fingerprint, so a rebuild meanwhile fails the publish's fingerprint check.
-    for suite in suites:
-        suite_schema = suite.schema or schema
-        rows = read_suite_rows(warehouse_path, suite_schema, suite, passed_rows_dir)
-        if rows is not None and suite.history is not None and suite.key_column:
-            published = published_table(
-                published_dir, suite.table, warehouse_path, history_columns(suite)
-            )
-            rows = replace(
-                rows, frame=with_history(suite.history, rows.frame, published, suite.key_column)
-            )
-            del published
-        passed = rows.passed if rows is not None else None
-        report = None
-        try:
-            report = _validate(context, datasource, suite, rows, suite_schema, run_time, evidence)
-        finally:
-            # Only a pass makes this table's rows "passed"; a failure (or an error) keeps
-            # the old set, so the offending rows are read and judged again next time.
-            if passed is not None:
-                if report is not None and report.success:
-                    passed.commit()
-                else:
-                    passed.discard()
-        reports.append(report)
-        del rows
-        _forget_batches(datasource)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="quality-gate") as pool:
+        # GX's import and context (seconds of pure Python) are made in a thread while
+        # DuckDB, which lets go of the GIL, takes the fingerprint and reads the first
+        # suite's rows: on two cores the audit waits for the longer, not the sum.
+        context_made = pool.submit(_new_context, data_docs_dir)
+        # Taken before the marts are read: the publisher checks the marts it copies
+        # against it, so marts rebuilt after this point are never published on this pass.
+        fingerprint = (
+            candidate_fingerprint(warehouse_path, schema)[0]
+            if warehouse_exists(warehouse_path)
+            else None
+        )
+        suites = load_suites(expectations_dir / SUITES_SUBDIR)
+        read = partial(_suite_rows, warehouse_path, schema, published_dir, passed_rows_dir)
+        with closing(_read_ahead(pool, suites, read)) as suites_with_rows:
+            evidence = EvidenceLookup(partial(lookup_rows, warehouse_path), schema)
+            reports = _validate_all(context_made, schema, suites_with_rows, run_time, evidence)
+    context = context_made.result()
     if published_dir is not None:
         reports.append(_check_change(warehouse_path, expectations_dir, published_dir, schema))
     reports, approval_hint, approval = _held_back(
@@ -179,6 +159,100 @@ def run_quality_gate(
         approval=approval,
         fingerprint=fingerprint,
     )
+
+
+def _require_every_expectation(
+    suite_file: SuiteFile, config: Mapping[str, Any], built: ExpectationSuite
+) -> None:
+    """Raise ``SuiteError`` if GX left out an expectation of the suite's file.
+
+    GX 1.x logs an expectation it cannot build (an unknown type, a misspelt one,
+    arguments it rejects) and builds the suite without it: the suite would then pass
+    without that check, and nobody would know the rule was never applied.
+    """
+    wanted = Counter(str(e.get("type")) for e in config.get("expectations") or ())
+    missing = wanted - Counter(e.expectation_type for e in built.expectations)
+    if missing:
+        raise SuiteError(
+            f"suite {suite_file.name}: Great Expectations could not build "
+            f"{', '.join(sorted(missing))} (its log says why); fix "
+            f"expectations/{SUITES_SUBDIR}/{suite_file.name}.json"
+        )
+
+
+def _suite_rows(
+    warehouse_path: Path | PostgresWarehouse,
+    schema: str,
+    published_dir: Path | None,
+    passed_rows_dir: Path | None,
+    suite: SuiteFile,
+) -> SuiteRows | None:
+    """The rows ``suite`` validates, with the published history it compares them to."""
+    rows = read_suite_rows(warehouse_path, suite.schema or schema, suite, passed_rows_dir)
+    if rows is None or suite.history is None or not suite.key_column:
+        return rows
+    published = published_table(published_dir, suite.table, warehouse_path, history_columns(suite))
+    return replace(rows, frame=with_history(suite.history, rows.frame, published, suite.key_column))
+
+
+def _read_ahead(
+    pool: ThreadPoolExecutor,
+    suites: Sequence[SuiteFile],
+    read: Callable[[SuiteFile], SuiteRows | None],
+) -> Generator[tuple[SuiteFile, SuiteRows | None]]:
+    """Each suite with its rows; the next suite's rows are read meanwhile.
+
+    Reading is DuckDB's and Arrow's work, validating is GX's Python: on two cores the
+    one overlaps the other. At most two suites' frames are alive at once, so the
+    gate's memory follows the two biggest checked tables, not the sum of the marts.
+    Closed early (a validation raised), the rows read ahead are not judged: their
+    pending row hashes are dropped (``PassedRows.discard``).
+    """
+    ahead: Future[SuiteRows | None] | None = pool.submit(read, suites[0]) if suites else None
+    try:
+        for index, suite in enumerate(suites):
+            assert ahead is not None  # one read is submitted per suite
+            rows = ahead.result()
+            ahead = pool.submit(read, suites[index + 1]) if index + 1 < len(suites) else None
+            yield suite, rows
+    finally:
+        if ahead is not None and ahead.exception() is None:
+            unjudged = ahead.result()
+            if unjudged is not None and unjudged.passed is not None:
+                unjudged.passed.discard()
+
+
+def _validate_all(
+    context_made: Future[AbstractDataContext],
+    schema: str,
+    suites_with_rows: Iterator[tuple[SuiteFile, SuiteRows | None]],
+    run_time: dt.datetime,
+    evidence: EvidenceLookup,
+) -> list[SuiteReport]:
+    """One report per suite, validated in order on the context once it is made."""
+    reports: list[SuiteReport] = []
+    datasource: PandasDatasource | None = None
+    for suite, rows in suites_with_rows:
+        context = context_made.result()
+        if datasource is None:
+            datasource = context.data_sources.add_pandas(name=schema)
+        suite_schema = suite.schema or schema
+        passed = rows.passed if rows is not None else None
+        report = None
+        try:
+            report = _validate(context, datasource, suite, rows, suite_schema, run_time, evidence)
+        finally:
+            # Only a pass makes this table's rows "passed"; a failure (or an error) keeps
+            # the old set, so the offending rows are read and judged again next time.
+            if passed is not None:
+                if report is not None and report.success:
+                    passed.commit()
+                else:
+                    passed.discard()
+        reports.append(report)
+        del rows
+        _forget_batches(datasource)
+    return reports
 
 
 def _check_change(
@@ -372,6 +446,7 @@ def _validate(
         config = config | {"meta": (config.get("meta") or {}) | {"rows_validated": note}}
         log.info("%s: %s", suite_file.name, note)
     suite = context.suites.add(gx.ExpectationSuite(**config))
+    _require_every_expectation(suite_file, config, suite)
     asset = datasource.add_dataframe_asset(name=suite_file.name)
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
     definition = context.validation_definitions.add(

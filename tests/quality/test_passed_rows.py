@@ -13,9 +13,11 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from ingestion.quality.gate import GateReport, run_quality_gate
 from ingestion.quality.passed_rows import row_by_row
-from ingestion.quality.suites import load_suites
+from ingestion.quality.suites import SuiteError, load_suites
 from ingestion.warehouse import connect
 from tests.quality.test_quality_gate import EXPECTATIONS_DIR, HISTORY_SUITES, break_candidate
 
@@ -124,3 +126,31 @@ def test_a_changed_suite_judges_every_row_again(warehouse: Path, tmp_path: Path)
     assert report["mart_pairings"][0] == 0
     kept = sorted(p.name for p in (tmp_path / "passed_rows").glob("mart_funds-*.parquet"))
     assert len(kept) == 1  # the old suite's rows went with it
+
+
+def test_an_audit_that_raises_keeps_no_pending_rows(warehouse: Path, tmp_path: Path) -> None:
+    """The next suite's rows are read while one validates; if that validation raises,
+    neither suite's rows become passed, and nothing pending is left behind."""
+    assert audit(warehouse, tmp_path).success
+    folder = tmp_path / "passed_rows"
+    kept_before = sorted(p.name for p in folder.glob("*.parquet"))
+    with connect(warehouse) as connection:
+        connection.execute("update marts.mart_funds set amount_cny = amount_cny + 1")
+        [(funds,)] = connection.execute("select count(*) from marts.mart_funds").fetchall()
+
+    # The suite validated just before mart_funds raises (an expectation type GX does
+    # not know) while mart_funds' rows, all changed, are read ahead.
+    names = [s.name for s in load_suites(EXPECTATIONS_DIR / "suites")]
+    raising = names[names.index("mart_funds") - 1]
+    expectations = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, expectations)
+    path = expectations / "suites" / f"{raising}.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["expectations"][0]["type"] = "expect_column_values_to_be_a_unicorn"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(SuiteError, match=f"suite {raising}: .*to_be_a_unicorn"):
+        audit(warehouse, tmp_path, expectations)
+
+    assert not list(folder.glob(".*.pending.parquet")), "pending hashes left behind"
+    assert sorted(p.name for p in folder.glob("*.parquet")) == kept_before
+    assert validated(audit(warehouse, tmp_path))["mart_funds"] == (funds, funds)
