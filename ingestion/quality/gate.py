@@ -166,8 +166,8 @@ def _require_every_expectation(
 ) -> None:
     """Raise ``SuiteError`` if GX left out an expectation of the suite's file.
 
-    GX 1.x logs an expectation it cannot build (an unknown type, a misspelt one,
-    arguments it rejects) and builds the suite without it: the suite would then pass
+    GX 1.x logs an expectation whose type it does not know (a misspelt name, one from
+    another GX version) and builds the suite without it: the suite would then pass
     without that check, and nobody would know the rule was never applied.
     """
     wanted = Counter(str(e.get("type")) for e in config.get("expectations") or ())
