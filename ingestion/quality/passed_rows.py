@@ -39,6 +39,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,17 +86,19 @@ def row_by_row(suite: SuiteFile) -> bool:
 
 
 def suite_digest(suite: SuiteFile, columns: Sequence[tuple[str, str]]) -> str:
-    """What a verdict on a row depends on besides the row (see the module doc)."""
-    import duckdb
-    import great_expectations
+    """What a verdict on a row depends on besides the row (see the module doc).
 
+    The versions come from the installed packages' metadata, not by importing GX: the
+    gate reads the first suite's rows while another thread imports GX, and an import
+    here would wait for that one.
+    """
     text = json.dumps(
         {
             "suite": suite.config,
             "schema": suite.schema,
             "columns": [list(c) for c in columns],
-            "duckdb": duckdb.__version__,
-            "great_expectations": great_expectations.__version__,
+            "duckdb": version("duckdb"),
+            "great_expectations": version("great_expectations"),
         },
         sort_keys=True,
         default=str,
