@@ -50,7 +50,7 @@ $(STAMP): requirements.in requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# dbt's manifest.json, from which the build DAG renders one task per model (dbt parse: no
+# dbt's manifest.json, from which the build DAG renders its dbt tasks (dbt parse: no
 # database), stamped with the content hash of the project files it was parsed from.
 dbt-manifest: install
 	$(BIN)/python -m ingestion.transform.cosmos_config

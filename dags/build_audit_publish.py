@@ -5,11 +5,16 @@ Write–audit–publish of the BI-facing marts:
 
 1. **dbt_source_freshness**: `dbt source freshness` on the raw tables; a
    source past its `warn_after` is a warning in the log, not a failure.
-2. **dbt**: one task per dbt seed and model (rendered by astronomer-cosmos
-   from dbt's manifest), each running `dbt build --select <node>`: the node
-   and then its tests, in the working warehouse (`var/warehouse.duckdb`). A
-   failed model is its own failed task, retried or cleared on its own; what
-   depends on it waits.
+2. **dbt**: the dbt project built in the working warehouse
+   (`var/warehouse.duckdb`) by astronomer-cosmos, from dbt's manifest. By
+   default one task per layer (`seeds`, `staging`, `intermediate`, `marts`),
+   each `dbt build` of its folder: its models in dependency order, each
+   model's tests right after it; the task's log names every model and test
+   with its result. A failed model fails its layer's task (dbt still builds
+   the layer's models that do not need it); the layers after it wait.
+   `ASSIST_DBT_TASKS=node` renders one task per seed and model instead, each
+   cleared and re-run on its own (about three times slower: the warehouse
+   has one writer, so they run one at a time).
 3. **dbt_cross_model_tests**: the tests that read two models (a relationship
    from a mart to a dimension), in one `dbt test` after every model is built;
    its log names each test's result.
@@ -34,9 +39,10 @@ Runs daily and whenever `collect_sources` refreshes the raw asset.
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, TaskGroup, dag, task
 from cosmos import DbtTaskGroup
 from cosmos.operators.local import (
+    DbtBuildLocalOperator,
     DbtDocsLocalOperator,
     DbtSourceLocalOperator,
     DbtTestLocalOperator,
@@ -84,10 +90,25 @@ def build_audit_publish():
         task_id="dbt_source_freshness",
         **cosmos_config.source_freshness_args(SETTINGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
     )
-    dbt_models = DbtTaskGroup(
-        group_id="dbt",
-        **cosmos_config.task_group_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
-    )
+    if SETTINGS.dbt_tasks == "node":
+        dbt_models = DbtTaskGroup(
+            group_id="dbt",
+            **cosmos_config.task_group_args(SETTINGS, MANIFEST, WAREHOUSE_POOL, WAREHOUSE_QUEUE),
+        )
+    else:
+        with TaskGroup(group_id="dbt") as dbt_models:
+            layers = cosmos_config.dbt_layers(MANIFEST)
+            layer_tasks = {
+                layer.name: DbtBuildLocalOperator(
+                    **cosmos_config.layer_task_args(
+                        SETTINGS, MANIFEST, layer, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+                    )
+                )
+                for layer in layers
+            }
+            for layer in layers:
+                for upstream in layer.upstream:
+                    layer_tasks[upstream] >> layer_tasks[layer.name]
 
     cross_model_tests = DbtTestLocalOperator(
         task_id=cosmos_config.CROSS_MODEL_TESTS_TASK,

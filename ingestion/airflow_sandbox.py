@@ -77,8 +77,8 @@ class AirflowSandbox:
         self, dag_id: str, logical_date: str, conf: dict | None = None
     ) -> subprocess.CompletedProcess[str]:
         extra = ("--conf", json.dumps(conf)) if conf else ()
-        # A whole build run is ~75 tasks (one per dbt node and per test of two models):
-        # minutes on a busy two-core machine.
+        # A whole build run is minutes on a busy two-core machine (about 50 dbt tasks
+        # with ASSIST_DBT_TASKS=node).
         return self.airflow("dags", "test", dag_id, logical_date, *extra, timeout=1800)
 
     def _json(self, *args: str) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 from urllib.parse import unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,15 @@ def _path_from_env(name: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+# How the build DAG runs dbt (ASSIST_DBT_TASKS). "layer": one `dbt build` task per
+# folder of the project (seeds, staging, intermediate, marts), dbt's threads inside
+# it. "node": one task per seed and model (cosmos's default rendering), each failed
+# model its own task, at about three times the build's time: the warehouse has one
+# writer, so the node tasks run one at a time and each pays dbt's start-up.
+DbtTasks = Literal["layer", "node"]
+DBT_TASKS_SETTING = "ASSIST_DBT_TASKS"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the pipeline reads its inputs and writes its outputs."""
@@ -42,6 +52,7 @@ class Settings:
     # The warehouse: None is the embedded DuckDB file under var/ (the default);
     # a PostgresWarehouse when ASSIST_WAREHOUSE names a PostgreSQL server.
     postgres: PostgresWarehouse | None = None
+    dbt_tasks: DbtTasks = "layer"
 
     @property
     def landing_dir(self) -> Path:
@@ -105,6 +116,18 @@ def load_settings() -> Settings:
         sources_file=sources_file,
         load_workers=max(1, workers),
         postgres=parse_warehouse_setting(os.environ.get(WAREHOUSE_SETTING, "")),
+        dbt_tasks=parse_dbt_tasks_setting(os.environ.get(DBT_TASKS_SETTING, "")),
+    )
+
+
+def parse_dbt_tasks_setting(value: str) -> DbtTasks:
+    """``''`` (the default, ``layer``), ``layer`` or ``node``; anything else is an error."""
+    value = value.strip().lower() or "layer"
+    for choice in get_args(DbtTasks):
+        if value == choice:
+            return choice
+    raise ValueError(
+        f"{DBT_TASKS_SETTING} must be one of {', '.join(get_args(DbtTasks))}; got {value!r}"
     )
 
 

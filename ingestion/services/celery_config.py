@@ -4,7 +4,7 @@
 task process is forked from a worker's pool process; a dbt task then imports the
 DAG file, cosmos and dbt. Imported once in the worker before its pool forks
 (Celery's ``imports``), they are inherited instead: seconds of CPU saved per task,
-and the build DAG has one task per dbt node. Only Airflow's worker processes load
+and the build DAG has a task per dbt layer (or node). Only Airflow's worker processes load
 this module (the rest of the package stays free of Airflow).
 """
 

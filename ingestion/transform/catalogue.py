@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ingestion.config import load_settings
+from ingestion.config import Settings, load_settings
 from ingestion.identifiers import checked_identifier
 from ingestion.transform.cosmos_config import (
     MANIFEST_PATH,
@@ -46,16 +48,32 @@ class Mart:
 
 def ensure_manifest(manifest: Path = MANIFEST_PATH) -> Path:
     """A current manifest: the existing one, or one parsed now (no database needed)."""
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    # Parallel test workers and tasks share dbt_project/target: one parses, the
-    # others wait and take its manifest (never one half rewritten).
-    with open(manifest.parent / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _manifest_lock(manifest):
         try:
             return checked_manifest_path(manifest)
         except ManifestError as missing:
             log.warning("%s; parsing the dbt project now", missing)
             return write_manifest(load_settings())
+
+
+def rewrite_manifest(settings: Settings, manifest: Path = MANIFEST_PATH) -> Path:
+    """Parse the project again with ``settings`` (``make dbt-manifest`` for those settings).
+
+    The partial-parse file dbt leaves beside the manifest then matches the dbt tasks
+    run with these settings (``write_manifest``).
+    """
+    with _manifest_lock(manifest):
+        return write_manifest(settings)
+
+
+@contextmanager
+def _manifest_lock(manifest: Path) -> Iterator[None]:
+    # Parallel test workers and tasks share dbt_project/target: one parses, the
+    # others wait and take its manifest (never one half rewritten).
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def marts_from_manifest(nodes: dict[str, Any]) -> tuple[Mart, ...]:

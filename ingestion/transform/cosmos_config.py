@@ -1,14 +1,33 @@
 """How the build DAG renders the dbt project as Airflow tasks, with astronomer-cosmos.
 
-Each seed and model is its own task (``dbt build --select <node>``: the node's
-unit tests, then the node, then its data tests), rendered from dbt's
-``manifest.json``. Reading the manifest keeps DAG parsing fast and free of dbt
-commands; the manifest itself comes from ``dbt parse`` (no database needed) at
-setup: ``make dbt-manifest`` (part of ``make airflow-init``).
+Two renderings, chosen by ``ASSIST_DBT_TASKS`` (``Settings.dbt_tasks``), both
+from dbt's ``manifest.json``:
+
+- ``layer`` (the default): one task per folder of the project (``seeds``,
+  ``staging``, ``intermediate``, ``marts``), each ``dbt build --select
+  path:models/<folder>`` with dbt's own threads; the tasks depend on each other
+  as the folders' models do (``dbt_layers``). dbt's log in each task names
+  every model and test with its result.
+- ``node``: cosmos's rendering, one task per seed and model (``dbt build
+  --select <node>``: the node, then its data tests); a failed model is its own
+  failed task, cleared and re-run alone.
+
+Why layers by default: the warehouse has one writer (a one-slot pool), so the
+node tasks run one at a time, each paying dbt's start-up (about 0.5 s of
+manifest loading and graph compiling) for a few tenths of a second of SQL, and
+dbt's two threads are never used: at 1,000 articles the node rendering took
+about three times the CLI build, the layers well within 1.5 times (see ``bench
+airflow-build``). Cosmos's watcher mode keeps node tasks with one dbt build but
+was slower still here (its per-node XComs; see the scale issue's notes).
+
+Reading the manifest keeps DAG parsing fast and free of dbt commands; the
+manifest itself comes from ``dbt parse`` (no database needed) at setup: ``make
+dbt-manifest`` (part of ``make airflow-init``).
 
 Tests that read two models (relationships between a mart and a dimension)
-cannot run right after one of them: the other may not be built yet. They run
-together in one task after the whole group (``dbt test --select <those tests>``).
+cannot run right after one of them: the other may not be built yet. In both
+renderings they run together in one task after the whole group (``dbt test
+--select <those tests>``).
 Cosmos could detach each into its own task (``should_detach_multiple_parents_tests``),
 but a task costs about 0.6 s of Airflow and dbt start-up against a few
 milliseconds of query, and there are some thirty of them: a third of the DAG's
@@ -31,8 +50,10 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from functools import lru_cache, partial
-from pathlib import Path
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ingestion.config import Settings, openlineage_configured
@@ -126,10 +147,23 @@ PARSE_ARGS = ("parse", "--no-static-parser")
 
 
 def write_manifest(settings: Settings) -> Path:
-    """Parse the dbt project into ``MANIFEST_PATH`` (``dbt parse``; opens no database)."""
+    """Parse the dbt project into ``MANIFEST_PATH`` (``dbt parse``; opens no database).
+
+    With the profile, target and flags the Airflow tasks give dbt (their warehouse,
+    ``keep_open`` off, cosmos's ``--profile`` and ``--target``): dbt reuses a
+    partial-parse file only when they are the same, so the one written beside the
+    manifest serves the DAG's first dbt task instead of a full parse.
+    """
     os.environ[_HASH_ENV] = project_hash()
     try:
-        run_dbt(list(PARSE_ARGS), settings.warehouse_path, MANIFEST_PATH.parent)
+        run_dbt(
+            [*PARSE_ARGS, "--profile", PROFILE_NAME],
+            settings.warehouse_path,
+            MANIFEST_PATH.parent,
+            target=dbt_target(settings),
+            postgres=settings.postgres,
+            keep_open=False,
+        )
     finally:
         del os.environ[_HASH_ENV]
     return MANIFEST_PATH
@@ -285,7 +319,90 @@ def task_group_args(
     }
 
 
-# The task that runs them (the DAG's), after the group of one task per node.
+@dataclass(frozen=True)
+class DbtLayer:
+    """A folder of the dbt project: one ``dbt build`` task in the ``layer`` rendering."""
+
+    # The task's id inside the dbt group: "seeds", or the folder under models/.
+    name: str
+    # dbt's selector of its nodes.
+    select: str
+    # The layers whose nodes its nodes read: its task's upstream tasks.
+    upstream: tuple[str, ...]
+
+
+SEEDS_LAYER = "seeds"
+
+
+def dbt_layers(manifest: Path) -> list[DbtLayer]:
+    """The project's layers in an order they can be built in (each after those it reads).
+
+    A model's layer is its folder right under ``models/``; every seed is in ``seeds``.
+    Raises ``ManifestError`` for a model outside a folder, or layers that read each
+    other (a cycle): a layer task could not run before the other.
+    """
+    nodes = {
+        uid: node
+        for uid, node in read_manifest(manifest)["nodes"].items()
+        if node["resource_type"] in ("seed", "model")
+    }
+    selectors: dict[str, str] = {}
+    layer_of: dict[str, str] = {}
+    for uid, node in nodes.items():
+        layer_of[uid], selectors[layer_of[uid]] = _layer(node)
+    upstream: dict[str, set[str]] = {name: set() for name in selectors}
+    for uid, node in nodes.items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            if parent in layer_of and layer_of[parent] != layer_of[uid]:
+                upstream[layer_of[uid]].add(layer_of[parent])
+    try:
+        order = list(TopologicalSorter(upstream).static_order())
+    except CycleError as error:
+        raise ManifestError(
+            f"dbt layers read each other ({' -> '.join(error.args[1])}): they cannot be "
+            f"built one after another; move the models, or set ASSIST_DBT_TASKS=node"
+        ) from error
+    return [DbtLayer(name, selectors[name], tuple(sorted(upstream[name]))) for name in order]
+
+
+def _layer(node: dict[str, Any]) -> tuple[str, str]:
+    """A seed or model's layer name and the selector of its layer."""
+    if node["resource_type"] == "seed":
+        return SEEDS_LAYER, "resource_type:seed"
+    parts = PurePosixPath(node["original_file_path"]).parts
+    if len(parts) < 3:
+        raise ManifestError(
+            f"model {node['name']} ({node['original_file_path']}) is not in a folder under "
+            f"{parts[0]}/: the layer rendering builds one folder per task"
+        )
+    return parts[1], f"path:{parts[0]}/{parts[1]}"
+
+
+def layer_task_args(
+    settings: Settings, manifest: Path, layer: DbtLayer, pool: str, queue: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments of a ``cosmos.operators.local.DbtBuildLocalOperator`` for one layer.
+
+    Its nodes, then the tests of its nodes alone (cautious indirect selection), in
+    dbt's order and threads; the tests of two models are left to their own task.
+    """
+    from cosmos import InvocationMode, TestIndirectSelection
+
+    return {
+        **_standalone_args(settings, pool, queue),
+        "task_id": layer.name,
+        "invocation_mode": InvocationMode.DBT_RUNNER,
+        "select": [layer.select],
+        "exclude": [UNIT_TESTS, *cross_model_tests(manifest)],
+        "indirect_selection": TestIndirectSelection.CAUTIOUS.value,
+        "dbt_cmd_global_flags": _global_flags(),
+        "full_refresh": "{{ params.full_refresh }}",
+        # As in the node rendering: the raw tables are the DAG's asset, not each model.
+        "emit_datasets": False,
+    }
+
+
+# The task that runs them (the DAG's), after the group of dbt tasks.
 CROSS_MODEL_TESTS_TASK = "dbt_cross_model_tests"
 
 
@@ -326,6 +443,7 @@ def _standalone_args(settings: Settings, pool: str, queue: str | None) -> dict[s
     """What every dbt task outside cosmos's task group is given."""
     return {
         "project_dir": str(DBT_PROJECT_DIR),
+        "cache_dir": _partial_parse_cache_dir(),
         "profile_config": _profile_config(settings),
         "env": dbt_env(settings),
         "pool": pool,
@@ -334,6 +452,19 @@ def _standalone_args(settings: Settings, pool: str, queue: str | None) -> dict[s
         "install_deps": False,
         "append_env": True,
     }
+
+
+def _partial_parse_cache_dir() -> Path:
+    """Where the standalone dbt tasks keep dbt's partial-parse file between tasks.
+
+    Cosmos gives a cache folder only to the tasks of a ``DbtDag`` or ``DbtTaskGroup``
+    (``<cosmos cache_dir>/<dag>__<group>``); a standalone operator without one parses
+    the whole project in every task (2 to 4 s each, against a fraction of a second
+    with dbt's partial parse). Same base folder, a name of their own.
+    """
+    from cosmos import settings as cosmos_settings
+
+    return Path(cosmos_settings.cache_dir) / "build_audit_publish__standalone"
 
 
 def source_freshness_args(

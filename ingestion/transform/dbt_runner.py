@@ -132,10 +132,16 @@ def dbt_settings_env(
     return env
 
 
-def _dbt_env(warehouse_path: Path, postgres: PostgresWarehouse | None) -> dict[str, str]:
+def _dbt_env(
+    warehouse_path: Path, postgres: PostgresWarehouse | None, keep_open: bool = True
+) -> dict[str, str]:
     # dbt runs in a process of its own that exits when done: it may keep the DuckDB
     # file open between nodes (profiles.yml) rather than checkpoint it at every close.
-    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres), KEEP_OPEN_ENV: "true"}
+    env = {
+        **os.environ,
+        **dbt_settings_env(warehouse_path, postgres),
+        KEEP_OPEN_ENV: "true" if keep_open else "false",
+    }
     if postgres is not None:
         # Always set, even empty: a password left in the caller's environment for
         # another server must not be sent to this one.
@@ -197,6 +203,7 @@ def run_dbt(
     target_dir: Path | None = None,
     target: str | None = None,
     postgres: PostgresWarehouse | None = None,
+    keep_open: bool = True,
 ) -> DbtResult:
     """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
 
@@ -210,6 +217,7 @@ def run_dbt(
     ``dbt_project/profiles.yml``); ``warehouse_path`` only serves DuckDB.
     ``postgres`` (``Settings.postgres``) selects the postgres target and sets
     ``ASSIST_PG_*`` from it, the password in dbt's environment only.
+    ``keep_open=False`` closes the DuckDB file between nodes, as the Airflow tasks do.
     """
     if postgres is not None:
         target = POSTGRES_TARGET
@@ -239,7 +247,7 @@ def run_dbt(
     completed = subprocess.run(
         command,
         cwd=DBT_PROJECT_DIR,
-        env=_dbt_env(warehouse_path, postgres),
+        env=_dbt_env(warehouse_path, postgres, keep_open),
         capture_output=True,
         text=True,
         check=False,

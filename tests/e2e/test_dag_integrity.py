@@ -25,6 +25,17 @@ def _parse_dags():
 
 @pytest.fixture(scope="module")
 def dagbag(dbt_manifest):
+    """The DAGs as deployed by default (the build DAG's dbt tasks one per layer)."""
+    return _parsed_without_dbt({"ASSIST_DBT_TASKS": ""})
+
+
+@pytest.fixture(scope="module")
+def node_dagbag(dbt_manifest):
+    """The DAGs with ``ASSIST_DBT_TASKS=node``: one dbt task per seed and model."""
+    return _parsed_without_dbt({"ASSIST_DBT_TASKS": "node"})
+
+
+def _parsed_without_dbt(env: dict[str, str]):
     from unittest import mock
 
     from dbt.cli.main import dbtRunner
@@ -35,6 +46,7 @@ def dagbag(dbt_manifest):
 
     _parse_dags()  # warm up: importing airflow and cosmos is not what the parse time is about
     with (
+        mock.patch.dict(os.environ, env),
         mock.patch.object(dbtRunner, "invoke", no_dbt),
         mock.patch.object(subprocess, "Popen", no_dbt),
     ):
@@ -49,42 +61,88 @@ def _manifest_nodes(manifest: Path, resource_type: str) -> dict[str, dict]:
     return {n["name"]: n for n in nodes.values() if n["resource_type"] == resource_type}
 
 
-def test_dags_import_without_errors_and_parse_fast_without_dbt(dagbag):
-    assert dagbag.import_errors == {}
-    assert {"collect_sources", "build_audit_publish"} <= set(dagbag.dag_ids)
-    # Rendering ~40 tasks from the manifest: a dbt command would take several seconds.
-    assert dagbag.parse_seconds < 10, dagbag.parse_seconds
+def test_dags_import_without_errors_and_parse_fast_without_dbt(dagbag, node_dagbag):
+    for bag in (dagbag, node_dagbag):
+        assert bag.import_errors == {}
+        assert {"collect_sources", "build_audit_publish"} <= set(bag.dag_ids)
+        # Rendering ~50 tasks from the manifest: a dbt command would take several seconds.
+        assert bag.parse_seconds < 10, bag.parse_seconds
 
 
-def test_every_dbt_model_and_seed_is_its_own_task_in_the_writer_pool(dagbag, dbt_manifest):
+def _assert_a_dbt_build_task(task, build) -> None:
     from cosmos.operators.local import DbtBuildLocalOperator
 
+    assert isinstance(task, DbtBuildLocalOperator), task.task_id
+    assert task.pool == "warehouse_writer", task.task_id
+    assert task.retries == build.default_args["retries"], task.task_id
+    assert task.on_failure_callback, task.task_id
+    # Rendered at run time from the run's params: a run can full-refresh.
+    assert task.full_refresh == "{{ params.full_refresh }}", task.task_id
+    # A node's tests run with it, but no test of a node outside the selection.
+    assert task.indirect_selection == "cautious", task.task_id
+
+
+def _excluded(task) -> list[str]:
+    return task.exclude.split() if isinstance(task.exclude, str) else list(task.exclude)
+
+
+def test_each_layer_is_one_task_after_the_layers_its_models_read(dagbag, dbt_manifest):
+    from ingestion.transform.cosmos_config import CROSS_MODEL_TESTS_TASK, cross_model_tests
+
     build = dagbag.dags["build_audit_publish"]
+    dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert set(dbt_tasks) == {"dbt.seeds", "dbt.staging", "dbt.intermediate", "dbt.marts"}
+    assert dbt_tasks["dbt.seeds"].select == ["resource_type:seed"]
+    for name in ("staging", "intermediate", "marts"):
+        assert dbt_tasks[f"dbt.{name}"].select == [f"path:models/{name}"]
+    for task in dbt_tasks.values():
+        _assert_a_dbt_build_task(task, build)
+        # Unit tests gate changes (make test), not each run, as in the CLI build;
+        # the tests of two models run once, in their own task.
+        assert _excluded(task) == ["resource_type:unit_test", *cross_model_tests(dbt_manifest)]
+
+    # Every model's layer runs after the layers of the nodes it reads.
+    def layer(node: dict) -> str:
+        return (
+            "dbt.seeds"
+            if node["resource_type"] == "seed"
+            else ("dbt." + node["original_file_path"].split("/")[1])
+        )
+
+    nodes = json.loads(dbt_manifest.read_text(encoding="utf-8"))["nodes"]
+    built = {uid: n for uid, n in nodes.items() if n["resource_type"] in ("seed", "model")}
+    assert {layer(n) for n in built.values()} == set(dbt_tasks)
+    for node in built.values():
+        for parent in node.get("depends_on", {}).get("nodes", []):  # seeds have none
+            if parent in built and layer(built[parent]) != layer(node):
+                upstream = build.get_task(layer(node)).get_flat_relative_ids(upstream=True)
+                assert layer(built[parent]) in upstream, (node["name"], parent)
+    cross = build.get_task(CROSS_MODEL_TESTS_TASK)
+    assert set(dbt_tasks) <= cross.get_flat_relative_ids(upstream=True)
+
+
+def test_node_rendering_makes_every_dbt_model_and_seed_its_own_task(node_dagbag, dbt_manifest):
+    build = node_dagbag.dags["build_audit_publish"]
     dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
     expected = {f"dbt.{name}_model_build" for name in _manifest_nodes(dbt_manifest, "model")}
     expected |= {f"dbt.{name}_seed_build" for name in _manifest_nodes(dbt_manifest, "seed")}
     assert set(dbt_tasks) == expected
-    for task_id, task in dbt_tasks.items():
+    for task in dbt_tasks.values():
         # `dbt build --select <node>`: the node, then its own tests, in the same task.
-        assert isinstance(task, DbtBuildLocalOperator), task_id
-        assert task.pool == "warehouse_writer", task_id
-        assert task.retries == build.default_args["retries"], task_id
-        assert task.on_failure_callback, task_id
-        # Rendered at run time from the run's params: a run can full-refresh.
-        assert task.full_refresh == "{{ params.full_refresh }}", task_id
+        _assert_a_dbt_build_task(task, build)
         # Unit tests gate changes (make test), not each run, as in the CLI build.
-        assert "resource_type:unit_test" in task.exclude.split(), task_id
+        assert "resource_type:unit_test" in _excluded(task), task.task_id
     assert build.params["full_refresh"] is False
 
 
 def test_models_follow_their_parents_and_tests_of_two_models_follow_all_models(
-    dagbag, dbt_manifest
+    node_dagbag, dbt_manifest
 ):
     from cosmos.operators.local import DbtTestLocalOperator
 
     from ingestion.transform.cosmos_config import CROSS_MODEL_TESTS_TASK
 
-    build = dagbag.dags["build_audit_publish"]
+    build = node_dagbag.dags["build_audit_publish"]
     models = _manifest_nodes(dbt_manifest, "model")
     mart = build.get_task("dbt.mart_funds_model_build")
     parents = {d.split(".")[-1] for d in models["mart_funds"]["depends_on"]["nodes"]}

@@ -1,8 +1,8 @@
 """End to end: the real DAGs on the sample sources, from landing to published marts.
 
 The tests in this module share one sandbox and run in order: a first run, a
-re-run of the same day, a model that fails in its own task and is re-run alone
-once fixed, then a bad candidate that must not be published.
+re-run of the same day, a model that fails its layer's task and is re-run once
+fixed, then a bad candidate that must not be published.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -353,36 +354,61 @@ def test_a_stale_source_warns_and_does_not_fail_the_freshness_task(sandbox):
     assert "ERROR freshness" not in log and "PASS freshness of raw.articles" in log
 
 
-def test_a_failing_model_fails_its_own_task_and_reruns_alone_once_fixed(sandbox):
+def _node_rendering(sandbox: AirflowSandbox, root: Path) -> AirflowSandbox:
+    """The sandbox's warehouse with one dbt task per seed and model (ASSIST_DBT_TASKS=node).
+
+    In an Airflow home of its own, from a copy of the metadata database: a deployment
+    has one rendering, and a metadata database that saw both would keep serving one.
+    """
+    (root / "airflow").mkdir(parents=True)
+    shutil.copy2(sandbox.root / "airflow" / "airflow.db", root / "airflow" / "airflow.db")
+    return AirflowSandbox(
+        root, extra_env={"ASSIST_VAR_DIR": str(sandbox.var_dir), "ASSIST_DBT_TASKS": "node"}
+    )
+
+
+def test_a_failing_model_fails_its_layer_and_its_task_reruns_once_fixed(sandbox, tmp_path):
     published = _published(sandbox)
     digest_before = hashlib.sha256(published.read_bytes()).hexdigest()
     warehouse = sandbox.var_dir / "warehouse.duckdb"
+    per_node = _node_rendering(sandbox, tmp_path)
+    node_task = "dbt.stg_facts_fund_model_build"
     # A raw column renamed under the model (a schema change upstream): stg_facts_fund breaks.
     _execute(warehouse, "alter table raw.facts_fund rename column amount_cny to amount_yuan")
     try:
         result = sandbox.dags_test("build_audit_publish", DAY)
-        assert result.returncode != 0, "the DAG must fail when a model fails"
-        assert "amount_cny" in result.stdout + result.stderr, "the log names the model's error"
+        log = result.stdout + result.stderr
         states = sandbox.task_states("build_audit_publish")
+        broken_node = per_node.airflow("tasks", "test", "build_audit_publish", node_task, DAY)
     finally:
         _execute(warehouse, "alter table raw.facts_fund rename column amount_yuan to amount_cny")
-    assert states["dbt.stg_facts_fund_model_build"] == "failed"
-    # What needs it waits; the other branches ran and say so.
-    assert states["dbt.mart_funds_model_build"] == "upstream_failed"
+    assert result.returncode != 0, "the DAG must fail when a model fails"
+    assert "amount_cny" in log, "the log names the model's error"
+    assert states["dbt.staging"] == "failed"
+    # What reads the layer waits; the other branch ran and says so.
+    assert states["dbt.intermediate"] == "upstream_failed"
+    assert states["dbt.marts"] == "upstream_failed"
     assert states["quality_gate"] == "upstream_failed"
-    assert states["dbt.dim_region_model_build"] == "success"
-    assert states["dbt.stg_articles_model_build"] == "success"
+    assert states["dbt.seeds"] == "success"
+    # Inside the failed layer dbt still built the models that do not need the broken one.
+    assert re.search(r"ERROR creating sql \w+ model staging\.stg_facts_fund\b", log), log[-4000:]
+    assert re.search(r"OK created sql \w+ model staging\.stg_articles\b", log), log[-4000:]
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest_before
+    # Rendered one per node, the broken model's own task fails (exit 0 from `tasks
+    # test`, dbt's summary says it) and names the error.
+    broken_log = broken_node.stdout + broken_node.stderr
+    assert "amount_cny" in broken_log and " ERROR=1 " in broken_log, broken_log[-4000:]
 
-    # Fixed upstream: the failed task alone runs again and succeeds.
-    task_id = "dbt.stg_facts_fund_model_build"
-    retry = sandbox.airflow("tasks", "test", "build_audit_publish", task_id, DAY)
-    retry_log = retry.stdout + retry.stderr
-    # `airflow tasks test` reports a failed task in its log, not in its exit
-    # status: dbt's own summary line says the model and its tests passed.
-    assert retry.returncode == 0, retry_log[-4000:]
-    assert "stg_facts_fund" in retry_log
-    assert " ERROR=0 " in retry_log and " PASS=" in retry_log, retry_log[-4000:]
+    # Fixed upstream: the failed layer's task alone runs again and succeeds; so does
+    # the model's own task in the node rendering.
+    for runner, task_id in ((sandbox, "dbt.staging"), (per_node, node_task)):
+        retry = runner.airflow("tasks", "test", "build_audit_publish", task_id, DAY)
+        retry_log = retry.stdout + retry.stderr
+        # `airflow tasks test` reports a failed task in its log, not in its exit
+        # status: dbt's own summary line says the model and its tests passed.
+        assert retry.returncode == 0, retry_log[-4000:]
+        assert "stg_facts_fund" in retry_log, task_id
+        assert " ERROR=0 " in retry_log and " PASS=" in retry_log, retry_log[-4000:]
 
 
 def test_a_bad_candidate_fails_the_gate_and_leaves_the_published_marts_untouched(sandbox):
