@@ -15,10 +15,10 @@ from dbt's ``manifest.json``:
 Why layers by default: the warehouse has one writer (a one-slot pool), so the
 node tasks run one at a time, each paying dbt's start-up (about 0.5 s of
 manifest loading and graph compiling) for a few tenths of a second of SQL, and
-dbt's two threads are never used: at 1,000 articles the node rendering took
-about three times the CLI build, the layers well within 1.5 times (see ``bench
-airflow-build``). Cosmos's watcher mode keeps node tasks with one dbt build but
-was slower still here (its per-node XComs; see the scale issue's notes).
+dbt's threads are never used: at 1,000 articles the node rendering took about
+three times the CLI build, the layers 1.2 to 1.5 times (``bench airflow-build``).
+Cosmos's watcher mode keeps node tasks with one dbt build but was slower still
+here (its per-node XComs; see the scale issue's notes).
 
 Reading the manifest keeps DAG parsing fast and free of dbt commands; the
 manifest itself comes from ``dbt parse`` (no database needed) at setup: ``make
@@ -248,15 +248,22 @@ def _operator_args(pool: str, queue: str | None) -> dict[str, Any]:
     }
 
 
-def _global_flags() -> list[str]:
-    """dbt's global flags for the tasks that run one node (or a few tests) each.
+def _global_flags(populate_cache: bool = False) -> list[str]:
+    """dbt's global flags for the dbt tasks.
 
-    The relation cache is filled per relation as a node needs it instead of for
-    every schema up front. Each task's manifest.json and run_results.json land in
-    a temporary folder: cosmos reads them for OpenLineage events and deletes them.
-    Without a lineage transport, not writing them saves a fifth of a task's CPU.
+    A task that runs one node (or a few tests) fills the relation cache per
+    relation as the node needs it instead of for every schema up front. A layer
+    task must fill it up front (``populate_cache``): its threads build several
+    models at once, and filling it lazily they race (on PostgreSQL a view's
+    rename failed with "Cache inconsistency detected").
+
+    Each task's manifest.json and run_results.json land in a temporary folder:
+    cosmos reads them for OpenLineage events and deletes them. Without a lineage
+    transport, not writing them saves a fifth of a task's CPU.
     """
-    return ["--no-populate-cache"] + ([] if openlineage_configured() else ["--no-write-json"])
+    return ([] if populate_cache else ["--no-populate-cache"]) + (
+        [] if openlineage_configured() else ["--no-write-json"]
+    )
 
 
 def _queue_arg(queue: str | None) -> dict[str, str]:
@@ -395,7 +402,7 @@ def layer_task_args(
         "select": [layer.select],
         "exclude": [UNIT_TESTS, *cross_model_tests(manifest)],
         "indirect_selection": TestIndirectSelection.CAUTIOUS.value,
-        "dbt_cmd_global_flags": _global_flags(),
+        "dbt_cmd_global_flags": _global_flags(populate_cache=True),
         "full_refresh": "{{ params.full_refresh }}",
         # As in the node rendering: the raw tables are the DAG's asset, not each model.
         "emit_datasets": False,

@@ -100,6 +100,9 @@ def test_each_layer_is_one_task_after_the_layers_its_models_read(dagbag, dbt_man
         # Unit tests gate changes (make test), not each run, as in the CLI build;
         # the tests of two models run once, in their own task.
         assert _excluded(task) == ["resource_type:unit_test", *cross_model_tests(dbt_manifest)]
+        # dbt's threads build several models at once: the relation cache is filled
+        # before they start (lazily, they race on it).
+        assert "--no-populate-cache" not in task.dbt_cmd_global_flags
 
     # Every model's layer runs after the layers of the nodes it reads.
     def layer(node: dict) -> str:
