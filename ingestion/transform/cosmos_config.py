@@ -336,6 +336,8 @@ class DbtLayer:
     select: str
     # The layers whose nodes its nodes read: its task's upstream tasks.
     upstream: tuple[str, ...]
+    # The seeds or models it builds, sorted: the task's docs list them.
+    nodes: tuple[str, ...] = ()
 
 
 SEEDS_LAYER = "seeds"
@@ -369,7 +371,13 @@ def dbt_layers(manifest: Path) -> list[DbtLayer]:
             f"dbt layers read each other ({' -> '.join(error.args[1])}): they cannot be "
             f"built one after another; move the models, or set ASSIST_DBT_TASKS=node"
         ) from error
-    return [DbtLayer(name, selectors[name], tuple(sorted(upstream[name]))) for name in order]
+    members: dict[str, list[str]] = {name: [] for name in selectors}
+    for uid, node in nodes.items():
+        members[layer_of[uid]].append(node["name"])
+    return [
+        DbtLayer(name, selectors[name], tuple(sorted(upstream[name])), tuple(sorted(members[name])))
+        for name in order
+    ]
 
 
 def _layer(node: dict[str, Any]) -> tuple[str, str]:
@@ -406,7 +414,19 @@ def layer_task_args(
         "full_refresh": "{{ params.full_refresh }}",
         # As in the node rendering: the raw tables are the DAG's asset, not each model.
         "emit_datasets": False,
+        # The task's docs in Airflow's UI say which models it builds.
+        "doc_md": _layer_doc(layer),
     }
+
+
+def _layer_doc(layer: DbtLayer) -> str:
+    reads = ", ".join(f"`{name}`" for name in layer.upstream) or "only sources"
+    models = "\n".join(f"- `{name}`" for name in layer.nodes)
+    return (
+        f"`dbt build --select {layer.select}`: each of these {len(layer.nodes)} nodes, "
+        f"then its tests, in dependency order (reads {reads}). dbt's log in this task "
+        f"names every node and test with its result.\n\n{models}"
+    )
 
 
 # The task that runs them (the DAG's), after the group of dbt tasks.

@@ -122,6 +122,14 @@ def test_each_layer_is_one_task_after_the_layers_its_models_read(dagbag, dbt_man
                 assert layer(built[parent]) in upstream, (node["name"], parent)
     cross = build.get_task(CROSS_MODEL_TESTS_TASK)
     assert set(dbt_tasks) <= cross.get_flat_relative_ids(upstream=True)
+    # Each task's docs list the nodes it builds: every seed and model in exactly one.
+    listed = [
+        line.strip("- `")
+        for task in dbt_tasks.values()
+        for line in task.doc_md.splitlines()
+        if line.startswith("- `")
+    ]
+    assert sorted(listed) == sorted(n["name"] for n in built.values())
 
 
 def test_node_rendering_makes_every_dbt_model_and_seed_its_own_task(node_dagbag, dbt_manifest):

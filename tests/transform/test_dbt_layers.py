@@ -47,9 +47,11 @@ def test_layers_come_after_the_layers_their_models_read(tmp_path) -> None:
     assert order.index("intermediate") > max(order.index("staging"), order.index("seeds"))
     assert order.index("marts") > order.index("intermediate")
     by_name = {layer.name: layer for layer in layers}
-    assert by_name["marts"] == DbtLayer("marts", "path:models/marts", ("intermediate",))
+    assert by_name["marts"] == DbtLayer(
+        "marts", "path:models/marts", ("intermediate",), ("dim_b", "mart_a")
+    )
     assert by_name["intermediate"].upstream == ("seeds", "staging")
-    assert by_name["seeds"] == DbtLayer("seeds", "resource_type:seed", ())
+    assert by_name["seeds"] == DbtLayer("seeds", "resource_type:seed", (), ("codes",))
 
 
 def test_layers_that_read_each_other_are_an_error_naming_them(tmp_path) -> None:
