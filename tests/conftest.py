@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +32,7 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     The build DAG renders its dbt tasks from it; `dbt parse` opens no database.
     """
+    from ingestion.transform.catalogue import manifest_lock
     from ingestion.transform.cosmos_config import (
         MANIFEST_PATH,
         ManifestError,
@@ -43,9 +43,7 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # pytest-xdist workers share dbt_project/target: one parses, the others
     # wait and then take its manifest (a DAG being parsed must never see a
     # manifest half rewritten).
-    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with open(MANIFEST_PATH.parent / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with manifest_lock(MANIFEST_PATH):
         try:
             return checked_manifest_path()
         except ManifestError:

@@ -48,7 +48,7 @@ class Mart:
 
 def ensure_manifest(manifest: Path = MANIFEST_PATH) -> Path:
     """A current manifest: the existing one, or one parsed now (no database needed)."""
-    with _manifest_lock(manifest):
+    with manifest_lock(manifest):
         try:
             return checked_manifest_path(manifest)
         except ManifestError as missing:
@@ -62,14 +62,17 @@ def rewrite_manifest(settings: Settings, manifest: Path = MANIFEST_PATH) -> Path
     The partial-parse file dbt leaves beside the manifest then matches the dbt tasks
     run with these settings (``write_manifest``).
     """
-    with _manifest_lock(manifest):
+    with manifest_lock(manifest):
         return write_manifest(settings)
 
 
 @contextmanager
-def _manifest_lock(manifest: Path) -> Iterator[None]:
-    # Parallel test workers and tasks share dbt_project/target: one parses, the
-    # others wait and take its manifest (never one half rewritten).
+def manifest_lock(manifest: Path = MANIFEST_PATH) -> Iterator[None]:
+    """Held while the manifest is checked or written.
+
+    Parallel test workers and tasks share dbt_project/target: one parses, the
+    others wait and take its manifest (never one half rewritten).
+    """
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with open(manifest.parent / ".manifest.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

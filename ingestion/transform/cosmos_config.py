@@ -337,7 +337,7 @@ class DbtLayer:
     # The layers whose nodes its nodes read: its task's upstream tasks.
     upstream: tuple[str, ...]
     # The seeds or models it builds, sorted: the task's docs list them.
-    nodes: tuple[str, ...] = ()
+    nodes: tuple[str, ...]
 
 
 SEEDS_LAYER = "seeds"
@@ -356,9 +356,11 @@ def dbt_layers(manifest: Path) -> list[DbtLayer]:
         if node["resource_type"] in ("seed", "model")
     }
     selectors: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
     layer_of: dict[str, str] = {}
     for uid, node in nodes.items():
         layer_of[uid], selectors[layer_of[uid]] = _layer(node)
+        members.setdefault(layer_of[uid], []).append(node["name"])
     upstream: dict[str, set[str]] = {name: set() for name in selectors}
     for uid, node in nodes.items():
         for parent in node.get("depends_on", {}).get("nodes", []):
@@ -371,9 +373,6 @@ def dbt_layers(manifest: Path) -> list[DbtLayer]:
             f"dbt layers read each other ({' -> '.join(error.args[1])}): they cannot be "
             f"built one after another; move the models, or set ASSIST_DBT_TASKS=node"
         ) from error
-    members: dict[str, list[str]] = {name: [] for name in selectors}
-    for uid, node in nodes.items():
-        members[layer_of[uid]].append(node["name"])
     return [
         DbtLayer(name, selectors[name], tuple(sorted(upstream[name])), tuple(sorted(members[name])))
         for name in order
