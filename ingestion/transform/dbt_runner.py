@@ -92,9 +92,6 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
-# The profile's duckdb output keeps the file open while dbt runs when this is true.
-KEEP_OPEN_ENV = "ASSIST_DUCKDB_KEEP_OPEN"
-
 # What the profile's postgres output reads (dbt_project/profiles.yml).
 POSTGRES_TARGET = "postgres"
 PASSWORD_ENV = "ASSIST_PG_PASSWORD"
@@ -132,16 +129,8 @@ def dbt_settings_env(
     return env
 
 
-def _dbt_env(
-    warehouse_path: Path, postgres: PostgresWarehouse | None, keep_open: bool = True
-) -> dict[str, str]:
-    # dbt runs in a process of its own that exits when done: it may keep the DuckDB
-    # file open between nodes (profiles.yml) rather than checkpoint it at every close.
-    env = {
-        **os.environ,
-        **dbt_settings_env(warehouse_path, postgres),
-        KEEP_OPEN_ENV: "true" if keep_open else "false",
-    }
+def _dbt_env(warehouse_path: Path, postgres: PostgresWarehouse | None) -> dict[str, str]:
+    env = {**os.environ, **dbt_settings_env(warehouse_path, postgres)}
     if postgres is not None:
         # Always set, even empty: a password left in the caller's environment for
         # another server must not be sent to this one.
@@ -203,7 +192,6 @@ def run_dbt(
     target_dir: Path | None = None,
     target: str | None = None,
     postgres: PostgresWarehouse | None = None,
-    keep_open: bool = True,
 ) -> DbtResult:
     """Run ``dbt <args>`` on the warehouse file; raise ``DbtError`` if it fails.
 
@@ -217,7 +205,6 @@ def run_dbt(
     ``dbt_project/profiles.yml``); ``warehouse_path`` only serves DuckDB.
     ``postgres`` (``Settings.postgres``) selects the postgres target and sets
     ``ASSIST_PG_*`` from it, the password in dbt's environment only.
-    ``keep_open=False`` closes the DuckDB file between nodes, as the Airflow tasks do.
     """
     if postgres is not None:
         target = POSTGRES_TARGET
@@ -247,7 +234,7 @@ def run_dbt(
     completed = subprocess.run(
         command,
         cwd=DBT_PROJECT_DIR,
-        env=_dbt_env(warehouse_path, postgres, keep_open),
+        env=_dbt_env(warehouse_path, postgres),
         capture_output=True,
         text=True,
         check=False,

@@ -14,7 +14,7 @@ import pytest
 
 from ingestion.config import PROJECT_ROOT, Settings, parse_warehouse_setting
 from ingestion.transform import cosmos_config
-from ingestion.transform.dbt_runner import KEEP_OPEN_ENV, _dbt_env, dbt_settings_env
+from ingestion.transform.dbt_runner import _dbt_env, dbt_settings_env
 
 SECRET = "s3cret-not-in-any-log"
 URL = f"postgresql://loader:{SECRET}@db.internal:6543/assist"
@@ -57,16 +57,6 @@ def test_duckdb_stays_the_default_target(tmp_path, monkeypatch: pytest.MonkeyPat
     settings = _settings(tmp_path, "duckdb")
     assert cosmos_config.dbt_target(settings) == "duckdb"
     assert "ASSIST_DBT_TARGET" not in dbt_settings_env(settings.warehouse_path, settings.postgres)
-
-
-def test_only_the_dbt_subprocess_keeps_the_duckdb_file_open(tmp_path) -> None:
-    # The Airflow tasks run dbt inside the worker's process (cosmos, dbtRunner): the
-    # next task must be able to open the file, so the profile closes it there.
-    settings = _settings(tmp_path, "duckdb")
-    assert _dbt_env(settings.warehouse_path, None)[KEEP_OPEN_ENV] == "true"
-    assert KEEP_OPEN_ENV not in cosmos_config.dbt_env(settings)
-    profile = (PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text(encoding="utf-8")
-    assert f"env_var('{KEEP_OPEN_ENV}', 'false')" in profile
 
 
 def test_the_dag_renders_no_password_and_sets_it_when_the_task_runs(
