@@ -13,7 +13,7 @@ Write–audit–publish of the BI-facing marts:
    with its result. A failed model fails its layer's task (dbt still builds
    the layer's models that do not need it); the layers after it wait.
    `ASSIST_DBT_TASKS=node` renders one task per seed and model instead, each
-   cleared and re-run on its own (about three times slower: the warehouse
+   cleared and re-run on its own (about twice as slow: the warehouse
    has one writer, so they run one at a time).
 3. **dbt_cross_model_tests**: the tests that read two models (a relationship
    from a mart to a dimension), in one `dbt test` after every model is built;
