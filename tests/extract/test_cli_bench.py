@@ -47,4 +47,17 @@ def test_benchmark_reports_figures(capsys):
     assert 2000 < result["mean_article_bytes"] < 4500
     args = parser().parse_args(["bench", "extract", "--articles", "5"])
     assert args.func(args) == 0
-    assert "articles_per_second" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "articles_per_second" in out
+    assert "[generated pages" in out and out.count("articles_per_second") == 3
+
+
+def test_benchmark_extracts_from_the_pipeline_benchmarks_pages():
+    # The texts the loader gives extraction for `bench pipeline`'s pages: distinct
+    # stories of about 4.6 KB with a dozen fact sentences each, no page chrome.
+    texts = bench.page_texts(6, seed=2)
+    assert len(set(texts)) == 6
+    assert all(3500 < len(text) < 6500 for text in texts)
+    assert not any("Sitemap" in text for text in texts)
+    result = bench.time_extraction(texts)
+    assert result["articles"] == 6 and result["facts"] >= 6 * 5
