@@ -229,8 +229,12 @@ def close_duckdb_warehouse(project_dir: str, **_: Any) -> None:
     which DuckDB refuses while dbt's is open. Cosmos calls this after dbt whether
     or not a node failed. dbt-duckdb has no public call that closes its
     environment: ``close_all_connections`` only drops it, so it is closed here.
+    A worker with only the PostgreSQL adapter has nothing to close.
     """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
 
     with DuckDBConnectionManager._LOCK:
         environment = DuckDBConnectionManager._ENV

@@ -50,7 +50,10 @@ def test_every_in_process_dbt_task_closes_the_file_after_dbt(tmp_path) -> None:
         assert cosmos_config.close_duckdb_warehouse in args["callback"]
 
 
-def test_closing_without_an_open_file_does_nothing() -> None:
+def test_closing_without_an_open_file_does_nothing(monkeypatch) -> None:
     # A PostgreSQL task, or a task whose dbt never opened the warehouse.
     cosmos_config.close_duckdb_warehouse(str(PROJECT_ROOT / "dbt_project"))
+    cosmos_config.close_duckdb_warehouse(str(PROJECT_ROOT / "dbt_project"))
+    # A worker without the DuckDB adapter (only dbt-postgres installed).
+    monkeypatch.setitem(sys.modules, "dbt.adapters.duckdb.connections", None)
     cosmos_config.close_duckdb_warehouse(str(PROJECT_ROOT / "dbt_project"))
