@@ -34,7 +34,7 @@ def _path_from_env(name: str, default: Path) -> Path:
 # How the build DAG runs dbt (ASSIST_DBT_TASKS). "layer": one `dbt build` task per
 # folder of the project (seeds, staging, intermediate, marts), dbt's threads inside
 # it. "node": one task per seed and model (cosmos's default rendering), each failed
-# model its own task, at about three times the build's time: the warehouse has one
+# model its own task, at about twice the layers' build time: the warehouse has one
 # writer, so the node tasks run one at a time and each pays dbt's start-up.
 DbtTasks = Literal["layer", "node"]
 DBT_TASKS_SETTING = "ASSIST_DBT_TASKS"

@@ -16,7 +16,7 @@ Why layers by default: the warehouse has one writer (a one-slot pool), so the
 node tasks run one at a time, each paying dbt's start-up (about 0.5 s of
 manifest loading and graph compiling) for a few tenths of a second of SQL, and
 dbt's threads are never used: at 1,000 articles the node rendering took about
-three times the CLI build, the layers 1.2 to 1.5 times (``bench airflow-build``).
+2.5 times the CLI build, the layers about 1.3 times (``bench airflow-build``).
 Cosmos's watcher mode keeps node tasks with one dbt build but was slower still
 here (its per-node XComs; see the scale issue's notes).
 

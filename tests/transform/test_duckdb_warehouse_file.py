@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.config import PROJECT_ROOT
+from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.transform import cosmos_config
 
 HARNESS = Path(__file__).with_name("dbt_in_process.py")
@@ -40,8 +40,6 @@ def test_dbt_in_a_task_process_keeps_the_file_open_until_the_callback(tmp_path) 
 
 
 def test_every_in_process_dbt_task_closes_the_file_after_dbt(tmp_path) -> None:
-    from ingestion.config import Settings
-
     settings = Settings(PROJECT_ROOT, tmp_path, PROJECT_ROOT / "sources.yml")
     for args in (
         cosmos_config._operator_args("pool", None),
