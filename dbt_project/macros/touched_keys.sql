@@ -101,6 +101,13 @@
     The member rows to aggregate in this build: all of them on a build from
     scratch, else those of the keys whose fingerprint is new or differs from
     the one stored with the key's rows.
+
+    `members` is read twice (here and by key_fingerprints), so DuckDB and
+    PostgreSQL would materialise the CTE: every fact of the warehouse held in
+    memory to keep a few percent of them. The models declare it
+    `as not materialized` (both warehouses take it) so each reads the table
+    itself: at 100,000 articles the two heaviest of these models, built side by
+    side under the one memory limit, took 1.0 and 1.3 s instead of 2.9 and 3.1.
 #}
 {% macro touched_members(members, key, fingerprints="fingerprints") -%}
     select * from {{ members }}

@@ -53,7 +53,8 @@ fund_subjects as (
 
 ),
 
-all_subject_facts as (
+-- Read twice, never held whole (see touched_members in macros/touched_keys.sql).
+all_subject_facts as not materialized (
 
     select
         'fund' as fact_type,

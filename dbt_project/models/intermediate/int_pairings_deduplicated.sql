@@ -16,7 +16,8 @@
 
 with
 
-all_keyed as (
+-- Read twice, never held whole (see touched_members in macros/touched_keys.sql).
+all_keyed as not materialized (
 
     select * from {{ ref('int_pairings_keyed') }}
 
