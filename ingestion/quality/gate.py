@@ -34,12 +34,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import replace
 from functools import cache, partial
+from itertools import islice
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 log = logging.getLogger("assistance_warehouse.quality")
 
 RUN_NAME = "quality_gate"
+# Suites whose rows are read while one validates: the gate's pool has two threads.
+READ_AHEAD = 2
 DATA_DOCS_SITE = "local_site"
 # SUMMARY keeps a few offending values and their row indexes without dumping whole
 # columns into the results (COMPLETE would list every unexpected value).
@@ -200,26 +203,31 @@ def _read_ahead(
     suites: Sequence[SuiteFile],
     read: Callable[[SuiteFile], SuiteRows | None],
 ) -> Generator[tuple[SuiteFile, SuiteRows | None]]:
-    """Each suite with its rows; the next suite's rows are read meanwhile.
+    """Each suite with its rows, in order; the next ``READ_AHEAD`` suites' rows are read meanwhile.
 
     Reading is DuckDB's and Arrow's work, validating is GX's Python: on two cores the
-    one overlaps the other. At most two suites' frames are alive at once, so the
-    gate's memory follows the two biggest checked tables, not the sum of the marts.
+    one overlaps the other. On a refresh validating is quick (only new rows) and a
+    history suite's read is not (its whole mart against the published one), so two
+    reads run side by side. At most ``READ_AHEAD + 1`` suites' frames are alive at
+    once, so the gate's memory follows the biggest checked tables, not the sum of the marts.
     Closed early (a validation raised), the rows read ahead are not judged: their
     pending row hashes are dropped (``PassedRows.discard``).
     """
-    ahead: Future[SuiteRows | None] | None = pool.submit(read, suites[0]) if suites else None
+    waiting = iter(suites)
+    ahead: deque[Future[SuiteRows | None]] = deque(
+        pool.submit(read, suite) for suite in islice(waiting, READ_AHEAD)
+    )
     try:
-        for index, suite in enumerate(suites):
-            assert ahead is not None  # one read is submitted per suite
-            rows = ahead.result()
-            ahead = pool.submit(read, suites[index + 1]) if index + 1 < len(suites) else None
+        for suite in suites:
+            rows = ahead.popleft().result()  # one read is submitted per suite, in order
+            ahead.extend(pool.submit(read, later) for later in islice(waiting, 1))
             yield suite, rows
     finally:
-        if ahead is not None and ahead.exception() is None:
-            unjudged = ahead.result()
-            if unjudged is not None and unjudged.passed is not None:
-                unjudged.passed.discard()
+        for future in ahead:
+            if future.exception() is None:
+                unjudged = future.result()
+                if unjudged is not None and unjudged.passed is not None:
+                    unjudged.passed.discard()
 
 
 def _validate_all(

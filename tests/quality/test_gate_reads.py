@@ -8,8 +8,11 @@ those of the whole tables, on DuckDB and on PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -17,7 +20,7 @@ import pytest
 
 from ingestion.config import PostgresWarehouse
 from ingestion.publish.publisher import publish_marts
-from ingestion.quality import mart_reader, postgres_tables
+from ingestion.quality import gate, mart_reader, postgres_tables
 from ingestion.quality.gate import GateReport, run_quality_gate
 from ingestion.quality.mart_reader import ReadPlan, lookup_rows, plan_for, read_table
 from ingestion.quality.suites import load_suite
@@ -236,3 +239,27 @@ def test_gx_is_not_asked_to_fingerprint_the_frames(
     report = run_quality_gate(warehouse, EXPECTATIONS_DIR, tmp_path / "docs")
     assert report.success and len(report.suites) > 10
     assert hashed == []
+
+
+def test_suites_come_in_order_while_two_reads_run_side_by_side() -> None:
+    """The gate's read-ahead: a history suite's read is slow and its validation quick, so
+    two reads must be in flight together (both threads of the gate's pool), and the
+    suites still come out in their order, each with its own rows."""
+    suites: list[Any] = [SimpleNamespace(name=f"suite_{i}") for i in range(5)]
+    both_reading = threading.Barrier(2, timeout=5)
+    order: list[str] = []
+
+    def read(suite: Any) -> Any:
+        order.append(suite.name)
+        if suite.name in ("suite_0", "suite_1"):
+            both_reading.wait()  # raises BrokenBarrierError unless both reads run at once
+        return SimpleNamespace(frame=suite.name, passed=None)
+
+    seen = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for suite, rows in gate._read_ahead(pool, suites, read):
+            assert rows is not None
+            seen.append((suite.name, rows.frame))
+
+    assert seen == [(f"suite_{i}", f"suite_{i}") for i in range(5)]
+    assert sorted(order) == [s.name for s in suites]  # each suite read once
