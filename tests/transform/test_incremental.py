@@ -13,6 +13,7 @@ the same raw data gives, and building again must change nothing.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -488,3 +489,21 @@ def test_an_aggregate_built_without_fingerprints_asks_for_a_full_refresh(
     with pytest.raises(DbtError) as caught:
         run_dbt(["run", "--select", "int_funds_deduplicated"], older, tmp_path / "target")
     assert FULL_REFRESH_HINT in str(caught.value)
+
+
+def test_aggregates_read_their_members_twice_rather_than_hold_them() -> None:
+    """A model that rebuilds only touched keys reads its member rows twice (their
+    fingerprints, then the touched keys' rows). Materialised, that CTE held every fact
+    of the warehouse in DuckDB's buffer pool to rebuild a few percent of the keys, and
+    two such models side by side spilled: each must declare it ``as not materialized``."""
+    checked = {}
+    for path in sorted((PROJECT_ROOT / "dbt_project" / "models").rglob("*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        fingerprinted = set(re.findall(r"key_fingerprints\(\s*'(\w+)'", sql))
+        touched = set(re.findall(r"touched_members\(\s*'(\w+)'", sql))
+        for cte in sorted(fingerprinted & touched):
+            checked[path.stem] = cte
+            assert re.search(rf"\b{cte} as not materialized \(", sql), (
+                f"{path.name}: declare `{cte} as not materialized (`"
+            )
+    assert len(checked) >= 6, checked  # every incremental aggregate was found and checked
