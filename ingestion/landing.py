@@ -89,6 +89,24 @@ class LandingStore:
             write_atomically(path, payload)
         return content_hash
 
+    def payload_hashes(self) -> set[str]:
+        """The hashes of every payload kept: one listing of the payload folders.
+
+        Collection asks, for each unchanged file of a folder source, whether its
+        payload is still here; one ``scandir`` per fan-out folder answers 100,000 such
+        questions in a fraction of the time 100,000 ``stat`` calls take.
+        """
+        hashes: set[str] = set()
+        try:
+            fan_out = [(e.path, e.name) for e in os.scandir(self.payloads_dir) if e.is_dir()]
+        except FileNotFoundError:
+            return hashes
+        for folder, prefix in fan_out:
+            with os.scandir(folder) as entries:
+                # Where ``payload_path`` puts it, and a file (not a leftover folder).
+                hashes.update(e.name for e in entries if e.name[:2] == prefix and e.is_file())
+        return hashes
+
     def read_payload(self, content_hash: str) -> bytes:
         return self.payload_path(content_hash).read_bytes()
 

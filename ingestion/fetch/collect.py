@@ -6,6 +6,7 @@ file), never to the warehouse, so sources can be collected in parallel.
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import os
@@ -75,6 +76,11 @@ class _Collector:
         self.project_root = project_root
         self.landing = landing
         self.outcomes: list[FetchOutcome] = []
+
+    @functools.cached_property
+    def kept_payloads(self) -> set[str]:
+        """Payloads in the landing area when the source's files were first checked."""
+        return self.landing.payload_hashes()
 
     def fetch(self, url: str, kind: PayloadKind, hosts: set[str]) -> FetchOutcome:
         if urlsplit(url).scheme == "file":
@@ -191,7 +197,7 @@ def _folder_files(
 
 def _still_landed(collector: _Collector, url: str, landed_hash: str | None, plain: bool) -> bool:
     """The URL's last payload is in the landing area and the file is still allowed."""
-    if landed_hash is None or not os.path.isfile(collector.landing.payload_path(landed_hash)):
+    if landed_hash is None or landed_hash not in collector.kept_payloads:
         return False
     if plain:
         return True

@@ -169,3 +169,19 @@ def test_a_folder_file_unchanged_since_it_landed_is_not_read_again(
 
 def first_hash(landing: LandingStore, path: Path) -> str:
     return landing.read_landed_urls("folder")[path.as_uri()]
+
+
+def test_payload_hashes_lists_what_payload_path_would_find(tmp_path: Path) -> None:
+    landing = LandingStore(tmp_path / "landing")
+    assert landing.payload_hashes() == set()  # nothing landed yet: no folder at all
+    kept = {landing.put_payload(body) for body in (b"one", b"two", b"three")}
+    assert landing.payload_hashes() == kept
+    # What payload_path never names is no payload: a name outside its fan-out
+    # folder, a folder where a payload would be.
+    some = sorted(kept)[0]
+    fan_out = landing.payload_path(some).parent
+    (fan_out / ("zz" + some[2:])).write_bytes(b"misplaced")
+    (fan_out / (some[:2] + "0" * 62)).mkdir()
+    assert landing.payload_hashes() == kept
+    landing.payload_path(some).unlink()
+    assert landing.payload_hashes() == kept - {some}
