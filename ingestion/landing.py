@@ -98,7 +98,8 @@ class LandingStore:
         """
         hashes: set[str] = set()
         try:
-            fan_out = [(e.path, e.name) for e in os.scandir(self.payloads_dir) if e.is_dir()]
+            with os.scandir(self.payloads_dir) as folders:
+                fan_out = [(e.path, e.name) for e in folders if e.is_dir()]
         except FileNotFoundError:
             return hashes
         for folder, prefix in fan_out:
